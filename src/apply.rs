@@ -1,0 +1,320 @@
+//! Runs a [`Plan`] in dependency order: the ownership record first (so a crash
+//! never leaves something created but unclaimed), then creates and updates kind
+//! by kind (concurrently within a kind), then deletions in reverse, then the
+//! record's removals. Every step is idempotent; KV writes use check-and-set
+//! against the version the plan read. The applier makes no choices: values
+//! come from the manifest, decisions from the plan.
+
+use crate::kinds::kv::DesiredValue;
+use crate::kinds::mount::vault::Family;
+use crate::kinds::{self, Address, Kind};
+use crate::live::Live;
+use crate::manifest::Desired;
+use crate::ownership;
+use crate::plan::{Action, Change, Plan};
+use crate::vault::{Vault, VaultError};
+use futures::stream::{self, StreamExt};
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// How to apply.
+#[derive(Clone, Copy, Debug)]
+pub struct ApplyOptions {
+    /// Allow changes that destroy data (deleting or replacing mounts and auth methods).
+    pub allow_destroy: bool,
+    /// Maximum requests in flight.
+    pub parallelism: usize,
+}
+
+/// Why apply stopped.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ApplyError {
+    /// The plan destroys data and `--allow-destroy` was not given.
+    #[error("the plan destroys data and --allow-destroy was not given: {}", list(.addresses))]
+    #[diagnostic(
+        code(vaultform::apply::destructive),
+        help("read the plan; if destroying these is intended, run again with --allow-destroy")
+    )]
+    Destructive {
+        /// The destructive changes.
+        addresses: Vec<Address>,
+    },
+    /// A step failed; the steps before it were applied.
+    #[error(
+        "applying {address} failed after {done} successful step(s); run `vaultform plan` to see what is left"
+    )]
+    #[diagnostic(code(vaultform::apply::failed))]
+    Step {
+        /// The resource being changed.
+        address: String,
+        /// Steps done before.
+        done: usize,
+        /// The Vault error.
+        #[source]
+        #[diagnostic_source]
+        source: VaultError,
+    },
+    /// A manifest value the plan needs is missing (the manifest changed since planning).
+    #[error("the manifest no longer declares {address}, which the plan changes")]
+    #[diagnostic(
+        code(vaultform::apply::manifest_changed),
+        help("run `vaultform plan` again")
+    )]
+    ManifestChanged {
+        /// The resource.
+        address: Address,
+    },
+}
+
+fn list(a: &[Address]) -> String {
+    a.iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What apply did.
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    /// Changes applied, in order.
+    pub applied: Vec<(Address, Action)>,
+}
+
+/// Applies `plan`, taking values from `desired` and, for generated and
+/// external keys that already exist, from `live`.
+pub async fn apply(
+    vault: &Vault,
+    plan: &Plan,
+    desired: &Desired,
+    live: &Live,
+    opts: ApplyOptions,
+) -> Result<ApplyReport, ApplyError> {
+    let destructive: Vec<Address> = plan
+        .destructive()
+        .iter()
+        .map(|c| c.address.clone())
+        .collect();
+    if !destructive.is_empty() && !opts.allow_destroy {
+        return Err(ApplyError::Destructive {
+            addresses: destructive,
+        });
+    }
+    // Everything the plan needs from the manifest must be there before the first write.
+    for c in &plan.changes {
+        if c.action != Action::Delete && !desired.addresses().contains(&c.address) {
+            return Err(ApplyError::ManifestChanged {
+                address: c.address.clone(),
+            });
+        }
+    }
+    let mut report = ApplyReport::default();
+    let step_err = |address: &str, done: usize| {
+        let address = address.to_string();
+        move |source: VaultError| ApplyError::Step {
+            address,
+            done,
+            source,
+        }
+    };
+    let record = "ownership record";
+    let mut managed: BTreeSet<Address> = live.managed.addresses.clone();
+    let mut record_version = plan.ownership.record_version;
+    if !plan.ownership.add.is_empty() {
+        if plan.ownership.create_mount {
+            ownership::create_mount(vault, &desired.ownership_mount)
+                .await
+                .map_err(step_err(record, 0))?;
+        }
+        managed.extend(plan.ownership.add.iter().cloned());
+        record_version =
+            ownership::write(vault, &desired.ownership_mount, &managed, record_version)
+                .await
+                .map_err(step_err(record, 0))?;
+    }
+
+    let (deletes, rest): (Vec<&Change>, Vec<&Change>) = plan
+        .changes
+        .iter()
+        .partition(|c| c.action == Action::Delete);
+    for kind in Kind::ALL {
+        let batch: Vec<&Change> = rest
+            .iter()
+            .copied()
+            .filter(|c| c.address.kind == kind && c.action != Action::Adopt)
+            .collect();
+        run_batch(vault, &batch, desired, live, opts.parallelism, &mut report).await?;
+    }
+    for kind in Kind::ALL.into_iter().rev() {
+        let batch: Vec<&Change> = deletes
+            .iter()
+            .copied()
+            .filter(|c| c.address.kind == kind)
+            .collect();
+        run_batch(vault, &batch, desired, live, opts.parallelism, &mut report).await?;
+    }
+    for c in rest.iter().filter(|c| c.action == Action::Adopt) {
+        report.applied.push((c.address.clone(), Action::Adopt));
+    }
+
+    if !plan.ownership.remove.is_empty() {
+        for a in &plan.ownership.remove {
+            managed.remove(a);
+        }
+        let done = report.applied.len();
+        ownership::write(vault, &desired.ownership_mount, &managed, record_version)
+            .await
+            .map_err(step_err(record, done))?;
+    }
+    Ok(report)
+}
+
+async fn run_batch(
+    vault: &Vault,
+    batch: &[&Change],
+    desired: &Desired,
+    live: &Live,
+    parallelism: usize,
+    report: &mut ApplyReport,
+) -> Result<(), ApplyError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let done = report.applied.len();
+    let results: Vec<Result<(Address, Action), ApplyError>> = stream::iter(batch.iter().copied())
+        .map(|c| async move {
+            one(vault, c, desired, live)
+                .await
+                .map_err(|source| ApplyError::Step {
+                    address: c.address.to_string(),
+                    done,
+                    source,
+                })?;
+            Ok((c.address.clone(), c.action))
+        })
+        .buffer_unordered(parallelism.max(1))
+        .collect()
+        .await;
+    let mut first_err = None;
+    let mut ok = Vec::new();
+    for r in results {
+        match r {
+            Ok(x) => ok.push(x),
+            Err(e) if first_err.is_none() => first_err = Some(e),
+            Err(_) => {}
+        }
+    }
+    ok.sort();
+    report.applied.extend(ok);
+    match first_err {
+        Some(ApplyError::Step {
+            address, source, ..
+        }) => Err(ApplyError::Step {
+            address,
+            done: report.applied.len(),
+            source,
+        }),
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn missing(a: &Address) -> VaultError {
+    VaultError::Internal {
+        what: format!("{a} is not in the manifest"),
+    }
+}
+
+async fn one(vault: &Vault, c: &Change, desired: &Desired, live: &Live) -> Result<(), VaultError> {
+    let a = &c.address;
+    let name = a.name.as_str();
+    match (a.kind, c.action) {
+        (Kind::Mount | Kind::Auth, action) => {
+            let (family, map) = if a.kind == Kind::Mount {
+                (Family::Mounts, &desired.mounts)
+            } else {
+                (Family::Auth, &desired.auths)
+            };
+            match action {
+                Action::Delete => kinds::mount::vault::disable(vault, family, name).await,
+                Action::Create => {
+                    let d = map.get(name).ok_or_else(|| missing(a))?;
+                    kinds::mount::vault::enable(vault, family, d).await
+                }
+                Action::Update => {
+                    let d = map.get(name).ok_or_else(|| missing(a))?;
+                    kinds::mount::vault::tune(vault, family, d).await
+                }
+                Action::Replace => {
+                    let d = map.get(name).ok_or_else(|| missing(a))?;
+                    kinds::mount::vault::disable(vault, family, name).await?;
+                    kinds::mount::vault::enable(vault, family, d).await
+                }
+                Action::Adopt => Ok(()),
+            }
+        }
+        (Kind::AuthConfig, Action::Delete) => Ok(()),
+        (Kind::AuthConfig, _) => {
+            let d = desired.auth_configs.get(name).ok_or_else(|| missing(a))?;
+            kinds::auth::vault::write(vault, d).await
+        }
+        (Kind::Policy, Action::Delete) => kinds::policy::vault::delete(vault, name).await,
+        (Kind::Policy, _) => {
+            let d = desired.policies.get(name).ok_or_else(|| missing(a))?;
+            kinds::policy::vault::write(vault, &d.name, &d.text).await
+        }
+        (Kind::Approle | Kind::KubernetesRole, Action::Delete) => {
+            let (mount, role) = name.split_once('/').ok_or_else(|| missing(a))?;
+            kinds::role::vault::delete(vault, mount, role).await
+        }
+        (Kind::Approle | Kind::KubernetesRole, _) => {
+            let map = if a.kind == Kind::Approle {
+                &desired.approles
+            } else {
+                &desired.kubernetes_roles
+            };
+            let d = map.get(name).ok_or_else(|| missing(a))?;
+            kinds::role::vault::write(vault, d).await
+        }
+        (Kind::Kv, Action::Delete) => {
+            let mount = live
+                .mounts
+                .keys()
+                .filter(|m| name.starts_with(&format!("{m}/")))
+                .max_by_key(|m| m.len())
+                .ok_or_else(|| missing(a))?;
+            kinds::kv::vault::destroy(vault, mount, &name[mount.len() + 1..]).await
+        }
+        (Kind::Kv, _) => {
+            let d = desired.secrets.get(name).ok_or_else(|| missing(a))?;
+            let existing = live.secrets.get(name).and_then(|l| l.data.as_ref());
+            let mut data: BTreeMap<String, Value> = BTreeMap::new();
+            for (key, want) in &d.keys {
+                let have = existing.and_then(|m| m.get(key));
+                let value = match want {
+                    DesiredValue::Value(v) => Some(v.expose().clone()),
+                    DesiredValue::Generate { length } => Some(match have {
+                        Some(h) => h.expose().clone(),
+                        None => Value::String(generate(*length)),
+                    }),
+                    DesiredValue::External => have.map(|h| h.expose().clone()),
+                };
+                if let Some(v) = value {
+                    data.insert(key.clone(), v);
+                }
+            }
+            let cas = c.secret.as_ref().map(|s| s.cas).unwrap_or(0);
+            kinds::kv::vault::write(vault, &d.mount, &d.path, &data, cas).await
+        }
+    }
+}
+
+/// A random alphanumeric value of `length` characters from the OS-seeded CSPRNG.
+pub fn generate(length: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(length)
+        .map(char::from)
+        .collect()
+}

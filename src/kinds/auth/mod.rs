@@ -1,0 +1,8 @@
+//! Auth methods. The method itself (`sys/auth/<path>`) shares the mount model;
+//! this module adds the method's configuration (`auth/<path>/config`).
+
+pub mod diff;
+pub mod model;
+pub mod vault;
+
+pub use model::{DesiredAuthConfig, LiveAuthConfig};

@@ -1,0 +1,222 @@
+//! Pure diff of a KV v2 secret, key by key. Values never enter the change:
+//! only key names, what happens to each, and keyed fingerprints.
+
+use super::model::{DesiredSecret, DesiredValue, LiveSecret};
+use crate::kinds::Address;
+use crate::plan::{Action, Change, KeyAction, KeyChange, SecretChange};
+use crate::secret::FingerprintKey;
+
+/// Diffs one secret; `None` when every key already holds its value.
+pub fn diff(
+    address: Address,
+    desired: Option<&DesiredSecret>,
+    live: Option<&LiveSecret>,
+    fp: &FingerprintKey,
+) -> Option<Change> {
+    let live_data = live.and_then(|l| l.data.as_ref());
+    let cas = live.map(|l| l.version).unwrap_or(0);
+    let Some(d) = desired else {
+        let l = live?;
+        let mut c = Change::new(address, Action::Delete);
+        c.secret = Some(SecretChange {
+            cas: l.version,
+            keys: l
+                .data
+                .iter()
+                .flat_map(|m| m.keys())
+                .map(|k| KeyChange::new(k, KeyAction::Remove, None))
+                .collect(),
+        });
+        return Some(c);
+    };
+    let mut keys = Vec::new();
+    for (key, want) in &d.keys {
+        let have = live_data.and_then(|m| m.get(key));
+        match (want, have) {
+            (DesiredValue::Value(v), None) => {
+                keys.push(KeyChange::new(key, KeyAction::Add, Some(v.fingerprint(fp))))
+            }
+            (DesiredValue::Value(v), Some(h)) if h != v => keys.push(KeyChange::new(
+                key,
+                KeyAction::Change,
+                Some(v.fingerprint(fp)),
+            )),
+            (DesiredValue::Generate { .. }, None) => {
+                keys.push(KeyChange::new(key, KeyAction::Generate, None))
+            }
+            _ => {}
+        }
+    }
+    if let Some(m) = live_data {
+        for key in m.keys() {
+            if !d.keys.contains_key(key) {
+                keys.push(KeyChange::new(key, KeyAction::Remove, None));
+            }
+        }
+    }
+    if keys.is_empty() {
+        return None;
+    }
+    keys.sort_by(|a, b| a.key.cmp(&b.key));
+    let action = if live_data.is_some() {
+        Action::Update
+    } else {
+        Action::Create
+    };
+    let mut c = Change::new(address, action);
+    c.secret = Some(SecretChange { cas, keys });
+    Some(c)
+}
+
+/// Warnings for a secret: `external` keys that nobody has set yet.
+pub fn warnings(
+    address: &Address,
+    desired: &DesiredSecret,
+    live: Option<&LiveSecret>,
+) -> Vec<String> {
+    let live_data = live.and_then(|l| l.data.as_ref());
+    desired
+        .keys
+        .iter()
+        .filter(|(k, v)| {
+            matches!(v, DesiredValue::External) && !live_data.is_some_and(|m| m.contains_key(*k))
+        })
+        .map(|(k, _)| {
+            format!("{address}: external key `{k}` has no value in Vault yet; set it by hand")
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::Kind;
+    use crate::secret::Secret;
+    use std::collections::BTreeMap;
+
+    fn s(v: &str) -> Secret {
+        Secret::from_string(v.into())
+    }
+
+    fn desired() -> DesiredSecret {
+        DesiredSecret {
+            mount: "secret".into(),
+            path: "user_db".into(),
+            keys: BTreeMap::from([
+                ("USER".into(), DesiredValue::Value(s("u"))),
+                ("PASSWORD".into(), DesiredValue::Value(s("p-secret-1"))),
+                ("SESSION_KEY".into(), DesiredValue::Generate { length: 32 }),
+                ("API_TOKEN".into(), DesiredValue::External),
+            ]),
+        }
+    }
+
+    fn live(pairs: &[(&str, &str)], version: u64) -> LiveSecret {
+        LiveSecret {
+            version,
+            data: Some(pairs.iter().map(|(k, v)| (k.to_string(), s(v))).collect()),
+        }
+    }
+
+    fn addr() -> Address {
+        Address::new(Kind::Kv, "secret/user_db")
+    }
+
+    #[test]
+    fn missing_secret_is_created_with_cas_zero() {
+        let c = diff(addr(), Some(&desired()), None, &FingerprintKey::random()).expect("change");
+        assert_eq!(c.action, Action::Create);
+        let sc = c.secret.expect("secret");
+        assert_eq!(sc.cas, 0);
+        assert_eq!(sc.keys.len(), 3, "external keys are never written");
+    }
+
+    #[test]
+    fn matching_secret_with_generated_and_external_keys_is_no_change() {
+        let l = live(
+            &[
+                ("USER", "u"),
+                ("PASSWORD", "p-secret-1"),
+                ("SESSION_KEY", "x"),
+                ("API_TOKEN", "t"),
+            ],
+            4,
+        );
+        assert!(
+            diff(
+                addr(),
+                Some(&desired()),
+                Some(&l),
+                &FingerprintKey::random()
+            )
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn one_changed_value_is_one_key_change_with_cas_of_live_version() {
+        let l = live(
+            &[("USER", "u"), ("PASSWORD", "old"), ("SESSION_KEY", "x")],
+            4,
+        );
+        let c = diff(
+            addr(),
+            Some(&desired()),
+            Some(&l),
+            &FingerprintKey::random(),
+        )
+        .expect("change");
+        let sc = c.secret.expect("secret");
+        assert_eq!(sc.cas, 4);
+        assert_eq!(sc.keys.len(), 1);
+        assert_eq!(sc.keys[0].key, "PASSWORD");
+        assert_eq!(sc.keys[0].action, KeyAction::Change);
+    }
+
+    #[test]
+    fn unlisted_live_keys_are_removed() {
+        let l = live(
+            &[
+                ("USER", "u"),
+                ("PASSWORD", "p-secret-1"),
+                ("SESSION_KEY", "x"),
+                ("STRAY", "z"),
+            ],
+            2,
+        );
+        let c = diff(
+            addr(),
+            Some(&desired()),
+            Some(&l),
+            &FingerprintKey::random(),
+        )
+        .expect("change");
+        let sc = c.secret.expect("secret");
+        assert_eq!(sc.keys[0].key, "STRAY");
+        assert_eq!(sc.keys[0].action, KeyAction::Remove);
+    }
+
+    #[test]
+    fn soft_deleted_secret_is_recreated_with_its_version_as_cas() {
+        let l = LiveSecret {
+            version: 7,
+            data: None,
+        };
+        let c = diff(
+            addr(),
+            Some(&desired()),
+            Some(&l),
+            &FingerprintKey::random(),
+        )
+        .expect("change");
+        assert_eq!(c.action, Action::Create);
+        assert_eq!(c.secret.expect("secret").cas, 7);
+    }
+
+    #[test]
+    fn missing_external_key_is_a_warning() {
+        let w = warnings(&addr(), &desired(), None);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("API_TOKEN"));
+    }
+}

@@ -1,0 +1,100 @@
+//! Vault calls for KV v2 secrets: read (data and version in one request),
+//! check-and-set write, destroy.
+
+use super::model::LiveSecret;
+use crate::secret::Secret;
+use crate::vault::{Vault, VaultError};
+use reqwest::Method;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use vaultrs::api::kv2::requests::SetSecretRequestOptions;
+
+/// Reads a secret's latest version. `None` when the path has never been
+/// written (or its metadata was destroyed).
+pub async fn read(
+    vault: &Vault,
+    mount: &str,
+    path: &str,
+) -> Result<Option<LiveSecret>, VaultError> {
+    let api = format!("{mount}/data/{path}");
+    let resp = vault.send(Method::GET, &api, None).await?;
+    let version = |body: &Value| body["data"]["metadata"]["version"].as_u64();
+    match resp.status {
+        200 => {
+            let data = match &resp.body["data"]["data"] {
+                Value::Object(m) => Some(
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
+                        .collect::<BTreeMap<_, _>>(),
+                ),
+                _ => None,
+            };
+            Ok(Some(LiveSecret {
+                version: version(&resp.body).unwrap_or(0),
+                data,
+            }))
+        }
+        // A deleted or destroyed latest version: 404 with the metadata in the body.
+        404 => Ok(version(&resp.body).map(|v| LiveSecret {
+            version: v,
+            data: None,
+        })),
+        _ => Err(VaultError::from_response("GET", &api, resp)),
+    }
+}
+
+/// Writes a whole secret with check-and-set `cas` (0 = must not exist yet).
+pub async fn write(
+    vault: &Vault,
+    mount: &str,
+    path: &str,
+    data: &BTreeMap<String, Value>,
+    cas: u64,
+) -> Result<(), VaultError> {
+    let api = format!("{mount}/data/{path}");
+    vault
+        .counts()
+        .writes
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let options = SetSecretRequestOptions {
+        cas: u32::try_from(cas).map_err(|_| VaultError::Internal {
+            what: format!("version {cas} of {api} does not fit check-and-set"),
+        })?,
+    };
+    match vaultrs::kv2::set_with_options(vault.client(), mount, path, data, options).await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let err = map_client_error("POST", &api, e);
+            if err.is_cas_mismatch() {
+                Err(VaultError::CasMismatch { path: api, cas })
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
+
+/// Destroys a secret: every version and its metadata.
+pub async fn destroy(vault: &Vault, mount: &str, path: &str) -> Result<(), VaultError> {
+    vault.delete(&format!("{mount}/metadata/{path}")).await
+}
+
+/// Maps a vaultrs error to ours, keeping Vault's messages.
+pub fn map_client_error(method: &str, path: &str, e: vaultrs::error::ClientError) -> VaultError {
+    use vaultrs::error::ClientError as E;
+    match e {
+        E::APIError { code, errors } => VaultError::from_response(
+            method,
+            path,
+            crate::vault::Response {
+                status: code,
+                body: serde_json::json!({ "errors": errors }),
+            },
+        ),
+        other => VaultError::Unexpected {
+            method: method.into(),
+            path: path.into(),
+            what: other.to_string(),
+        },
+    }
+}

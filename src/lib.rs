@@ -1,0 +1,27 @@
+//! vaultform: declarative, state-file-free management of HashiCorp Vault and
+//! OpenBao.
+//!
+//! The pipeline in five lines:
+//! 1. [`manifest`] reads `vault.toml` + `policies/*.hcl` into a validated [`manifest::Desired`].
+//! 2. [`live`] reads the server concurrently into a [`live::Live`].
+//! 3. [`plan::plan`] diffs them, purely, into a [`plan::Plan`] (no secret values inside).
+//! 4. [`render`] prints the plan for people, JSON or markdown.
+//! 5. [`apply`] runs the plan in dependency order, idempotently, with check-and-set.
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::dbg_macro
+)]
+
+pub mod apply;
+pub mod cli;
+pub mod duration;
+pub mod kinds;
+pub mod live;
+pub mod manifest;
+pub mod ownership;
+pub mod plan;
+pub mod render;
+pub mod secret;
+pub mod vault;

@@ -1,0 +1,240 @@
+//! Reads live state: everything the manifest declares and everything the
+//! ownership record says vaultform manages, concurrently with a bound.
+//!
+//! Decides nothing; collections are `BTreeMap`s so that the result never
+//! depends on which request finished first.
+
+use crate::kinds::auth::LiveAuthConfig;
+use crate::kinds::kv::LiveSecret;
+use crate::kinds::mount::LiveBackend;
+use crate::kinds::mount::vault::Family;
+use crate::kinds::policy::LivePolicy;
+use crate::kinds::role::LiveRole;
+use crate::kinds::{self, Address, Kind};
+use crate::manifest::Desired;
+use crate::ownership;
+use crate::vault::{Vault, VaultError};
+use futures::stream::{self, StreamExt};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What vaultform manages, from the ownership record inside Vault.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Managed {
+    /// Managed addresses.
+    pub addresses: BTreeSet<Address>,
+    /// The record's KV version (0 when there is none yet).
+    pub version: u64,
+    /// Whether the record's mount exists.
+    pub mount_exists: bool,
+}
+
+/// Live state, as far as the plan needs it.
+#[derive(Clone, Debug, Default)]
+pub struct Live {
+    /// Every secrets engine mount.
+    pub mounts: BTreeMap<String, LiveBackend>,
+    /// Every auth method.
+    pub auths: BTreeMap<String, LiveBackend>,
+    /// Configs of the auth methods the manifest configures.
+    pub auth_configs: BTreeMap<String, LiveAuthConfig>,
+    /// Policies read (declared or managed ones that exist).
+    pub policies: BTreeMap<String, LivePolicy>,
+    /// Every policy name on the server.
+    pub policy_names: BTreeSet<String>,
+    /// AppRole roles read, keyed `<mount>/<name>`.
+    pub approles: BTreeMap<String, LiveRole>,
+    /// Every AppRole role listed on the mounts vaultform uses.
+    pub approle_names: BTreeSet<String>,
+    /// Kubernetes roles read, keyed `<mount>/<name>`.
+    pub kubernetes_roles: BTreeMap<String, LiveRole>,
+    /// Every Kubernetes role listed on the mounts vaultform uses.
+    pub kubernetes_role_names: BTreeSet<String>,
+    /// Secrets read, keyed `<mount>/<path>`.
+    pub secrets: BTreeMap<String, LiveSecret>,
+    /// The ownership record.
+    pub managed: Managed,
+}
+
+enum Read {
+    Policy(String),
+    Role(Kind, String, String),
+    AuthConfig(String),
+    Secret(String, String),
+}
+
+enum Got {
+    Policy(String, Option<LivePolicy>),
+    Role(Kind, String, Option<LiveRole>),
+    AuthConfig(String, Option<LiveAuthConfig>),
+    Secret(String, Option<LiveSecret>),
+}
+
+/// Reads live state for `desired` with at most `parallelism` requests in flight.
+pub async fn read(
+    vault: &Vault,
+    desired: &Desired,
+    parallelism: usize,
+) -> Result<Live, VaultError> {
+    let parallelism = parallelism.max(1);
+    let (mounts, auths, policy_names) = tokio::try_join!(
+        kinds::mount::vault::read_all(vault, Family::Mounts),
+        kinds::mount::vault::read_all(vault, Family::Auth),
+        kinds::policy::vault::list(vault),
+    )?;
+    let mut live = Live {
+        policy_names: policy_names.into_iter().collect(),
+        ..Live::default()
+    };
+    live.managed = ownership::read(vault, &desired.ownership_mount, &mounts).await?;
+    let managed = &live.managed.addresses;
+    let names_of = |kind: Kind| -> BTreeSet<String> {
+        managed
+            .iter()
+            .filter(|a| a.kind == kind)
+            .map(|a| a.name.clone())
+            .collect()
+    };
+
+    // Role lists: one per auth mount that declared or managed roles live on.
+    let mut role_mounts: BTreeSet<(Kind, String)> = BTreeSet::new();
+    for (kind, map) in [
+        (Kind::Approle, &desired.approles),
+        (Kind::KubernetesRole, &desired.kubernetes_roles),
+    ] {
+        let keys = map.keys().cloned().chain(names_of(kind));
+        for key in keys {
+            if let Some((mount, _)) = key.split_once('/')
+                && auths.contains_key(mount)
+            {
+                role_mounts.insert((kind, mount.to_string()));
+            }
+        }
+    }
+    let lists = stream::iter(role_mounts.iter().cloned())
+        .map(|(kind, mount)| async move {
+            let names = kinds::role::vault::list(vault, &mount).await?;
+            Ok::<_, VaultError>((kind, mount, names))
+        })
+        .buffer_unordered(parallelism)
+        .collect::<Vec<_>>()
+        .await;
+    for r in lists {
+        let (kind, mount, names) = r?;
+        let set = match kind {
+            Kind::Approle => &mut live.approle_names,
+            _ => &mut live.kubernetes_role_names,
+        };
+        set.extend(names.into_iter().map(|n| format!("{mount}/{n}")));
+    }
+
+    // Point reads, only for things that exist according to the lists.
+    let mut reads = Vec::new();
+    let policies: BTreeSet<String> = desired
+        .policies
+        .keys()
+        .cloned()
+        .chain(names_of(Kind::Policy))
+        .collect();
+    reads.extend(
+        policies
+            .into_iter()
+            .filter(|p| live.policy_names.contains(p))
+            .map(Read::Policy),
+    );
+    for (kind, map, listed) in [
+        (Kind::Approle, &desired.approles, &live.approle_names),
+        (
+            Kind::KubernetesRole,
+            &desired.kubernetes_roles,
+            &live.kubernetes_role_names,
+        ),
+    ] {
+        let keys: BTreeSet<String> = map.keys().cloned().chain(names_of(kind)).collect();
+        for key in keys.into_iter().filter(|k| listed.contains(k)) {
+            if let Some((mount, name)) = key.split_once('/') {
+                reads.push(Read::Role(kind, mount.to_string(), name.to_string()));
+            }
+        }
+    }
+    for path in desired.auth_configs.keys() {
+        if auths.contains_key(path) {
+            reads.push(Read::AuthConfig(path.clone()));
+        }
+    }
+    let secrets: BTreeSet<String> = desired
+        .secrets
+        .keys()
+        .cloned()
+        .chain(names_of(Kind::Kv))
+        .collect();
+    for key in secrets {
+        let mount = desired
+            .secrets
+            .get(&key)
+            .map(|s| s.mount.clone())
+            .or_else(|| longest_mount(&mounts, &key));
+        if let Some(mount) = mount
+            && mounts.get(&mount).is_some_and(LiveBackend::is_kv2)
+            && let Some(path) = key.strip_prefix(&format!("{mount}/"))
+        {
+            reads.push(Read::Secret(mount, path.to_string()));
+        }
+    }
+
+    let results = stream::iter(reads)
+        .map(|r| async move {
+            Ok::<_, VaultError>(match r {
+                Read::Policy(n) => {
+                    let p = kinds::policy::vault::read(vault, &n).await?;
+                    Got::Policy(n, p)
+                }
+                Read::Role(kind, m, n) => {
+                    let r = kinds::role::vault::read(vault, &m, &n).await?;
+                    Got::Role(kind, format!("{m}/{n}"), r)
+                }
+                Read::AuthConfig(p) => {
+                    let c = kinds::auth::vault::read(vault, &p).await?;
+                    Got::AuthConfig(p, c)
+                }
+                Read::Secret(m, p) => {
+                    let s = kinds::kv::vault::read(vault, &m, &p).await?;
+                    Got::Secret(format!("{m}/{p}"), s)
+                }
+            })
+        })
+        .buffer_unordered(parallelism)
+        .collect::<Vec<_>>()
+        .await;
+    for r in results {
+        match r? {
+            Got::Policy(n, Some(p)) => {
+                live.policies.insert(n, p);
+            }
+            Got::Role(Kind::Approle, k, Some(r)) => {
+                live.approles.insert(k, r);
+            }
+            Got::Role(_, k, Some(r)) => {
+                live.kubernetes_roles.insert(k, r);
+            }
+            Got::AuthConfig(p, Some(c)) => {
+                live.auth_configs.insert(p, c);
+            }
+            Got::Secret(k, Some(s)) => {
+                live.secrets.insert(k, s);
+            }
+            _ => {}
+        }
+    }
+    live.mounts = mounts;
+    live.auths = auths;
+    Ok(live)
+}
+
+/// The mount a `<mount>/<path>` key lives on: the longest mount path prefix.
+fn longest_mount(mounts: &BTreeMap<String, LiveBackend>, key: &str) -> Option<String> {
+    mounts
+        .keys()
+        .filter(|m| key.starts_with(&format!("{m}/")))
+        .max_by_key(|m| m.len())
+        .cloned()
+}

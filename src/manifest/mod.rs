@@ -1,0 +1,905 @@
+//! `vault.toml` + `policies/*.hcl` -> a validated [`Desired`] state.
+//!
+//! Every problem is collected (TOML syntax, unknown keys, wrong types, bad
+//! durations, unknown policies, upper-case names, missing environment
+//! variables, unreadable files, invalid HCL) and returned at once as one
+//! [`ManifestError`]. Reads files and the environment; never talks to Vault.
+
+mod diag;
+mod policy_lint;
+mod walk;
+
+pub use diag::{ManifestError, Problem};
+
+use crate::kinds::auth::DesiredAuthConfig;
+use crate::kinds::fields::FieldValue;
+use crate::kinds::kv::{DesiredSecret, DesiredValue};
+use crate::kinds::mount::DesiredBackend;
+use crate::kinds::policy::DesiredPolicy;
+use crate::kinds::role::DesiredRole;
+use crate::kinds::role::model::{field_names, field_type};
+use crate::kinds::{Address, BUILTIN_AUTHS, BUILTIN_MOUNTS, BUILTIN_POLICIES, Kind};
+use crate::secret::Secret;
+use miette::NamedSource;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::de::{DeTable, DeValue};
+use walk::{Val, Walker};
+
+/// The default mount of the ownership record.
+pub const DEFAULT_OWNERSHIP_MOUNT: &str = "vaultform";
+
+/// The desired state: everything the manifest declares, validated, with
+/// secret values resolved (inside [`Secret`]).
+#[derive(Clone, Debug)]
+pub struct Desired {
+    /// Secrets engine mounts by path.
+    pub mounts: BTreeMap<String, DesiredBackend>,
+    /// Auth methods by path.
+    pub auths: BTreeMap<String, DesiredBackend>,
+    /// Auth method configs by auth path.
+    pub auth_configs: BTreeMap<String, DesiredAuthConfig>,
+    /// ACL policies by name.
+    pub policies: BTreeMap<String, DesiredPolicy>,
+    /// AppRole roles by `<mount>/<name>`.
+    pub approles: BTreeMap<String, DesiredRole>,
+    /// Kubernetes roles by `<mount>/<name>`.
+    pub kubernetes_roles: BTreeMap<String, DesiredRole>,
+    /// KV v2 secrets by `<mount>/<path>`.
+    pub secrets: BTreeMap<String, DesiredSecret>,
+    /// Where the ownership record lives.
+    pub ownership_mount: String,
+    /// Lint warnings (literal values under secret-looking keys, ...).
+    pub warnings: Vec<String>,
+    /// The manifest source, for diagnostics found later.
+    pub source: NamedSource<String>,
+    /// Where each resource is declared.
+    pub origins: BTreeMap<Address, Range<usize>>,
+    /// The manifest's directory.
+    pub base_dir: PathBuf,
+}
+
+impl Desired {
+    /// Every address the manifest declares.
+    pub fn addresses(&self) -> BTreeSet<Address> {
+        let mut out = BTreeSet::new();
+        let mut add = |kind: Kind, keys: Vec<&String>| {
+            out.extend(keys.into_iter().map(|k| Address::new(kind, k.clone())));
+        };
+        add(Kind::Mount, self.mounts.keys().collect());
+        add(Kind::Auth, self.auths.keys().collect());
+        add(Kind::AuthConfig, self.auth_configs.keys().collect());
+        add(Kind::Policy, self.policies.keys().collect());
+        add(Kind::Approle, self.approles.keys().collect());
+        add(Kind::KubernetesRole, self.kubernetes_roles.keys().collect());
+        add(Kind::Kv, self.secrets.keys().collect());
+        out
+    }
+
+    /// A problem pointing at where `address` is declared.
+    pub fn problem_at(
+        &self,
+        address: &Address,
+        code: &'static str,
+        message: String,
+        help: String,
+    ) -> Problem {
+        let span = self.origins.get(address).cloned().unwrap_or(0..0);
+        Problem::at(code, message, &self.source, span, "declared here").help(help)
+    }
+
+    /// Wraps problems found after loading into the manifest's error.
+    pub fn error(&self, problems: Vec<Problem>) -> ManifestError {
+        ManifestError {
+            manifest: self.source.name().to_string(),
+            problems,
+        }
+    }
+}
+
+/// Loads and validates a manifest, reading `{ env = ... }` from the process
+/// environment (which wins) and the manifest's `env_file`.
+pub fn load(path: &Path) -> Result<Desired, ManifestError> {
+    let env: BTreeMap<String, String> = std::env::vars().collect();
+    load_with_env(path, &env)
+}
+
+/// Like [`load`], with an explicit environment (for tests).
+pub fn load_with_env(
+    path: &Path,
+    env: &BTreeMap<String, String>,
+) -> Result<Desired, ManifestError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ManifestError {
+        manifest: name.clone(),
+        problems: vec![
+            Problem::general(
+                "vaultform::manifest::unreadable",
+                format!("cannot read manifest {name}: {e}"),
+            )
+            .help("pass the manifest with -f/--manifest PATH (default ./vault.toml)"),
+        ],
+    })?;
+    let base_dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut w = Walker {
+        src: NamedSource::new(name.clone(), text.clone()),
+        problems: Vec::new(),
+    };
+    let (root, syntax) = DeTable::parse_recoverable(&text);
+    for e in syntax {
+        let span = e.span().unwrap_or(0..0);
+        w.problem(
+            "vaultform::manifest::syntax",
+            span,
+            format!("TOML syntax error: {}", e.message().trim()),
+            "here",
+            "fix the TOML syntax",
+        );
+    }
+    let mut loader = Loader {
+        w,
+        env,
+        env_file: BTreeMap::new(),
+        base_dir: base_dir.clone(),
+        d: Desired {
+            mounts: BTreeMap::new(),
+            auths: BTreeMap::new(),
+            auth_configs: BTreeMap::new(),
+            policies: BTreeMap::new(),
+            approles: BTreeMap::new(),
+            kubernetes_roles: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            ownership_mount: DEFAULT_OWNERSHIP_MOUNT.to_string(),
+            warnings: Vec::new(),
+            source: NamedSource::new(name.clone(), text.clone()),
+            origins: BTreeMap::new(),
+            base_dir,
+        },
+        policy_refs: Vec::new(),
+    };
+    loader.root(root.get_ref());
+    loader.check_policy_refs();
+    if loader.w.problems.is_empty() {
+        Ok(loader.d)
+    } else {
+        let mut problems = loader.w.problems;
+        problems.sort_by_key(|p| {
+            (
+                p.src.as_ref().map(|s| s.name().to_string()),
+                p.span.map(|s| s.offset()),
+            )
+        });
+        Err(ManifestError {
+            manifest: name,
+            problems,
+        })
+    }
+}
+
+const TOP_KEYS: &[&str] = &[
+    "env_file",
+    "mounts",
+    "auth",
+    "policies",
+    "approles",
+    "secrets",
+    "vaultform",
+];
+const BACKEND_KEYS: &[&str] = &[
+    "type",
+    "description",
+    "options",
+    "default_lease_ttl",
+    "max_lease_ttl",
+    "local",
+    "seal_wrap",
+];
+
+struct Loader<'e> {
+    w: Walker,
+    env: &'e BTreeMap<String, String>,
+    env_file: BTreeMap<String, String>,
+    base_dir: PathBuf,
+    d: Desired,
+    /// (role address, policy name, span) to check once policies are known.
+    policy_refs: Vec<(String, String, Range<usize>)>,
+}
+
+impl Loader<'_> {
+    fn root(&mut self, root: &DeTable<'_>) {
+        self.w.only_keys(root, "the manifest", TOP_KEYS);
+        if let Some(v) = root.get("vaultform") {
+            self.settings(v);
+        }
+        if let Some(v) = root.get("env_file") {
+            self.env_file(v);
+        }
+        if let Some(v) = root.get("mounts") {
+            self.backends(v, false);
+        }
+        if let Some(v) = root.get("auth") {
+            self.backends(v, true);
+        }
+        if let Some(v) = root.get("policies") {
+            self.policies(v);
+        }
+        if let Some(v) = root.get("approles") {
+            self.approles(v);
+        }
+        if let Some(v) = root.get("secrets") {
+            self.secrets(v);
+        }
+    }
+
+    fn settings(&mut self, v: &Val<'_>) {
+        let Some(t) = self.w.table(v, "[vaultform]") else {
+            return;
+        };
+        self.w.only_keys(t, "[vaultform]", &["ownership_mount"]);
+        if let Some(m) = t.get("ownership_mount")
+            && let Some(s) = self.w.string(m, "ownership_mount")
+            && self.check_path(&s, m.span(), "ownership_mount")
+        {
+            self.d.ownership_mount = s;
+        }
+    }
+
+    fn env_file(&mut self, v: &Val<'_>) {
+        let Some(rel) = self.w.string(v, "env_file") else {
+            return;
+        };
+        let path = self.base_dir.join(&rel);
+        if !path.exists() {
+            self.d.warnings.push(format!(
+                "env_file {} does not exist; values come from the process environment only",
+                path.display()
+            ));
+            return;
+        }
+        match dotenvy::from_path_iter(&path) {
+            Ok(iter) => {
+                for item in iter {
+                    match item {
+                        Ok((k, val)) => {
+                            self.env_file.insert(k, val);
+                        }
+                        Err(e) => {
+                            self.w.problem(
+                                "vaultform::manifest::env_file",
+                                v.span(),
+                                format!("cannot parse env_file {}: {e}", path.display()),
+                                "this file",
+                                "use KEY=value lines",
+                            );
+                            return;
+                        }
+                    }
+                }
+            }
+            Err(e) => self.w.problem(
+                "vaultform::manifest::env_file",
+                v.span(),
+                format!("cannot read env_file {}: {e}", path.display()),
+                "this file",
+                "check the path and its permissions",
+            ),
+        }
+    }
+
+    fn check_path(&mut self, path: &str, span: Range<usize>, what: &str) -> bool {
+        let ok = !path.is_empty()
+            && !path.starts_with('/')
+            && !path.ends_with('/')
+            && !path.contains("//")
+            && path
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+        if !ok {
+            self.w.problem(
+                "vaultform::manifest::bad_path",
+                span,
+                format!("{what} `{path}` is not a valid path"),
+                "invalid path",
+                "use letters, digits, `-`, `_`, `.` and `/`, without a leading or trailing slash",
+            );
+        }
+        ok
+    }
+
+    fn backends(&mut self, v: &Val<'_>, auth: bool) {
+        let section = if auth { "[auth]" } else { "[mounts]" };
+        let Some(t) = self.w.table(v, section) else {
+            return;
+        };
+        for (k, v) in t.iter() {
+            let path = k.get_ref().to_string();
+            let what = if auth {
+                format!("[auth.{path}]")
+            } else {
+                format!("[mounts.{path}]")
+            };
+            if !self.check_path(
+                &path,
+                k.span(),
+                if auth { "auth path" } else { "mount path" },
+            ) {
+                continue;
+            }
+            let builtin = if auth {
+                BUILTIN_AUTHS.contains(&path.as_str())
+            } else {
+                BUILTIN_MOUNTS.contains(&path.as_str()) || path == self.d.ownership_mount
+            };
+            if builtin {
+                self.w.problem(
+                    "vaultform::manifest::builtin",
+                    k.span(),
+                    format!("`{path}` is built into Vault (or holds vaultform's ownership record) and cannot be managed"),
+                    "built-in",
+                    "remove this section",
+                );
+                continue;
+            }
+            let Some(tbl) = self.w.table(v, &what) else {
+                continue;
+            };
+            let mut allowed: Vec<&str> = BACKEND_KEYS.to_vec();
+            if auth {
+                allowed.extend(["config", "roles", "token_type"]);
+            }
+            self.w.only_keys(tbl, &what, &allowed);
+            let type_name = match tbl.get("type") {
+                Some(tv) => self.w.string(tv, "type"),
+                None => {
+                    self.w.problem(
+                        "vaultform::manifest::missing_key",
+                        k.span(),
+                        format!("{what} has no `type`"),
+                        "needs a type",
+                        if auth {
+                            "add type = \"approle\" (or kubernetes, jwt, oidc, userpass, cert)"
+                        } else {
+                            "add type = \"kv\" (with options = { version = \"2\" }), or transit, pki, ..."
+                        },
+                    );
+                    None
+                }
+            };
+            let description = tbl
+                .get("description")
+                .and_then(|d| self.w.string(d, "description"));
+            let mut options = BTreeMap::new();
+            if let Some(ov) = tbl.get("options")
+                && let Some(ot) = self.w.table(ov, "options")
+            {
+                for (ok, oval) in ot.iter() {
+                    let s = match oval.get_ref() {
+                        DeValue::Integer(i) => Some(i.as_str().to_string()),
+                        _ => self.w.string(oval, &format!("options.{}", ok.get_ref())),
+                    };
+                    if let Some(s) = s {
+                        options.insert(ok.get_ref().to_string(), s);
+                    }
+                }
+            }
+            let mut config = BTreeMap::new();
+            for key in ["default_lease_ttl", "max_lease_ttl"] {
+                if let Some(tv) = tbl.get(key)
+                    && let Some(f) = self.w.duration(tv, key)
+                {
+                    config.insert(key.to_string(), f);
+                }
+            }
+            if let Some(tv) = tbl.get("token_type")
+                && let Some(s) = self.w.string(tv, "token_type")
+            {
+                config.insert("token_type".to_string(), FieldValue::Str(s));
+            }
+            if let (Some(FieldValue::Duration(d, _)), Some(FieldValue::Duration(m, _))) =
+                (config.get("default_lease_ttl"), config.get("max_lease_ttl"))
+                && d > m
+                && *m != 0
+            {
+                let span = tbl
+                    .get("default_lease_ttl")
+                    .map(|v| v.span())
+                    .unwrap_or(k.span());
+                self.w.problem(
+                    "vaultform::manifest::ttl_order",
+                    span,
+                    "default_lease_ttl is longer than max_lease_ttl",
+                    "longer than the maximum",
+                    "make default_lease_ttl at most max_lease_ttl",
+                );
+            }
+            let local = tbl.get("local").and_then(|b| self.w.boolean(b, "local"));
+            let seal_wrap = tbl
+                .get("seal_wrap")
+                .and_then(|b| self.w.boolean(b, "seal_wrap"));
+            let Some(type_name) = type_name else {
+                continue;
+            };
+            if auth {
+                if let Some(cv) = tbl.get("config")
+                    && let Some(ct) = self.w.table(cv, "config")
+                {
+                    let values = ct
+                        .iter()
+                        .filter_map(|(ck, cval)| {
+                            Some((ck.get_ref().to_string(), self.w.json(cval, "config value")?))
+                        })
+                        .collect();
+                    let addr = Address::new(Kind::AuthConfig, path.clone());
+                    self.d.origins.insert(addr, cv.span());
+                    self.d.auth_configs.insert(
+                        path.clone(),
+                        DesiredAuthConfig {
+                            path: path.clone(),
+                            values,
+                        },
+                    );
+                }
+                if let Some(rv) = tbl.get("roles") {
+                    let kind = match type_name.as_str() {
+                        "approle" => Some(Kind::Approle),
+                        "kubernetes" => Some(Kind::KubernetesRole),
+                        _ => {
+                            self.w.problem(
+                                "vaultform::manifest::roles_unsupported",
+                                rv.span(),
+                                format!("roles are not supported for auth type `{type_name}`"),
+                                "not supported",
+                                "roles can be declared for approle and kubernetes auth methods",
+                            );
+                            None
+                        }
+                    };
+                    if let Some(kind) = kind
+                        && let Some(rt) = self.w.table(rv, "roles")
+                    {
+                        for (rk, rval) in rt.iter() {
+                            self.role(kind, &path, rk.get_ref(), rk.span(), rval, &[]);
+                        }
+                    }
+                }
+            }
+            let backend = DesiredBackend {
+                path: path.clone(),
+                type_name,
+                description,
+                options,
+                config,
+                local,
+                seal_wrap,
+            };
+            let kind = if auth { Kind::Auth } else { Kind::Mount };
+            self.d
+                .origins
+                .insert(Address::new(kind, path.clone()), k.span());
+            if auth {
+                self.d.auths.insert(path, backend);
+            } else {
+                self.d.mounts.insert(path, backend);
+            }
+        }
+    }
+
+    fn policies(&mut self, v: &Val<'_>) {
+        let Some(t) = self.w.table(v, "[policies]") else {
+            return;
+        };
+        self.w.only_keys(t, "[policies]", &["dir"]);
+        let Some(dv) = t.get("dir") else {
+            return;
+        };
+        let Some(dir) = self.w.string(dv, "dir") else {
+            return;
+        };
+        let dir_path = self.base_dir.join(&dir);
+        let entries = match std::fs::read_dir(&dir_path) {
+            Ok(e) => e,
+            Err(e) => {
+                self.w.problem(
+                    "vaultform::manifest::policies_dir",
+                    dv.span(),
+                    format!("cannot read policies directory {}: {e}", dir_path.display()),
+                    "this directory",
+                    "create it, or fix the path (relative to the manifest)",
+                );
+                return;
+            }
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "hcl"))
+            .collect();
+        files.sort();
+        for file in files {
+            let Some(name) = file.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            if name != name.to_lowercase() {
+                self.w.problem(
+                    "vaultform::manifest::upper_case",
+                    dv.span(),
+                    format!(
+                        "policy file {} has upper-case letters; Vault lower-cases policy names",
+                        file.display()
+                    ),
+                    "in this directory",
+                    format!("rename it to {}.hcl", name.to_lowercase()),
+                );
+                continue;
+            }
+            if BUILTIN_POLICIES.contains(&name.as_str()) {
+                self.w.problem(
+                    "vaultform::manifest::builtin",
+                    dv.span(),
+                    format!("policy `{name}` is built into Vault and is not managed"),
+                    "in this directory",
+                    format!("remove {}", file.display()),
+                );
+                continue;
+            }
+            let text = match std::fs::read_to_string(&file) {
+                Ok(t) => t,
+                Err(e) => {
+                    self.w.problem(
+                        "vaultform::manifest::unreadable",
+                        dv.span(),
+                        format!("cannot read policy file {}: {e}", file.display()),
+                        "in this directory",
+                        "check the file's permissions and encoding (UTF-8)",
+                    );
+                    continue;
+                }
+            };
+            let src = NamedSource::new(file.display().to_string(), text.clone());
+            self.w.problems.extend(policy_lint::lint(&src, &text));
+            self.d
+                .origins
+                .insert(Address::new(Kind::Policy, name.clone()), dv.span());
+            self.d
+                .policies
+                .insert(name.clone(), DesiredPolicy { name, text, file });
+        }
+    }
+
+    fn approles(&mut self, v: &Val<'_>) {
+        let Some(t) = self.w.table(v, "[approles]") else {
+            return;
+        };
+        for (k, rv) in t.iter() {
+            let mount = match rv.get_ref().as_table().and_then(|rt| rt.get("mount")) {
+                Some(mv) => match self.w.string(mv, "mount") {
+                    Some(m) if self.check_path(&m, mv.span(), "mount") => m,
+                    _ => continue,
+                },
+                None => "approle".to_string(),
+            };
+            self.role(Kind::Approle, &mount, k.get_ref(), k.span(), rv, &["mount"]);
+        }
+    }
+
+    fn role(
+        &mut self,
+        kind: Kind,
+        mount: &str,
+        name: &str,
+        span: Range<usize>,
+        v: &Val<'_>,
+        extra_keys: &[&str],
+    ) {
+        let what = match kind {
+            Kind::Approle => format!("[approles.{name}]"),
+            _ => format!("[auth.{mount}.roles.{name}]"),
+        };
+        if name != name.to_lowercase() {
+            self.w.problem(
+                "vaultform::manifest::upper_case",
+                span.clone(),
+                format!("role name `{name}` has upper-case letters; Vault lower-cases role names"),
+                "upper-case",
+                format!("write `{}`", name.to_lowercase()),
+            );
+            return;
+        }
+        if name.is_empty() || name.contains('/') {
+            self.w.problem(
+                "vaultform::manifest::bad_name",
+                span.clone(),
+                format!("role name `{name}` is not valid"),
+                "invalid",
+                "use a name without `/`",
+            );
+            return;
+        }
+        let Some(t) = self.w.table(v, &what) else {
+            return;
+        };
+        let mut allowed = field_names(kind);
+        allowed.extend_from_slice(extra_keys);
+        self.w.only_keys(t, &what, &allowed);
+        let mut fields = BTreeMap::new();
+        let key = format!("{mount}/{name}");
+        for (fk, fv) in t.iter() {
+            let fname = fk.get_ref().as_ref();
+            let Some(ty) = field_type(kind, fname) else {
+                continue;
+            };
+            if fname == "token_policies"
+                && let Some(list) = self.w.string_list(fv, fname)
+            {
+                for (p, pspan) in &list {
+                    self.policy_refs
+                        .push((what.clone(), p.clone(), pspan.clone()));
+                }
+                fields.insert(
+                    fname.to_string(),
+                    FieldValue::List(list.into_iter().map(|(p, _)| p.to_lowercase()).collect()),
+                );
+                continue;
+            }
+            if let Some(val) = self.w.field(fv, fname, ty) {
+                fields.insert(fname.to_string(), val);
+            }
+        }
+        if let (Some(FieldValue::Duration(a, _)), Some(FieldValue::Duration(b, _))) =
+            (fields.get("token_ttl"), fields.get("token_max_ttl"))
+            && a > b
+            && *b != 0
+        {
+            let s = t.get("token_ttl").map(|v| v.span()).unwrap_or(span.clone());
+            self.w.problem(
+                "vaultform::manifest::ttl_order",
+                s,
+                "token_ttl is longer than token_max_ttl",
+                "longer than the maximum",
+                "make token_ttl at most token_max_ttl (Vault rejects the role otherwise)",
+            );
+        }
+        if kind == Kind::KubernetesRole
+            && !fields.contains_key("bound_service_account_namespaces")
+            && !fields.contains_key("bound_service_account_namespace_selector")
+        {
+            self.w.problem(
+                "vaultform::manifest::missing_key",
+                span.clone(),
+                format!("{what} needs bound_service_account_namespaces"),
+                "no namespaces",
+                "add bound_service_account_namespaces = [\"default\"] (Vault requires it)",
+            );
+        }
+        let address = Address::new(kind, key.clone());
+        self.d.origins.insert(address, span);
+        let role = DesiredRole {
+            kind,
+            mount: mount.to_string(),
+            name: name.to_string(),
+            fields,
+        };
+        match kind {
+            Kind::Approle => self.d.approles.insert(key, role),
+            _ => self.d.kubernetes_roles.insert(key, role),
+        };
+    }
+
+    fn secrets(&mut self, v: &Val<'_>) {
+        let Some(t) = self.w.table(v, "[secrets]") else {
+            return;
+        };
+        for (k, sv) in t.iter() {
+            let full = k.get_ref().to_string();
+            if !self.check_path(&full, k.span(), "secret path") {
+                continue;
+            }
+            let mount = self
+                .d
+                .mounts
+                .keys()
+                .filter(|m| full.starts_with(&format!("{m}/")))
+                .max_by_key(|m| m.len())
+                .cloned()
+                .or_else(|| full.split_once('/').map(|(m, _)| m.to_string()));
+            let Some(mount) = mount else {
+                self.w.problem(
+                    "vaultform::manifest::bad_path",
+                    k.span(),
+                    format!("secret path `{full}` names no mount"),
+                    "no mount",
+                    "write [secrets.\"<mount>/<path>\"], e.g. [secrets.\"secret/user_db\"]",
+                );
+                continue;
+            };
+            let path = full[mount.len() + 1..].to_string();
+            let what = format!("[secrets.\"{full}\"]");
+            let Some(st) = self.w.table(sv, &what) else {
+                continue;
+            };
+            let mut keys = BTreeMap::new();
+            for (kk, kv) in st.iter() {
+                if let Some(val) = self.secret_value(kk.get_ref(), kv) {
+                    keys.insert(kk.get_ref().to_string(), val);
+                }
+            }
+            self.d
+                .origins
+                .insert(Address::new(Kind::Kv, full.clone()), k.span());
+            self.d
+                .secrets
+                .insert(full, DesiredSecret { mount, path, keys });
+        }
+    }
+
+    fn secret_value(&mut self, key: &str, v: &Val<'_>) -> Option<DesiredValue> {
+        let looks_secret = {
+            let k = key.to_ascii_lowercase();
+            ["pass", "secret", "token", "key", "credential", "private"]
+                .iter()
+                .any(|s| k.contains(s))
+        };
+        let lint_literal = |d: &mut Desired, span: Range<usize>| {
+            if looks_secret {
+                let (line, col) = line_col(d.source.inner(), span.start);
+                d.warnings.push(format!(
+                    "{}:{line}:{col}: `{key}` looks like a secret but is a literal in the manifest; use {{ env = \"...\" }}, {{ file = \"...\" }} or {{ generate = {{ length = 32 }} }}",
+                    d.source.name()
+                ));
+            }
+        };
+        match v.get_ref() {
+            DeValue::String(s) => {
+                lint_literal(&mut self.d, v.span());
+                Some(DesiredValue::Value(Secret::from_string(s.to_string())))
+            }
+            DeValue::Integer(_) | DeValue::Float(_) | DeValue::Boolean(_) => {
+                let j = self.w.json(v, key)?;
+                Some(DesiredValue::Value(Secret::new(j)))
+            }
+            DeValue::Table(t) => {
+                let sources = ["env", "file", "generate", "external"];
+                self.w
+                    .only_keys(t, &format!("the source of `{key}`"), &sources);
+                let given: Vec<_> = t
+                    .iter()
+                    .filter(|(k, _)| sources.contains(&k.get_ref().as_ref()))
+                    .collect();
+                if given.len() != 1 {
+                    self.w.problem(
+                        "vaultform::manifest::value_source",
+                        v.span(),
+                        format!("`{key}` needs exactly one source"),
+                        "one of env, file, generate, external",
+                        "write { env = \"NAME\" }, { file = \"path\" }, { generate = { length = 32 } } or { external = true }",
+                    );
+                    return None;
+                }
+                let (sk, sv) = given[0];
+                match sk.get_ref().as_ref() {
+                    "env" => {
+                        let var = self.w.string(sv, "env")?;
+                        let found = self.env.get(&var).or_else(|| self.env_file.get(&var));
+                        match found {
+                            Some(val) => {
+                                Some(DesiredValue::Value(Secret::from_string(val.clone())))
+                            }
+                            None => {
+                                self.w.problem(
+                                    "vaultform::manifest::missing_env",
+                                    sv.span(),
+                                    format!("environment variable `{var}` is not set"),
+                                    "not set",
+                                    "set it in the environment or in the manifest's env_file",
+                                );
+                                None
+                            }
+                        }
+                    }
+                    "file" => {
+                        let rel = self.w.string(sv, "file")?;
+                        let path = self.base_dir.join(&rel);
+                        match std::fs::read_to_string(&path) {
+                            Ok(mut text) => {
+                                if text.ends_with('\n') {
+                                    text.pop();
+                                    if text.ends_with('\r') {
+                                        text.pop();
+                                    }
+                                }
+                                Some(DesiredValue::Value(Secret::from_string(text)))
+                            }
+                            Err(e) => {
+                                self.w.problem(
+                                    "vaultform::manifest::unreadable_file",
+                                    sv.span(),
+                                    format!("cannot read {}: {}", path.display(), e.kind()),
+                                    "unreadable",
+                                    "check the path (relative to the manifest) and its permissions",
+                                );
+                                None
+                            }
+                        }
+                    }
+                    "generate" => {
+                        let gt = self.w.table(sv, "generate")?;
+                        self.w.only_keys(gt, "generate", &["length"]);
+                        let length = match gt.get("length") {
+                            Some(lv) => self.w.integer(lv, "length")?,
+                            None => 32,
+                        };
+                        if !(8..=4096).contains(&length) {
+                            self.w.problem(
+                                "vaultform::manifest::generate_length",
+                                sv.span(),
+                                format!("generate length {length} is out of range"),
+                                "out of range",
+                                "use a length from 8 to 4096",
+                            );
+                            return None;
+                        }
+                        Some(DesiredValue::Generate {
+                            length: length as usize,
+                        })
+                    }
+                    _ => match self.w.boolean(sv, "external")? {
+                        true => Some(DesiredValue::External),
+                        false => {
+                            self.w.problem(
+                                "vaultform::manifest::value_source",
+                                sv.span(),
+                                "external = false is not a source",
+                                "false",
+                                "write external = true, or give another source",
+                            );
+                            None
+                        }
+                    },
+                }
+            }
+            _ => {
+                self.w.problem(
+                    "vaultform::manifest::wrong_type",
+                    v.span(),
+                    format!("`{key}` must be a string or a source table"),
+                    "unsupported value",
+                    "write a literal, or { env = ... }, { file = ... }, { generate = ... }, { external = true }",
+                );
+                None
+            }
+        }
+    }
+
+    fn check_policy_refs(&mut self) {
+        for (role, policy, span) in std::mem::take(&mut self.policy_refs) {
+            let name = policy.to_lowercase();
+            if self.d.policies.contains_key(&name) || BUILTIN_POLICIES.contains(&name.as_str()) {
+                continue;
+            }
+            self.w.problem(
+                "vaultform::manifest::unknown_policy",
+                span,
+                format!("{role} uses undefined policy `{policy}`"),
+                "referenced here",
+                format!("add policies/{name}.hcl or fix the name"),
+            );
+        }
+    }
+}
+
+/// One-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}

@@ -1,0 +1,201 @@
+//! Typed reads of a spanned TOML tree that record a [`Problem`] for every
+//! wrong type and keep going, so one run reports every problem.
+
+use super::diag::Problem;
+use crate::duration;
+use crate::kinds::fields::{FieldType, FieldValue};
+use miette::NamedSource;
+use std::ops::Range;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+/// A spanned TOML value.
+pub type Val<'i> = Spanned<DeValue<'i>>;
+
+/// The reader: the source for diagnostics and the problems found so far.
+pub struct Walker {
+    /// The manifest source.
+    pub src: NamedSource<String>,
+    /// Problems found.
+    pub problems: Vec<Problem>,
+}
+
+impl Walker {
+    /// Records a problem at a span.
+    pub fn problem(
+        &mut self,
+        code: &'static str,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let p = Problem::at(code, message, &self.src, span, label).help(help);
+        self.problems.push(p);
+    }
+
+    fn wrong_type(&mut self, v: &Val<'_>, what: &str, expected: &str) {
+        self.problem(
+            "vaultform::manifest::wrong_type",
+            v.span(),
+            format!("{what} must be {expected}, not {}", v.get_ref().type_str()),
+            format!("expected {expected}"),
+            format!("write {what} as {expected}"),
+        );
+    }
+
+    /// Reports every key of `table` not in `allowed`.
+    pub fn only_keys(&mut self, table: &DeTable<'_>, what: &str, allowed: &[&str]) {
+        for (k, _) in table.iter() {
+            if !allowed.contains(&k.get_ref().as_ref()) {
+                self.problem(
+                    "vaultform::manifest::unknown_key",
+                    k.span(),
+                    format!("unknown key `{}` in {what}", k.get_ref()),
+                    "not a known key",
+                    format!("valid keys: {}", allowed.join(", ")),
+                );
+            }
+        }
+    }
+
+    /// A table, or a problem.
+    pub fn table<'a, 'i>(&mut self, v: &'a Val<'i>, what: &str) -> Option<&'a DeTable<'i>> {
+        match v.get_ref() {
+            DeValue::Table(t) => Some(t),
+            _ => {
+                self.wrong_type(v, what, "a table");
+                None
+            }
+        }
+    }
+
+    /// A string, or a problem.
+    pub fn string(&mut self, v: &Val<'_>, what: &str) -> Option<String> {
+        match v.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => {
+                self.wrong_type(v, what, "a string");
+                None
+            }
+        }
+    }
+
+    /// A boolean, or a problem.
+    pub fn boolean(&mut self, v: &Val<'_>, what: &str) -> Option<bool> {
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => {
+                self.wrong_type(v, what, "true or false");
+                None
+            }
+        }
+    }
+
+    /// An integer, or a problem.
+    pub fn integer(&mut self, v: &Val<'_>, what: &str) -> Option<i64> {
+        match v.get_ref() {
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    self.wrong_type(v, what, "an integer that fits 64 bits");
+                    None
+                }
+            },
+            _ => {
+                self.wrong_type(v, what, "an integer");
+                None
+            }
+        }
+    }
+
+    /// A list of strings (a single string is split on commas, as Vault does).
+    pub fn string_list(&mut self, v: &Val<'_>, what: &str) -> Option<Vec<(String, Range<usize>)>> {
+        match v.get_ref() {
+            DeValue::Array(items) => {
+                let mut out = Vec::new();
+                let mut ok = true;
+                for item in items.iter() {
+                    match item.get_ref() {
+                        DeValue::String(s) => out.push((s.to_string(), item.span())),
+                        _ => {
+                            self.wrong_type(item, &format!("each item of {what}"), "a string");
+                            ok = false;
+                        }
+                    }
+                }
+                ok.then_some(out)
+            }
+            _ => {
+                self.wrong_type(v, what, "a list of strings");
+                None
+            }
+        }
+    }
+
+    /// A duration: `"1h"` style text or integer seconds.
+    pub fn duration(&mut self, v: &Val<'_>, what: &str) -> Option<FieldValue> {
+        match v.get_ref() {
+            DeValue::String(s) => match duration::parse(s) {
+                Some(secs) => Some(FieldValue::Duration(secs, s.to_string())),
+                None => {
+                    self.problem(
+                        "vaultform::manifest::bad_duration",
+                        v.span(),
+                        format!("{what} is not a duration: {s:?}"),
+                        "not a duration",
+                        "write a duration such as \"90s\", \"30m\", \"1h\", \"7d\", \"1h30m\" or integer seconds",
+                    );
+                    None
+                }
+            },
+            DeValue::Integer(_) => {
+                let n = self.integer(v, what)?;
+                match u64::try_from(n) {
+                    Ok(secs) => Some(FieldValue::Duration(secs, duration::format(secs))),
+                    Err(_) => {
+                        self.wrong_type(v, what, "a non-negative number of seconds");
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.wrong_type(v, what, "a duration such as \"1h\" or integer seconds");
+                None
+            }
+        }
+    }
+
+    /// A field of a known type.
+    pub fn field(&mut self, v: &Val<'_>, what: &str, ty: FieldType) -> Option<FieldValue> {
+        match ty {
+            FieldType::Duration => self.duration(v, what),
+            FieldType::Int => self.integer(v, what).map(FieldValue::Int),
+            FieldType::Bool => self.boolean(v, what).map(FieldValue::Bool),
+            FieldType::Str => self.string(v, what).map(FieldValue::Str),
+            FieldType::List => self
+                .string_list(v, what)
+                .map(|l| FieldValue::List(l.into_iter().map(|(s, _)| s).collect())),
+        }
+    }
+
+    /// Any TOML value as JSON (for auth method config).
+    pub fn json(&mut self, v: &Val<'_>, what: &str) -> Option<serde_json::Value> {
+        use serde_json::Value as J;
+        Some(match v.get_ref() {
+            DeValue::String(s) => J::String(s.to_string()),
+            DeValue::Integer(_) => J::from(self.integer(v, what)?),
+            DeValue::Float(f) => J::from(f.as_str().parse::<f64>().ok()?),
+            DeValue::Boolean(b) => J::Bool(*b),
+            DeValue::Datetime(d) => J::String(d.to_string()),
+            DeValue::Array(items) => {
+                J::Array(items.iter().filter_map(|i| self.json(i, what)).collect())
+            }
+            DeValue::Table(t) => J::Object(
+                t.iter()
+                    .filter_map(|(k, i)| Some((k.get_ref().to_string(), self.json(i, what)?)))
+                    .collect(),
+            ),
+        })
+    }
+}

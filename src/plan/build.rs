@@ -1,0 +1,264 @@
+//! `plan(&Desired, &Live) -> Plan`: the pure heart of vaultform.
+
+use super::{Action, Change, FORMAT_VERSION, OwnershipChange, Plan, Summary};
+use crate::kinds::{self, Address, BUILTIN_AUTHS, BUILTIN_MOUNTS, BUILTIN_POLICIES, Kind};
+use crate::live::Live;
+use crate::manifest::{Desired, Problem};
+use crate::secret::FingerprintKey;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Builds the plan. Pure: the same inputs always give the same plan (up to
+/// fingerprints, which depend on `fp`).
+pub fn plan(desired: &Desired, live: &Live, fp: &FingerprintKey) -> Plan {
+    let managed = &live.managed.addresses;
+    let mut b = Builder {
+        managed,
+        changes: Vec::new(),
+        unmanaged: Vec::new(),
+    };
+    let ownership_mount = desired.ownership_mount.as_str();
+
+    b.kind(
+        Kind::Mount,
+        &desired.mounts,
+        &live.mounts,
+        &live.mounts.keys().cloned().collect(),
+        |n| BUILTIN_MOUNTS.contains(&n) || n == ownership_mount,
+        kinds::mount::diff::diff,
+    );
+    b.kind(
+        Kind::Auth,
+        &desired.auths,
+        &live.auths,
+        &live.auths.keys().cloned().collect(),
+        |n| BUILTIN_AUTHS.contains(&n),
+        kinds::mount::diff::diff,
+    );
+    b.kind(
+        Kind::AuthConfig,
+        &desired.auth_configs,
+        &live.auth_configs,
+        &BTreeSet::new(),
+        |_| false,
+        kinds::auth::diff::diff,
+    );
+    b.kind(
+        Kind::Policy,
+        &desired.policies,
+        &live.policies,
+        &live.policy_names,
+        |n| BUILTIN_POLICIES.contains(&n),
+        kinds::policy::diff::diff,
+    );
+    b.kind(
+        Kind::Approle,
+        &desired.approles,
+        &live.approles,
+        &live.approle_names,
+        |_| false,
+        kinds::role::diff::diff,
+    );
+    b.kind(
+        Kind::KubernetesRole,
+        &desired.kubernetes_roles,
+        &live.kubernetes_roles,
+        &live.kubernetes_role_names,
+        |_| false,
+        kinds::role::diff::diff,
+    );
+    b.kind(
+        Kind::Kv,
+        &desired.secrets,
+        &live.secrets,
+        &BTreeSet::new(),
+        |_| false,
+        |a, d, l| kinds::kv::diff::diff(a, d, l, fp),
+    );
+
+    let mut warnings = desired.warnings.clone();
+    for (name, d) in &desired.secrets {
+        let addr = Address::new(Kind::Kv, name.clone());
+        warnings.extend(kinds::kv::diff::warnings(&addr, d, live.secrets.get(name)));
+    }
+
+    // Deletions run after every create and update, most dependent kind first.
+    let (mut deletes, mut rest): (Vec<Change>, Vec<Change>) = b
+        .changes
+        .into_iter()
+        .partition(|c| c.action == Action::Delete);
+    rest.sort_by(|a, b| a.address.cmp(&b.address));
+    deletes.sort_by(|a, b| {
+        b.address
+            .kind
+            .cmp(&a.address.kind)
+            .then(a.address.name.cmp(&b.address.name))
+    });
+    let mut changes = rest;
+    changes.extend(deletes);
+
+    let wanted = desired.addresses();
+    let ownership = OwnershipChange {
+        add: wanted.difference(managed).cloned().collect(),
+        remove: managed.difference(&wanted).cloned().collect(),
+        record_version: live.managed.version,
+        create_mount: !live.managed.mount_exists,
+    };
+
+    let mut summary = Summary::default();
+    for c in &changes {
+        match c.action {
+            Action::Create => summary.add += 1,
+            Action::Update => summary.change += 1,
+            Action::Replace => {
+                summary.add += 1;
+                summary.destroy += 1;
+            }
+            Action::Delete => summary.destroy += 1,
+            Action::Adopt => summary.adopt += 1,
+        }
+    }
+    let mut unmanaged = b.unmanaged;
+    unmanaged.sort();
+
+    Plan {
+        format_version: FORMAT_VERSION,
+        changes,
+        unmanaged,
+        warnings,
+        ownership: if ownership.is_empty() {
+            OwnershipChange {
+                create_mount: false,
+                ..ownership
+            }
+        } else {
+            ownership
+        },
+        summary,
+    }
+}
+
+struct Builder<'a> {
+    managed: &'a BTreeSet<Address>,
+    changes: Vec<Change>,
+    unmanaged: Vec<Address>,
+}
+
+impl Builder<'_> {
+    /// Reconciles one kind: every desired name, every live name and every
+    /// managed name of the kind.
+    fn kind<D, L>(
+        &mut self,
+        kind: Kind,
+        desired: &BTreeMap<String, D>,
+        live: &BTreeMap<String, L>,
+        listed: &BTreeSet<String>,
+        builtin: impl Fn(&str) -> bool,
+        diff: impl Fn(Address, Option<&D>, Option<&L>) -> Option<Change>,
+    ) {
+        let managed_names = self
+            .managed
+            .iter()
+            .filter(|a| a.kind == kind)
+            .map(|a| a.name.clone());
+        let names: BTreeSet<String> = desired
+            .keys()
+            .cloned()
+            .chain(live.keys().cloned())
+            .chain(listed.iter().cloned())
+            .chain(managed_names)
+            .collect();
+        for name in names {
+            if builtin(&name) {
+                continue;
+            }
+            let address = Address::new(kind, name.clone());
+            let is_managed = self.managed.contains(&address);
+            let d = desired.get(&name);
+            let l = live.get(&name);
+            let exists = l.is_some() || listed.contains(&name);
+            match d {
+                Some(d) => match diff(address.clone(), Some(d), l) {
+                    Some(c) => self.changes.push(c),
+                    None if exists && !is_managed => {
+                        self.changes.push(Change::new(address, Action::Adopt))
+                    }
+                    None => {}
+                },
+                None if is_managed => {
+                    if let Some(c) = diff(address, None, l) {
+                        self.changes.push(c);
+                    }
+                }
+                None if exists => self.unmanaged.push(address),
+                None => {}
+            }
+        }
+    }
+}
+
+/// Checks the manifest against facts only the server knows: every secret must
+/// sit on a KV v2 mount (declared, or existing on the server), every role on an
+/// auth method of the right type. Pure.
+pub fn check_against_live(desired: &Desired, live: &Live) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (name, s) in &desired.secrets {
+        let ok = match desired.mounts.get(&s.mount) {
+            Some(m) => m.is_kv2(),
+            None => live.mounts.get(&s.mount).is_some_and(|m| m.is_kv2()),
+        };
+        if !ok {
+            let what = match (desired.mounts.get(&s.mount), live.mounts.get(&s.mount)) {
+                (None, None) => format!("no mount `{}` in the manifest or on the server", s.mount),
+                (None, Some(m)) => format!(
+                    "mount `{}` on the server is `{}`, not KV version 2",
+                    s.mount, m.type_name
+                ),
+                (Some(_), _) => format!("mount `{}` in the manifest is not KV version 2", s.mount),
+            };
+            problems.push(desired.problem_at(
+                &Address::new(Kind::Kv, name.clone()),
+                "vaultform::manifest::not_kv2",
+                format!("secret `{name}` is not on a KV v2 mount: {what}"),
+                format!(
+                    "declare [mounts.{}] with type = \"kv\" and options = {{ version = \"2\" }}",
+                    s.mount
+                ),
+            ));
+        }
+    }
+    for (map, kind, want) in [
+        (&desired.approles, Kind::Approle, "approle"),
+        (
+            &desired.kubernetes_roles,
+            Kind::KubernetesRole,
+            "kubernetes",
+        ),
+    ] {
+        for (name, r) in map {
+            let ty = desired
+                .auths
+                .get(&r.mount)
+                .map(|a| a.type_name.clone())
+                .or_else(|| live.auths.get(&r.mount).map(|a| a.type_name.clone()));
+            if ty.as_deref() != Some(want) {
+                let what = match ty {
+                    None => format!(
+                        "no auth method `{}` in the manifest or on the server",
+                        r.mount
+                    ),
+                    Some(t) => format!("auth method `{}` is `{t}`", r.mount),
+                };
+                problems.push(desired.problem_at(
+                    &Address::new(kind, name.clone()),
+                    "vaultform::manifest::wrong_auth_mount",
+                    format!("role `{name}` needs a `{want}` auth method: {what}"),
+                    format!(
+                        "declare [auth.{}] with type = \"{want}\", or set `mount`",
+                        r.mount
+                    ),
+                ));
+            }
+        }
+    }
+    problems
+}

@@ -1,0 +1,228 @@
+//! The plan: what would change, per resource, in dependency order. Built by a
+//! pure function of (desired, live); no `async`, no files, no network.
+//!
+//! A [`Plan`] holds addresses, field names, non-secret before/after values,
+//! policy texts and keyed fingerprints of secret values — never a secret value.
+//! Apply takes values from the manifest.
+
+mod build;
+
+pub use build::{check_against_live, plan};
+
+use crate::kinds::{Address, Kind};
+use crate::secret::Fingerprint;
+use serde::{Deserialize, Serialize};
+
+/// Version of the JSON plan format (`--format json`, saved plans). Bumped on
+/// any incompatible change; additions of optional fields do not bump it.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What happens to a resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// It does not exist; create it.
+    Create,
+    /// It exists and differs; change it in place.
+    Update,
+    /// It must be destroyed and created again (destroys what is under it).
+    Replace,
+    /// vaultform manages it and the manifest no longer lists it; delete it.
+    Delete,
+    /// It exists and already matches; start managing it (ownership record only).
+    Adopt,
+}
+
+impl Action {
+    /// The one-character marker used in human output.
+    pub fn marker(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+            Action::Adopt => "=",
+        }
+    }
+}
+
+/// One field of a mount, auth method, auth config or role that changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// Field name (`token_ttl`, `description`, `options.version`, ...).
+    pub name: String,
+    /// Live value as shown to people (`null` when absent).
+    pub before: Option<String>,
+    /// Desired value as written in the manifest (`null` when removed).
+    pub after: Option<String>,
+}
+
+impl FieldChange {
+    /// Builds a field change.
+    pub fn new(name: impl Into<String>, before: Option<String>, after: Option<String>) -> Self {
+        Self {
+            name: name.into(),
+            before,
+            after,
+        }
+    }
+}
+
+/// The two texts of a changed policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyText {
+    /// Live text (`null` when the policy is created).
+    pub before: Option<String>,
+    /// Desired text (`null` when the policy is deleted).
+    pub after: Option<String>,
+}
+
+/// What happens to one key of a secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyAction {
+    /// A new key with a known value.
+    Add,
+    /// A key whose value changes.
+    Change,
+    /// A key removed from the secret.
+    Remove,
+    /// A new key whose random value vaultform makes at apply time.
+    Generate,
+}
+
+/// One key of a secret that changes. Never a value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyChange {
+    /// Key name.
+    pub key: String,
+    /// What happens.
+    pub action: KeyAction,
+    /// Keyed fingerprint of the new value (for `add` and `change`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<Fingerprint>,
+}
+
+impl KeyChange {
+    /// Builds a key change.
+    pub fn new(key: &str, action: KeyAction, fingerprint: Option<Fingerprint>) -> Self {
+        Self {
+            key: key.to_string(),
+            action,
+            fingerprint,
+        }
+    }
+}
+
+/// The secret part of a change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretChange {
+    /// The version the plan read: the check-and-set value of the write.
+    pub cas: u64,
+    /// The keys that change.
+    pub keys: Vec<KeyChange>,
+}
+
+/// One resource's change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// The resource.
+    pub address: Address,
+    /// What happens to it.
+    pub action: Action,
+    /// Whether it destroys data (deleting or replacing a mount or auth method).
+    #[serde(default)]
+    pub destructive: bool,
+    /// Fields that change (mounts, auth methods, auth configs, roles).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldChange>,
+    /// Policy texts (policies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyText>,
+    /// Keys (KV secrets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<SecretChange>,
+}
+
+impl Change {
+    /// A change with no details yet.
+    pub fn new(address: Address, action: Action) -> Self {
+        Self {
+            address,
+            action,
+            destructive: false,
+            fields: Vec::new(),
+            policy: None,
+            secret: None,
+        }
+    }
+}
+
+/// Changes to the ownership record kept inside Vault.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnershipChange {
+    /// Addresses vaultform starts managing.
+    pub add: Vec<Address>,
+    /// Addresses vaultform stops managing (deleted, or gone already).
+    pub remove: Vec<Address>,
+    /// The record's KV version the plan read (check-and-set for its write).
+    pub record_version: u64,
+    /// Whether the record's mount must be created first.
+    pub create_mount: bool,
+}
+
+impl OwnershipChange {
+    /// Whether the record changes at all.
+    pub fn is_empty(&self) -> bool {
+        self.add.is_empty() && self.remove.is_empty()
+    }
+}
+
+/// Counts for the closing line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Resources created (replacements count here and in `destroy`).
+    pub add: usize,
+    /// Resources changed in place.
+    pub change: usize,
+    /// Resources destroyed.
+    pub destroy: usize,
+    /// Existing resources vaultform starts managing.
+    pub adopt: usize,
+}
+
+/// A plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    /// [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// Changes in apply order: creates and updates by kind, then deletes in
+    /// reverse kind order.
+    pub changes: Vec<Change>,
+    /// Resources on the server that vaultform does not manage and never deletes.
+    pub unmanaged: Vec<Address>,
+    /// Things worth a look that do not stop the plan.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// Changes to the ownership record.
+    pub ownership: OwnershipChange,
+    /// Counts.
+    pub summary: Summary,
+}
+
+impl Plan {
+    /// Whether applying would write anything.
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty() || !self.ownership.is_empty()
+    }
+
+    /// Whether any change destroys data.
+    pub fn destructive(&self) -> Vec<&Change> {
+        self.changes.iter().filter(|c| c.destructive).collect()
+    }
+
+    /// Changes of one kind.
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(move |c| c.address.kind == kind)
+    }
+}

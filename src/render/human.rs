@@ -1,0 +1,133 @@
+//! Human output for terminals and CI logs: one block per resource, field-level
+//! before -> after, policy text diffs, secret keys with values always
+//! `(sensitive)`, unmanaged resources summarised, and the closing count line.
+
+use super::{Style, policy_diff, summary_line};
+use crate::plan::{Action, Change, KeyAction, Plan};
+use std::io::{self, Write};
+
+/// Writes the plan for people.
+pub fn render(plan: &Plan, out: &mut impl Write, style: Style) -> io::Result<()> {
+    if !plan.has_changes() {
+        writeln!(out, "No changes. Vault matches the manifest.")?;
+    } else {
+        writeln!(out, "vaultform will perform these actions:")?;
+        writeln!(out)?;
+        for c in &plan.changes {
+            change(c, out, style)?;
+        }
+        let o = &plan.ownership;
+        if c_only_ownership(plan) {
+            writeln!(
+                out,
+                "  ownership record: forget {} resource(s) that no longer exist",
+                o.remove.len()
+            )?;
+            writeln!(out)?;
+        }
+    }
+    if !plan.unmanaged.is_empty() {
+        let names: Vec<String> = plan.unmanaged.iter().map(|a| a.to_string()).collect();
+        writeln!(
+            out,
+            "{}",
+            style.dim(&format!(
+                "Unmanaged (not in the manifest, never deleted by vaultform): {}",
+                names.join(", ")
+            ))
+        )?;
+        writeln!(out)?;
+    }
+    for w in &plan.warnings {
+        writeln!(out, "{} {w}", style.changed("Warning:"))?;
+    }
+    if !plan.warnings.is_empty() {
+        writeln!(out)?;
+    }
+    if plan.has_changes() {
+        writeln!(out, "{}", style.bold(&summary_line(plan)))?;
+    }
+    Ok(())
+}
+
+fn c_only_ownership(plan: &Plan) -> bool {
+    plan.changes.is_empty() && !plan.ownership.is_empty()
+}
+
+fn marker(action: Action, style: Style) -> String {
+    let m = action.marker();
+    match action {
+        Action::Create => style.added(m),
+        Action::Update => style.changed(m),
+        Action::Replace | Action::Delete => style.removed(m),
+        Action::Adopt => style.dim(m),
+    }
+}
+
+fn change(c: &Change, out: &mut impl Write, style: Style) -> io::Result<()> {
+    let note = match c.action {
+        Action::Create => "will be created",
+        Action::Update => "will be updated in place",
+        Action::Replace => "must be replaced (destroys everything under it)",
+        Action::Delete if c.destructive => "will be destroyed, with everything under it",
+        Action::Delete => "will be deleted",
+        Action::Adopt => "already matches; vaultform will manage it from now on",
+    };
+    writeln!(
+        out,
+        "  {} {} {}",
+        marker(c.action, style),
+        style.bold(&c.address.to_string()),
+        style.dim(&format!("({note})"))
+    )?;
+    let width = c.fields.iter().map(|f| f.name.len()).max().unwrap_or(0);
+    for f in &c.fields {
+        let line = match (&f.before, &f.after) {
+            (Some(b), Some(a)) if c.action != Action::Create => format!("{b} -> {a}"),
+            (_, Some(a)) => a.clone(),
+            (Some(b), None) => b.clone(),
+            (None, None) => String::new(),
+        };
+        writeln!(out, "      {:width$} = {line}", f.name)?;
+    }
+    if let Some(p) = &c.policy {
+        let before = p.before.as_deref().unwrap_or("");
+        let after = p.after.as_deref().unwrap_or("");
+        if c.action == Action::Update || c.action == Action::Create {
+            for line in policy_diff(before, after).lines() {
+                if line.starts_with("---") || line.starts_with("+++") {
+                    continue;
+                }
+                let styled = if line.starts_with('+') {
+                    style.added(line)
+                } else if line.starts_with('-') {
+                    style.removed(line)
+                } else if line.starts_with("@@") {
+                    style.dim(line)
+                } else {
+                    line.to_string()
+                };
+                writeln!(out, "      {styled}")?;
+            }
+        }
+    }
+    if let Some(s) = &c.secret {
+        if c.action == Action::Delete {
+            writeln!(out, "      all versions and metadata are destroyed")?;
+        } else {
+            for k in &s.keys {
+                let line = match k.action {
+                    KeyAction::Add => format!("{} {} = (sensitive)", style.added("+"), k.key),
+                    KeyAction::Change => format!("{} {} = (sensitive)", style.changed("~"), k.key),
+                    KeyAction::Remove => format!("{} {}", style.removed("-"), k.key),
+                    KeyAction::Generate => {
+                        format!("{} {} = (generated at apply)", style.added("+"), k.key)
+                    }
+                };
+                writeln!(out, "      {line}")?;
+            }
+        }
+    }
+    writeln!(out)?;
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! Connection settings the way the Vault CLI reads them: `VAULT_ADDR`,
+//! `VAULT_TOKEN` (else `~/.vault-token`), `VAULT_CACERT`, `VAULT_SKIP_VERIFY`,
+//! `VAULT_NAMESPACE`.
+
+use std::path::PathBuf;
+use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
+
+/// Where and how to connect.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    /// Server address, e.g. `http://127.0.0.1:8200`.
+    pub address: String,
+    /// Token (may be empty for unauthenticated calls such as health or init).
+    pub token: String,
+    /// PEM CA bundle to trust.
+    pub ca_cert: Option<PathBuf>,
+    /// Skip TLS verification.
+    pub skip_verify: bool,
+    /// Vault Enterprise / OpenBao namespace.
+    pub namespace: Option<String>,
+}
+
+/// Why a client could not be built.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ConnectError {
+    /// The client settings were rejected.
+    #[error("invalid Vault client settings for {address}: {reason}")]
+    #[diagnostic(
+        code(vaultform::vault::settings),
+        help("check VAULT_ADDR (e.g. http://127.0.0.1:8200) and VAULT_CACERT")
+    )]
+    Settings {
+        /// The address.
+        address: String,
+        /// What was rejected.
+        reason: String,
+    },
+    /// No token anywhere.
+    #[error("no Vault token: VAULT_TOKEN is not set and ~/.vault-token does not exist")]
+    #[diagnostic(
+        code(vaultform::vault::no_token),
+        help("export VAULT_TOKEN, or log in with `bao login` / `vault login`")
+    )]
+    NoToken,
+}
+
+impl Connection {
+    /// Reads the settings from the environment, like the Vault CLI.
+    pub fn from_env() -> Self {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let token = env("VAULT_TOKEN")
+            .or_else(|| {
+                let home = env("HOME")?;
+                let text =
+                    std::fs::read_to_string(PathBuf::from(home).join(".vault-token")).ok()?;
+                Some(text.trim().to_string())
+            })
+            .unwrap_or_default();
+        Connection {
+            address: env("VAULT_ADDR").unwrap_or_else(|| "https://127.0.0.1:8200".to_string()),
+            token,
+            ca_cert: env("VAULT_CACERT").map(PathBuf::from),
+            skip_verify: env("VAULT_SKIP_VERIFY")
+                .map(|v| !matches!(v.as_str(), "0" | "false" | "False" | "FALSE"))
+                .unwrap_or(false),
+            namespace: env("VAULT_NAMESPACE"),
+        }
+    }
+
+    /// Fails unless a token is set.
+    pub fn require_token(&self) -> Result<(), ConnectError> {
+        if self.token.is_empty() {
+            Err(ConnectError::NoToken)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub(super) fn build_client(&self) -> Result<VaultClient, ConnectError> {
+        let mut b = VaultClientSettingsBuilder::default();
+        b.address(&self.address)
+            .token(&self.token)
+            .verify(!self.skip_verify)
+            .ca_certs(
+                self.ca_cert
+                    .iter()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .collect(),
+            );
+        if let Some(ns) = &self.namespace {
+            b.set_namespace(ns.clone());
+        }
+        let settings = b.build().map_err(|e| ConnectError::Settings {
+            address: self.address.clone(),
+            reason: e.to_string(),
+        })?;
+        VaultClient::new(settings).map_err(|e| ConnectError::Settings {
+            address: self.address.clone(),
+            reason: e.to_string(),
+        })
+    }
+}

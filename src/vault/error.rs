@@ -1,0 +1,143 @@
+//! Errors from talking to Vault, shaped for people: which call, which path,
+//! what status, and what Vault said. Never a request body.
+
+use super::Response;
+
+/// A failed Vault call.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum VaultError {
+    /// The server could not be reached.
+    #[error("cannot reach Vault at {address} ({method} {path})")]
+    #[diagnostic(
+        code(vaultform::vault::unreachable),
+        help("check VAULT_ADDR and that the server is running")
+    )]
+    Transport {
+        /// HTTP method.
+        method: String,
+        /// API path.
+        path: String,
+        /// Server address.
+        address: String,
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// 403: the token may not do this.
+    #[error("permission denied: {method} {path} (403): the token lacks permission for this path")]
+    #[diagnostic(
+        code(vaultform::vault::permission_denied),
+        help(
+            "use a token whose policy grants this path (see the README's least-privilege policies)"
+        )
+    )]
+    PermissionDenied {
+        /// HTTP method.
+        method: String,
+        /// API path.
+        path: String,
+    },
+    /// 503: sealed or not initialised.
+    #[error("Vault is sealed: {method} {path} (503)")]
+    #[diagnostic(
+        code(vaultform::vault::sealed),
+        help("unseal it first (`vaultform operator unseal` or `bao operator unseal`)")
+    )]
+    Sealed {
+        /// HTTP method.
+        method: String,
+        /// API path.
+        path: String,
+    },
+    /// Any other non-success answer.
+    #[error("{method} {path} failed with status {status}: {}", messages(.errors))]
+    #[diagnostic(code(vaultform::vault::api))]
+    Api {
+        /// HTTP method.
+        method: String,
+        /// API path.
+        path: String,
+        /// HTTP status.
+        status: u16,
+        /// Vault's `errors` list.
+        errors: Vec<String>,
+    },
+    /// A check-and-set write found a newer version than the plan saw.
+    #[error("{path} changed since the plan was made (check-and-set version {cas} did not match)")]
+    #[diagnostic(
+        code(vaultform::vault::cas_mismatch),
+        help("run `vaultform plan` again to see the change made meanwhile")
+    )]
+    CasMismatch {
+        /// API path.
+        path: String,
+        /// The version the plan expected.
+        cas: u64,
+    },
+    /// A response we could not understand.
+    #[error("unexpected answer from {method} {path}: {what}")]
+    #[diagnostic(code(vaultform::vault::unexpected))]
+    Unexpected {
+        /// HTTP method.
+        method: String,
+        /// API path.
+        path: String,
+        /// What was wrong with it.
+        what: String,
+    },
+    /// A bug in vaultform.
+    #[error("internal error: {what}")]
+    #[diagnostic(code(vaultform::vault::internal))]
+    Internal {
+        /// What went wrong.
+        what: String,
+    },
+}
+
+fn messages(errors: &[String]) -> String {
+    if errors.is_empty() {
+        "(no message)".to_string()
+    } else {
+        errors
+            .iter()
+            .map(|e| e.trim().replace("\n\t* ", " ").replace('\n', " "))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+impl VaultError {
+    /// Maps a non-success response to an error.
+    pub fn from_response(method: &str, path: &str, resp: Response) -> Self {
+        let errors: Vec<String> = resp.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        match resp.status {
+            403 => VaultError::PermissionDenied {
+                method: method.into(),
+                path: path.into(),
+            },
+            503 if errors.iter().any(|e| e.contains("sealed")) => VaultError::Sealed {
+                method: method.into(),
+                path: path.into(),
+            },
+            status => VaultError::Api {
+                method: method.into(),
+                path: path.into(),
+                status,
+                errors,
+            },
+        }
+    }
+
+    /// Whether this is Vault's check-and-set mismatch.
+    pub fn is_cas_mismatch(&self) -> bool {
+        matches!(self, VaultError::Api { status: 400, errors, .. }
+            if errors.iter().any(|e| e.contains("check-and-set")))
+    }
+}

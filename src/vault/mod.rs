@@ -1,0 +1,200 @@
+//! The only HTTP code: one client per run, built on `vaultrs`'s `VaultClient`
+//! (its settings, TLS setup and the reqwest client inside), plus our own endpoint
+//! calls for what vaultrs lacks or parses lossily on OpenBao.
+//!
+//! Errors name the method, the path, the status and Vault's own `errors` list;
+//! they never include a request body.
+
+mod connect;
+mod error;
+
+pub use connect::{ConnectError, Connection};
+pub use error::VaultError;
+
+use reqwest::Method;
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use vaultrs::client::VaultClient;
+
+/// Counts of requests by kind, for `--stats` and the benchmark.
+#[derive(Debug, Default)]
+pub struct RequestCounts {
+    /// GET requests.
+    pub reads: AtomicU64,
+    /// LIST requests.
+    pub lists: AtomicU64,
+    /// POST, PUT and DELETE requests.
+    pub writes: AtomicU64,
+}
+
+impl RequestCounts {
+    /// (reads, lists, writes) so far.
+    pub fn snapshot(&self) -> (u64, u64, u64) {
+        (
+            self.reads.load(Ordering::Relaxed),
+            self.lists.load(Ordering::Relaxed),
+            self.writes.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// A connected Vault client. Cheap to clone; clones share one connection pool.
+#[derive(Clone)]
+pub struct Vault {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: VaultClient,
+    base: String,
+    namespace: Option<String>,
+    counts: RequestCounts,
+}
+
+/// A response: the HTTP status and the JSON body (`Null` when empty).
+#[derive(Debug)]
+pub struct Response {
+    /// HTTP status code.
+    pub status: u16,
+    /// Parsed body, or `Null` for an empty body.
+    pub body: Value,
+}
+
+impl Vault {
+    /// Builds a client from connection settings.
+    pub fn new(conn: &Connection) -> Result<Self, ConnectError> {
+        let client = conn.build_client()?;
+        let base = conn.address.trim_end_matches('/').to_string();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                client,
+                base,
+                namespace: conn.namespace.clone(),
+                counts: RequestCounts::default(),
+            }),
+        })
+    }
+
+    /// The vaultrs client, for the typed calls we use.
+    pub fn client(&self) -> &VaultClient {
+        &self.inner.client
+    }
+
+    /// The server address.
+    pub fn address(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// Request counts so far.
+    pub fn counts(&self) -> &RequestCounts {
+        &self.inner.counts
+    }
+
+    /// Sends one request to `/v1/<path>` and returns status and body, whatever
+    /// the status. Only transport failures are errors here.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Response, VaultError> {
+        self.send_with_token(method, path, body, None).await
+    }
+
+    /// Like [`Vault::send`], with another token than the client's.
+    pub async fn send_with_token(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        token: Option<&str>,
+    ) -> Result<Response, VaultError> {
+        let counter = match method.as_str() {
+            "GET" => &self.inner.counts.reads,
+            "LIST" => &self.inner.counts.lists,
+            _ => &self.inner.counts.writes,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        let url = format!("{}/v1/{}", self.inner.base, path.trim_start_matches('/'));
+        let http = &self.inner.client.http.http;
+        let token = token.unwrap_or(&self.inner.client.settings.token);
+        let mut req = http.request(method.clone(), &url);
+        if !token.is_empty() {
+            req = req.header("X-Vault-Token", token);
+        }
+        if let Some(ns) = &self.inner.namespace {
+            req = req.header("X-Vault-Namespace", ns);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.map_err(|e| VaultError::Transport {
+            method: method.to_string(),
+            path: path.to_string(),
+            address: self.inner.base.clone(),
+            source: e,
+        })?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(|e| VaultError::Transport {
+            method: method.to_string(),
+            path: path.to_string(),
+            address: self.inner.base.clone(),
+            source: e,
+        })?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        Ok(Response { status, body })
+    }
+
+    /// GET: `Some(body)` on 2xx, `None` on 404, an error otherwise.
+    pub async fn read(&self, path: &str) -> Result<Option<Value>, VaultError> {
+        let resp = self.send(Method::GET, path, None).await?;
+        match resp.status {
+            200..=299 => Ok(Some(resp.body)),
+            404 => Ok(None),
+            _ => Err(VaultError::from_response("GET", path, resp)),
+        }
+    }
+
+    /// LIST: the `keys`, empty on 404 (Vault's answer for an empty list).
+    pub async fn list(&self, path: &str) -> Result<Vec<String>, VaultError> {
+        let method = Method::from_bytes(b"LIST").map_err(|_| VaultError::Internal {
+            what: "LIST is a valid method token".into(),
+        })?;
+        let resp = self.send(method, path, None).await?;
+        match resp.status {
+            200..=299 => Ok(resp.body["data"]["keys"]
+                .as_array()
+                .map(|keys| {
+                    keys.iter()
+                        .filter_map(|k| k.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()),
+            404 => Ok(Vec::new()),
+            _ => Err(VaultError::from_response("LIST", path, resp)),
+        }
+    }
+
+    /// POST a JSON body; the response body on 2xx.
+    pub async fn write(&self, path: &str, body: &Value) -> Result<Value, VaultError> {
+        let resp = self.send(Method::POST, path, Some(body)).await?;
+        match resp.status {
+            200..=299 => Ok(resp.body),
+            _ => Err(VaultError::from_response("POST", path, resp)),
+        }
+    }
+
+    /// DELETE; idempotent on Vault's side (204 for missing things too).
+    pub async fn delete(&self, path: &str) -> Result<(), VaultError> {
+        let resp = self.send(Method::DELETE, path, None).await?;
+        match resp.status {
+            200..=299 | 404 => Ok(()),
+            _ => Err(VaultError::from_response("DELETE", path, resp)),
+        }
+    }
+}
