@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The quick start in one command: installs the pinned OpenBao if needed, builds
+# vaultform, starts a throw-away local dev server on a free loopback port, then
+# runs `plan`, `apply` and `plan` again on the example manifest (vault.toml,
+# policies/, values from .env or else .env.example) and shows what the server holds.
+#
+#   scripts/quickstart.sh          # stop the dev server at the end
+#   scripts/quickstart.sh --keep   # leave it running and print how to connect
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+keep=false
+[[ "${1:-}" == "--keep" ]] && keep=true
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+step "Installing OpenBao (pinned) if needed"
+bao="$(scripts/install-openbao.sh)"
+
+step "Building vaultform"
+cargo build --quiet
+vaultform="$root/target/debug/vaultform"
+
+port="$(python3 -c 'import socket
+for _ in range(50):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close()
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", p + 1)); t.close(); print(p); break
+    except OSError:
+        t.close()')"
+state="$root/.tools/dev"
+mkdir -p "$state"
+umask 077
+token="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+printf '%s\n' "$token" > "$state/root-token"
+log="$state/server.log"
+
+step "Starting a local OpenBao dev server on 127.0.0.1:$port (log: .tools/dev/server.log)"
+env -u VAULT_ADDR -u VAULT_TOKEN -u BAO_ADDR -u BAO_TOKEN \
+  "$bao" server -dev -dev-no-store-token -dev-root-token-id="$token" \
+  -dev-listen-address="127.0.0.1:$port" >"$log" 2>&1 &
+server=$!
+if ! $keep; then
+  trap 'kill "$server" 2>/dev/null || true' EXIT
+fi
+export VAULT_ADDR="http://127.0.0.1:$port"
+export VAULT_TOKEN="$token"
+for _ in $(seq 1 300); do
+  if python3 -c "import urllib.request,sys; urllib.request.urlopen('$VAULT_ADDR/v1/sys/health', timeout=1)" 2>/dev/null; then
+    break
+  fi
+  kill -0 "$server" 2>/dev/null || { echo "the dev server exited; see $log" >&2; exit 1; }
+  sleep 0.1
+done
+
+if [[ ! -f .env ]]; then
+  echo "(no .env: using the example values from .env.example)"
+  set -a
+  # shellcheck disable=SC1091
+  source .env.example
+  set +a
+fi
+
+step "vaultform validate"
+"$vaultform" validate
+step "vaultform plan"
+"$vaultform" plan
+step "vaultform apply --auto-approve"
+"$vaultform" apply --auto-approve
+step "vaultform plan --detailed-exitcode (expect no changes, exit 0)"
+"$vaultform" plan --detailed-exitcode
+
+step "What the server holds now"
+bao_cli() { env -u BAO_ADDR -u BAO_TOKEN "$bao" "$@"; }
+bao_cli secrets list
+bao_cli auth list
+echo "policies: $(bao_cli policy list | tr '\n' ' ')"
+echo "approle roles: $(bao_cli list -format=json auth/approle/role | tr -d '[]" \n')"
+echo "secret paths: $(bao_cli kv list -format=json secret | tr -d '[]" \n')"
+
+if $keep; then
+  step "The dev server keeps running (pid $server). To use it:"
+  echo "  export VAULT_ADDR=$VAULT_ADDR"
+  echo "  export VAULT_TOKEN=\$(cat .tools/dev/root-token)"
+  echo "  kill $server   # to stop it"
+else
+  step "Done; stopping the dev server"
+fi
