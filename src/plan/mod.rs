@@ -226,3 +226,6 @@ impl Plan {
         self.changes.iter().filter(move |c| c.address.kind == kind)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,12 @@
+# API gateway: terminates client requests and routes them to the services.
+# Reads its own settings and the auth service's settings, because it verifies
+# the JWTs that the auth service signs before forwarding a request.
+# It never reads a database credential.
+
+path "secret/data/gateway" {
+  capabilities = ["read"]
+}
+
+path "secret/data/auth" {
+  capabilities = ["read"]
+}
