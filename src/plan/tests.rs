@@ -12,7 +12,7 @@ use crate::secret::{FingerprintKey, Secret};
 use miette::NamedSource;
 use proptest::prelude::*;
 use serde_json::json;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 fn empty_desired() -> Desired {
     Desired {
