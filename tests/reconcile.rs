@@ -1,0 +1,688 @@
+//! The core reconciler against a real OpenBao dev server: every kind created,
+//! updated, left alone and deleted; bad input leaves the server unchanged; no
+//! secret value used here appears in any output.
+
+mod common;
+
+use common::{BaoDev, vaultform_cmd};
+use serde_json::{Value, json};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Values from fixtures/basic/.env, searched for in every output.
+const FIXTURE_SECRETS: &[&str] = &["fixture-web-db-password", "fixture-worker-queue-password"];
+
+/// A copy of fixtures/basic in a temp dir, free to edit.
+struct Workspace {
+    dir: tempfile::TempDir,
+    outputs: Vec<String>,
+    secrets: Vec<String>,
+}
+
+/// One run of the binary.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Workspace {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic"),
+            dir.path(),
+        );
+        Self {
+            dir,
+            outputs: Vec::new(),
+            secrets: FIXTURE_SECRETS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn manifest(&self) -> PathBuf {
+        self.path("vault.toml")
+    }
+
+    fn edit(&self, rel: &str, f: impl FnOnce(String) -> String) {
+        let p = self.path(rel);
+        let text = fs::read_to_string(&p).unwrap();
+        fs::write(&p, f(text)).unwrap();
+    }
+
+    /// Sets a value in the workspace's .env and remembers it as a secret.
+    fn set_env(&mut self, key: &str, value: &str) {
+        self.secrets.push(value.to_string());
+        self.edit(".env", |t| {
+            let mut out: Vec<String> = t
+                .lines()
+                .filter(|l| !l.starts_with(&format!("{key}=")))
+                .map(str::to_string)
+                .collect();
+            out.push(format!("{key}={value}"));
+            out.join("\n") + "\n"
+        });
+    }
+
+    fn run(&mut self, bao: &BaoDev, args: &[&str]) -> Run {
+        let mut cmd = vaultform_cmd(bao);
+        cmd.arg("-f").arg(self.manifest()).args(args);
+        let out = cmd.output().unwrap();
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        self.outputs.push(run.stdout.clone());
+        self.outputs.push(run.stderr.clone());
+        run
+    }
+
+    fn apply(&mut self, bao: &BaoDev) -> Run {
+        let r = self.run(bao, &["apply", "--auto-approve"]);
+        assert_eq!(r.code, 0, "apply failed:\n{}\n{}", r.stdout, r.stderr);
+        r
+    }
+
+    fn plan(&mut self, bao: &BaoDev) -> Run {
+        self.run(bao, &["plan", "--detailed-exitcode"])
+    }
+
+    fn assert_converged(&mut self, bao: &BaoDev) {
+        let r = self.plan(bao);
+        assert_eq!(
+            r.code, 0,
+            "plan after apply is not empty:\n{}\n{}",
+            r.stdout, r.stderr
+        );
+        assert!(r.stdout.contains("No changes."), "{}", r.stdout);
+    }
+
+    /// Remembers values read from the server (generated ones) as secrets too.
+    fn remember_server_secrets(&mut self, bao: &BaoDev, path: &str) {
+        let (_, body) = bao.get(path);
+        if let Some(m) = body["data"]["data"].as_object() {
+            for v in m.values() {
+                if let Some(s) = v.as_str()
+                    && s.len() >= 8
+                {
+                    self.secrets.push(s.to_string());
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        for out in &self.outputs {
+            for s in &self.secrets {
+                assert!(
+                    !out.contains(s.as_str()),
+                    "secret value leaked into output:\n{out}"
+                );
+            }
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A snapshot of what a test may have changed: mounts, auth, policies, roles.
+fn server_state(bao: &BaoDev) -> Value {
+    let (_, mounts) = bao.get("sys/mounts");
+    let (_, auths) = bao.get("sys/auth");
+    let keys = |v: &Value| -> Vec<String> {
+        let mut k: Vec<String> = v["data"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        k.sort();
+        k
+    };
+    json!({
+        "mounts": keys(&mounts),
+        "auths": keys(&auths),
+        "policies": bao.list("sys/policies/acl"),
+        "roles": bao.list("auth/approle/role"),
+    })
+}
+
+#[test]
+fn apply_creates_everything_and_a_second_plan_is_empty() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    let first = ws.plan(&bao);
+    assert_eq!(first.code, 2, "{}\n{}", first.stdout, first.stderr);
+    assert!(first.stdout.contains("+ mount.kv-test"), "{}", first.stdout);
+    assert!(
+        first.stdout.contains("+ kv.kv-test/web"),
+        "{}",
+        first.stdout
+    );
+    assert!(
+        first.stdout.contains("DB_PASSWORD = (sensitive)"),
+        "{}",
+        first.stdout
+    );
+    ws.apply(&bao);
+
+    let (status, mount) = bao.get("sys/mounts/kv-test");
+    assert_eq!(status, 200);
+    assert_eq!(mount["data"]["options"]["version"], "2");
+    let (_, auth) = bao.get("sys/auth");
+    assert_eq!(auth["data"]["approle/"]["type"], "approle");
+    let (_, policy) = bao.get("sys/policies/acl/web-policy");
+    let text = fs::read_to_string(ws.path("policies/web-policy.hcl")).unwrap();
+    assert_eq!(policy["data"]["policy"], text.as_str());
+    let (_, role) = bao.get("auth/approle/role/worker");
+    assert_eq!(role["data"]["token_ttl"], 1800);
+    assert_eq!(role["data"]["token_max_ttl"], 7200);
+    assert_eq!(role["data"]["secret_id_ttl"], 600);
+    assert_eq!(role["data"]["token_policies"], json!(["worker-policy"]));
+    let (_, web) = bao.get("kv-test/data/web");
+    assert_eq!(web["data"]["data"]["DB_USER"], "web_user");
+    assert_eq!(
+        web["data"]["data"]["DB_PASSWORD"],
+        "fixture-web-db-password"
+    );
+    assert_eq!(web["data"]["data"]["DB_HOST"], "web-db");
+    assert_eq!(
+        web["data"]["data"]["SESSION_KEY"].as_str().unwrap().len(),
+        32
+    );
+    ws.remember_server_secrets(&bao, "kv-test/data/web");
+    ws.remember_server_secrets(&bao, "kv-test/data/worker");
+    let (_, record) = bao.get("vaultform/data/managed");
+    let addresses = record["data"]["data"]["addresses"].as_array().unwrap();
+    assert!(addresses.contains(&json!("approle.approle/web")));
+    assert!(addresses.contains(&json!("kv.kv-test/worker")));
+
+    ws.assert_converged(&bao);
+    // A no-op apply writes nothing: the policy version and the KV version stay.
+    let r = ws.apply(&bao);
+    assert!(r.stdout.contains("No changes."), "{}", r.stdout);
+    let (_, policy_after) = bao.get("sys/policies/acl/web-policy");
+    assert_eq!(policy_after["data"]["version"], policy["data"]["version"]);
+    let (_, web_after) = bao.get("kv-test/data/web");
+    assert_eq!(web_after["data"]["metadata"]["version"], 1);
+    assert_eq!(
+        web_after["data"]["data"]["SESSION_KEY"],
+        web["data"]["data"]["SESSION_KEY"]
+    );
+}
+
+#[test]
+fn changing_one_env_value_plans_exactly_one_key_update() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    ws.apply(&bao);
+    ws.remember_server_secrets(&bao, "kv-test/data/web");
+    ws.set_env("VF_BASIC_WEB_DB_PASSWORD", "rotated-web-db-password-42");
+
+    let r = ws.plan(&bao);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("~ kv.kv-test/web"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("~ DB_PASSWORD = (sensitive)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stdout.matches(" ~ ").count(),
+        2,
+        "one resource, one key:\n{}",
+        r.stdout
+    );
+
+    let j = ws.run(&bao, &["plan", "--format", "json"]);
+    assert_eq!(j.code, 0);
+    let plan: Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(plan["format_version"], 1);
+    let changes = plan["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0]["address"], "kv.kv-test/web");
+    assert_eq!(changes[0]["action"], "update");
+    assert_eq!(changes[0]["secret"]["keys"][0]["key"], "DB_PASSWORD");
+    assert_eq!(changes[0]["secret"]["cas"], 1);
+    let md = ws.run(&bao, &["plan", "--format", "markdown"]);
+    assert!(
+        md.stdout.contains("`DB_PASSWORD`: changed (sensitive)"),
+        "{}",
+        md.stdout
+    );
+
+    ws.apply(&bao);
+    let (_, web) = bao.get("kv-test/data/web");
+    assert_eq!(
+        web["data"]["data"]["DB_PASSWORD"],
+        "rotated-web-db-password-42"
+    );
+    assert_eq!(web["data"]["metadata"]["version"], 2);
+    ws.assert_converged(&bao);
+}
+
+#[test]
+fn editing_a_policy_shows_a_text_diff_and_updates_it() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    ws.apply(&bao);
+    ws.edit("policies/web-policy.hcl", |t| {
+        t + "\npath \"kv-test/metadata/web\" {\n  capabilities = [\"list\"]\n}\n"
+    });
+    let r = ws.plan(&bao);
+    assert_eq!(r.code, 2);
+    assert!(r.stdout.contains("~ policy.web-policy"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("+path \"kv-test/metadata/web\" {"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("@@"), "{}", r.stdout);
+    ws.apply(&bao);
+    let (_, p) = bao.get("sys/policies/acl/web-policy");
+    assert!(
+        p["data"]["policy"]
+            .as_str()
+            .unwrap()
+            .contains("kv-test/metadata/web")
+    );
+    ws.assert_converged(&bao);
+}
+
+#[test]
+fn removing_an_approle_deletes_it_but_never_a_role_made_by_hand() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    ws.apply(&bao);
+    let (status, _) = bao.write("auth/approle/role/handmade", &json!({"token_ttl": "1h"}));
+    assert_eq!(status, 204);
+    ws.edit("vault.toml", |t| {
+        let start = t.find("[approles.worker]").unwrap();
+        let end = start + t[start..].find("\n\n").unwrap();
+        format!("{}{}", &t[..start], &t[end..])
+    });
+    let r = ws.plan(&bao);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("- approle.approle/worker"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("- approle.approle/handmade"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("Unmanaged"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("approle.approle/handmade"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("Plan: 0 to add, 0 to change, 1 to destroy."),
+        "{}",
+        r.stdout
+    );
+    ws.apply(&bao);
+    assert_eq!(bao.get("auth/approle/role/worker").0, 404);
+    assert_eq!(bao.get("auth/approle/role/handmade").0, 200);
+    ws.assert_converged(&bao);
+    let (_, record) = bao.get("vaultform/data/managed");
+    assert!(
+        !record["data"]["data"]["addresses"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("approle.approle/worker"))
+    );
+}
+
+#[test]
+fn role_fields_update_in_place_with_durations_as_written() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    ws.apply(&bao);
+    ws.edit("vault.toml", |t| {
+        t.replacen("token_ttl = \"30m\"", "token_ttl = \"1h\"", 1)
+    });
+    let r = ws.plan(&bao);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stdout.contains("~ approle.approle/worker"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("token_ttl = 30m -> 1h"), "{}", r.stdout);
+    ws.apply(&bao);
+    assert_eq!(
+        bao.get("auth/approle/role/worker").1["data"]["token_ttl"],
+        3600
+    );
+    ws.assert_converged(&bao);
+}
+
+#[test]
+fn a_role_changed_by_hand_is_drift_and_is_put_back() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    ws.apply(&bao);
+    bao.write("auth/approle/role/web", &json!({"token_ttl": "2h"}));
+    bao.write(
+        "kv-test/data/web",
+        &json!({"data": {"DB_USER": "web_user", "STRAY": "x"}}),
+    );
+    let r = ws.plan(&bao);
+    assert_eq!(r.code, 2);
+    assert!(r.stdout.contains("token_ttl = 2h -> 1h"), "{}", r.stdout);
+    assert!(r.stdout.contains("- STRAY"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("+ SESSION_KEY = (generated at apply)"),
+        "{}",
+        r.stdout
+    );
+    ws.apply(&bao);
+    ws.remember_server_secrets(&bao, "kv-test/data/web");
+    let (_, web) = bao.get("kv-test/data/web");
+    assert!(web["data"]["data"].get("STRAY").is_none());
+    assert_eq!(
+        web["data"]["data"]["DB_PASSWORD"],
+        "fixture-web-db-password"
+    );
+    ws.assert_converged(&bao);
+}
+
+#[test]
+fn mounts_tune_in_place_and_destruction_needs_allow_destroy() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    ws.apply(&bao);
+    let (_, before) = bao.get("sys/mounts/kv-test");
+    ws.edit("vault.toml", |t| {
+        t.replacen(
+            "description = \"vaultform integration tests\"\n",
+            "description = \"tuned\"\nmax_lease_ttl = \"24h\"\n",
+            1,
+        )
+    });
+    let r = ws.plan(&bao);
+    assert!(r.stdout.contains("~ mount.kv-test"), "{}", r.stdout);
+    assert!(r.stdout.contains("max_lease_ttl"), "{}", r.stdout);
+    ws.apply(&bao);
+    let (_, after) = bao.get("sys/mounts/kv-test");
+    assert_eq!(after["data"]["description"], "tuned");
+    assert_eq!(after["data"]["config"]["max_lease_ttl"], 86400);
+    assert_eq!(
+        after["data"]["uuid"], before["data"]["uuid"],
+        "tuned, not re-created"
+    );
+    ws.assert_converged(&bao);
+
+    // Drop the mount and its secrets from the manifest: destructive.
+    ws.edit("vault.toml", |t| {
+        let start = t.find("[mounts.kv-test]").unwrap();
+        let end = start + t[start..].find("\n\n").unwrap();
+        let t = format!("{}{}", &t[..start], &t[end..]);
+        let cut = t.find("[secrets.").unwrap();
+        t[..cut].to_string()
+    });
+    let state = server_state(&bao);
+    let r = ws.run(&bao, &["apply", "--auto-approve"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("--allow-destroy"), "{}", r.stderr);
+    assert!(r.stdout.contains("- mount.kv-test"), "{}", r.stdout);
+    assert_eq!(server_state(&bao), state, "refused apply wrote something");
+    assert_eq!(bao.get("kv-test/data/web").0, 200);
+    let r = ws.run(&bao, &["apply", "--auto-approve", "--allow-destroy"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(bao.get("sys/mounts/kv-test").0, 400);
+    ws.assert_converged(&bao);
+}
+
+#[test]
+fn an_existing_matching_policy_is_adopted_then_managed() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    let text = fs::read_to_string(ws.path("policies/web-policy.hcl")).unwrap();
+    bao.write("sys/policies/acl/web-policy", &json!({"policy": text}));
+    let r = ws.plan(&bao);
+    assert!(r.stdout.contains("= policy.web-policy"), "{}", r.stdout);
+    assert!(r.stdout.contains("1 to adopt"), "{}", r.stdout);
+    ws.apply(&bao);
+    assert_eq!(
+        bao.get("sys/policies/acl/web-policy").1["data"]["version"],
+        1,
+        "adopting writes nothing"
+    );
+    ws.assert_converged(&bao);
+    fs::remove_file(ws.path("policies/web-policy.hcl")).unwrap();
+    ws.edit("vault.toml", |t| {
+        t.replace(
+            "token_policies = [\"web-policy\"]",
+            "token_policies = [\"default\"]",
+        )
+    });
+    let r = ws.plan(&bao);
+    assert!(r.stdout.contains("- policy.web-policy"), "{}", r.stdout);
+    ws.apply(&bao);
+    assert_eq!(bao.get("sys/policies/acl/web-policy").0, 404);
+}
+
+#[test]
+fn bad_manifests_are_rejected_before_any_write() {
+    let bao = BaoDev::start();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let before = server_state(&bao);
+    for case in [
+        "unknown_key",
+        "bad_duration",
+        "undefined_policy",
+        "missing_env",
+        "several_errors",
+    ] {
+        let out = vaultform_cmd(&bao)
+            .current_dir(root)
+            .args([
+                "apply",
+                "--auto-approve",
+                "-f",
+                &format!("fixtures/invalid/{case}.toml"),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{case}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("nothing was changed"), "{case}: {stderr}");
+        assert_eq!(server_state(&bao), before, "{case} wrote to the server");
+    }
+}
+
+#[test]
+fn a_secret_on_a_mount_that_is_not_kv2_is_rejected_at_plan_time() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    ws.edit("vault.toml", |t| {
+        t + "\n[secrets.\"nowhere/app\"]\nA = \"b\"\n"
+    });
+    let before = server_state(&bao);
+    let r = ws.run(&bao, &["apply", "--auto-approve"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("vaultform::manifest::not_kv2"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("nowhere"), "{}", r.stderr);
+    assert_eq!(server_state(&bao), before);
+}
+
+#[test]
+fn kubernetes_auth_config_and_roles_round_trip() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    let ca = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/k8s/ca.pem"))
+        .unwrap();
+    ws.edit("vault.toml", |t| {
+        t + &format!(
+            "\n[auth.k8s]\ntype = \"kubernetes\"\nconfig = {{ kubernetes_host = \"https://k8s.example:443\", kubernetes_ca_cert = \"\"\"{ca}\"\"\" }}\n\n[auth.k8s.roles.web]\nbound_service_account_names = [\"web\"]\nbound_service_account_namespaces = [\"prod\"]\ntoken_policies = [\"web-policy\"]\ntoken_ttl = \"1h\"\n"
+        )
+    });
+    let r = ws.plan(&bao);
+    assert!(
+        r.stdout.contains("+ kubernetes_role.k8s/web"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("+ auth_config.k8s"), "{}", r.stdout);
+    ws.apply(&bao);
+    let (_, role) = bao.get("auth/k8s/role/web");
+    assert_eq!(
+        role["data"]["bound_service_account_namespaces"],
+        json!(["prod"])
+    );
+    let (_, config) = bao.get("auth/k8s/config");
+    assert_eq!(config["data"]["kubernetes_host"], "https://k8s.example:443");
+    ws.assert_converged(&bao);
+    ws.edit("vault.toml", |t| {
+        t.replace("https://k8s.example:443", "https://k8s.other:443")
+    });
+    let r = ws.plan(&bao);
+    assert!(r.stdout.contains("~ auth_config.k8s"), "{}", r.stdout);
+    ws.apply(&bao);
+    ws.assert_converged(&bao);
+}
+
+#[test]
+fn server_errors_name_the_path_and_the_cause() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    // A token without permission.
+    let (_, tok) = bao.write(
+        "auth/token/create",
+        &json!({"policies": ["default"], "ttl": "10m"}),
+    );
+    let weak = tok["auth"]["client_token"].as_str().unwrap().to_string();
+    let out = vaultform_cmd(&bao)
+        .env("VAULT_TOKEN", &weak)
+        .args(["plan", "-f"])
+        .arg(ws.manifest())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("permission denied"), "{stderr}");
+    assert!(stderr.contains("sys/"), "{stderr}");
+    assert!(!stderr.contains(&weak), "token leaked: {stderr}");
+    // A server nobody listens on.
+    let out = vaultform_cmd(&bao)
+        .env("VAULT_ADDR", "http://127.0.0.1:9")
+        .args(["plan", "-f"])
+        .arg(ws.manifest())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach Vault"));
+    // A sealed server.
+    assert_eq!(bao.write("sys/seal", &json!({})).0, 204);
+    let r = ws.plan(&bao);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("sealed"), "{}", r.stderr);
+}
+
+#[test]
+fn removing_a_secret_path_destroys_it_and_keeps_unmanaged_ones() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    ws.apply(&bao);
+    ws.remember_server_secrets(&bao, "kv-test/data/worker");
+    bao.write("kv-test/data/handmade", &json!({"data": {"K": "v"}}));
+    ws.edit("vault.toml", |t| {
+        let cut = t.find("[secrets.\"kv-test/worker\"]").unwrap();
+        t[..cut].to_string()
+    });
+    let r = ws.plan(&bao);
+    assert_eq!(r.code, 2);
+    assert!(r.stdout.contains("- kv.kv-test/worker"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("Plan: 0 to add, 0 to change, 1 to destroy."),
+        "{}",
+        r.stdout
+    );
+    ws.apply(&bao);
+    assert_eq!(bao.get("kv-test/metadata/worker").0, 404);
+    assert_eq!(bao.get("kv-test/data/handmade").0, 200);
+    assert_eq!(bao.get("kv-test/data/web").0, 200);
+    ws.assert_converged(&bao);
+}
+
+#[test]
+fn auth_methods_tune_in_place_and_are_destroyed_only_with_the_flag() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    ws.apply(&bao);
+    let accessor = bao.get("sys/auth").1["data"]["approle/"]["accessor"].clone();
+    ws.edit("vault.toml", |t| {
+        t.replacen(
+            "[auth.approle]\ntype = \"approle\"\ndescription = \"vaultform integration tests\"",
+            "[auth.approle]\ntype = \"approle\"\ndescription = \"machines\"\ndefault_lease_ttl = \"30m\"",
+            1,
+        )
+    });
+    let r = ws.plan(&bao);
+    assert!(r.stdout.contains("~ auth.approle"), "{}", r.stdout);
+    assert!(r.stdout.contains("default_lease_ttl"), "{}", r.stdout);
+    ws.apply(&bao);
+    let (_, auth) = bao.get("sys/auth");
+    assert_eq!(auth["data"]["approle/"]["description"], "machines");
+    assert_eq!(
+        auth["data"]["approle/"]["config"]["default_lease_ttl"],
+        1800
+    );
+    assert_eq!(
+        auth["data"]["approle/"]["accessor"], accessor,
+        "tuned, not re-enabled"
+    );
+    ws.assert_converged(&bao);
+
+    ws.edit("vault.toml", |t| {
+        let start = t.find("[auth.approle]").unwrap();
+        let end = t.find("[policies]").unwrap();
+        let t = format!("{}{}", &t[..start], &t[end..]);
+        let a = t.find("[approles.web]").unwrap();
+        let b = t.find("[secrets.").unwrap();
+        format!("{}{}", &t[..a], &t[b..])
+    });
+    let r = ws.run(&bao, &["apply", "--auto-approve"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(bao.get("sys/auth").1["data"].get("approle/").is_some());
+    let r = ws.run(&bao, &["apply", "--auto-approve", "--allow-destroy"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(bao.get("sys/auth").1["data"].get("approle/").is_none());
+    ws.assert_converged(&bao);
+}
