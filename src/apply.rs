@@ -134,6 +134,19 @@ pub async fn apply(
                 .map_err(step_err(record, 0))?;
     }
 
+    // The key for saved plans' fingerprints lives beside the record; make it
+    // once, so later `plan --out` runs need only read access.
+    if live.managed.fingerprint_key.is_none() {
+        if !live.managed.mount_exists && !plan.ownership.create_mount {
+            ownership::create_mount(vault, &desired.ownership_mount)
+                .await
+                .map_err(step_err(record, 0))?;
+        }
+        ownership::ensure_fingerprint_key(vault, &desired.ownership_mount)
+            .await
+            .map_err(step_err(record, 0))?;
+    }
+
     let (deletes, rest): (Vec<&Change>, Vec<&Change>) = plan
         .changes
         .iter()

@@ -18,7 +18,7 @@ use futures::stream::{self, StreamExt};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What vaultform manages, from the ownership record inside Vault.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default)]
 pub struct Managed {
     /// Managed addresses.
     pub addresses: BTreeSet<Address>,
@@ -26,6 +26,8 @@ pub struct Managed {
     pub version: u64,
     /// Whether the record's mount exists.
     pub mount_exists: bool,
+    /// The key for saved plans' fingerprints, kept beside the record.
+    pub fingerprint_key: Option<crate::secret::FingerprintKey>,
 }
 
 /// Live state, as far as the plan needs it.

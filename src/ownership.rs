@@ -10,12 +10,17 @@
 use crate::kinds::Address;
 use crate::kinds::mount::LiveBackend;
 use crate::live::Managed;
+use crate::secret::FingerprintKey;
 use crate::vault::{Vault, VaultError};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The record's path inside its mount.
 pub const RECORD_PATH: &str = "managed";
+/// Where the key of saved plans' fingerprints lives, beside the record. Keeping
+/// it in Vault (never in the plan file) means a saved plan's fingerprints cannot
+/// be checked against guesses by someone who has only the file.
+pub const FINGERPRINT_KEY_PATH: &str = "fingerprint-key";
 
 /// Reads the record. A missing mount or secret means nothing is managed yet.
 pub async fn read(
@@ -31,6 +36,7 @@ pub async fn read(
     let version = resp.body["data"]["metadata"]["version"]
         .as_u64()
         .unwrap_or(0);
+    let fingerprint_key = read_fingerprint_key(vault, mount).await?;
     let addresses = match resp.status {
         200 => resp.body["data"]["data"]["addresses"]
             .as_array()
@@ -47,7 +53,52 @@ pub async fn read(
         addresses,
         version,
         mount_exists: true,
+        fingerprint_key,
     })
+}
+
+async fn read_fingerprint_key(
+    vault: &Vault,
+    mount: &str,
+) -> Result<Option<FingerprintKey>, VaultError> {
+    let Some(body) = vault
+        .read(&format!("{mount}/data/{FINGERPRINT_KEY_PATH}"))
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(body["data"]["data"]["key"]
+        .as_str()
+        .and_then(|k| hex::decode(k).ok())
+        .filter(|k| k.len() >= 32)
+        .map(FingerprintKey::from_bytes))
+}
+
+/// Creates the fingerprint key if it does not exist yet (check-and-set 0, so
+/// two concurrent first applies agree on one key); returns the key in Vault.
+pub async fn ensure_fingerprint_key(
+    vault: &Vault,
+    mount: &str,
+) -> Result<FingerprintKey, VaultError> {
+    if let Some(k) = read_fingerprint_key(vault, mount).await? {
+        return Ok(k);
+    }
+    let key = FingerprintKey::random();
+    let body = json!({ "options": { "cas": 0 }, "data": { "key": hex::encode(key.as_bytes()) } });
+    match vault
+        .write(&format!("{mount}/data/{FINGERPRINT_KEY_PATH}"), &body)
+        .await
+    {
+        Ok(_) => Ok(key),
+        Err(e) if e.is_cas_mismatch() => {
+            read_fingerprint_key(vault, mount)
+                .await?
+                .ok_or_else(|| VaultError::Internal {
+                    what: "the fingerprint key vanished while it was being created".into(),
+                })
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Creates the record's mount (KV v2).

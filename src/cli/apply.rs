@@ -1,14 +1,69 @@
-//! `vaultform apply`: plan, show, confirm, apply.
+//! `vaultform apply [PLANFILE]`: plan (or check a saved plan), show, confirm, apply.
 
-use super::{ApplyArgs, Cli, Outcome, make_plan, stdout_style};
+use super::{ApplyArgs, Cli, Outcome, make_plan, open_session, stdout_style};
 use crate::apply::{ApplyOptions, apply};
 use crate::plan::Action;
+use crate::planfile::{self, PlanFileError};
 use crate::render;
 use miette::{IntoDiagnostic, miette};
+use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
 
 pub(super) async fn run(cli: &Cli, args: &ApplyArgs) -> miette::Result<Outcome> {
-    let planned = make_plan(cli).await?;
+    let session = open_session(cli).await?;
+    let result = body(cli, args, &session.vault).await;
+    session.close().await;
+    result
+}
+
+async fn body(cli: &Cli, args: &ApplyArgs, vault: &crate::vault::Vault) -> miette::Result<Outcome> {
+    let saved = match &args.plan_file {
+        Some(path) => Some(planfile::read(path)?),
+        None => None,
+    };
+    let targets = match &saved {
+        Some(s) => s.targets.clone(),
+        None => args.targets.clone(),
+    };
+    let mut planned = make_plan(cli, vault, &targets, saved.is_some()).await?;
+    if let Some(saved) = &saved {
+        let key = planned
+            .key
+            .as_ref()
+            .ok_or_else(|| miette!("no fingerprint key"))?;
+        if planfile::key_id(key) != saved.key_id {
+            return Err(PlanFileError::Format {
+                path: args.plan_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                reason: "it was made with another fingerprint key (another server, or the key was replaced)".into(),
+            }
+            .into());
+        }
+        let stale = planfile::compare(&saved.plan, &planned.plan);
+        if !stale.is_empty() {
+            return Err(PlanFileError::Stale { stale }.into());
+        }
+        // Apply exactly what the saved plan shows, nothing that appeared since.
+        let mut keep: BTreeSet<_> = saved
+            .plan
+            .changes
+            .iter()
+            .map(|c| c.address.clone())
+            .collect();
+        keep.extend(saved.plan.ownership.add.iter().cloned());
+        keep.extend(saved.plan.ownership.remove.iter().cloned());
+        let extra = planned
+            .plan
+            .changes
+            .iter()
+            .filter(|c| !keep.contains(&c.address))
+            .count();
+        if extra > 0 {
+            tracing::warn!(
+                "{extra} change(s) appeared since the plan was saved; they are not applied"
+            );
+        }
+        planned.plan.restrict(&keep);
+    }
     let plan = &planned.plan;
     let style = stdout_style(cli);
     let mut out = std::io::stdout().lock();
@@ -16,7 +71,8 @@ pub(super) async fn run(cli: &Cli, args: &ApplyArgs) -> miette::Result<Outcome> 
     if !plan.has_changes() {
         return Ok(Outcome::Ok);
     }
-    if !args.auto_approve {
+    // A saved plan was reviewed when it was made; applying the file is the approval.
+    if !args.auto_approve && saved.is_none() {
         if !std::io::stdin().is_terminal() {
             return Err(miette!(
                 code = "vaultform::apply::no_approval",
@@ -40,7 +96,7 @@ pub(super) async fn run(cli: &Cli, args: &ApplyArgs) -> miette::Result<Outcome> 
         allow_destroy: args.allow_destroy,
         parallelism: cli.parallelism as usize,
     };
-    let report = apply(&planned.vault, plan, &planned.desired, &planned.live, opts).await?;
+    let report = apply(vault, plan, &planned.desired, &planned.live, opts).await?;
     let count = |a: Action| report.applied.iter().filter(|(_, x)| *x == a).count();
     writeln!(
         out,

@@ -5,12 +5,13 @@ mod apply;
 mod plan;
 mod validate;
 
+use crate::kinds::Address;
 use crate::live::Live;
 use crate::manifest::{self, Desired};
 use crate::plan::Plan;
 use crate::render::Style;
 use crate::secret::FingerprintKey;
-use crate::vault::{Connection, Vault};
+use crate::vault::{AuthMethod, Connection, Session, Vault};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -34,6 +35,10 @@ pub struct Cli {
     /// Never colour the output (also: NO_COLOR).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole,
+    /// JWT or Kubernetes for CI and cron (the token obtained is revoked at the end).
+    #[arg(long, global = true, value_enum, default_value_t = AuthMethod::Token, env = "VAULTFORM_AUTH_METHOD")]
+    pub auth_method: AuthMethod,
     /// More logging on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -73,6 +78,17 @@ pub struct PlanArgs {
     /// Exit 0 when there are no changes, 2 when there are, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Save the plan for `vaultform apply FILE` (holds no secret value).
+    #[arg(long, value_name = "PLANFILE")]
+    pub out: Option<PathBuf>,
+    /// Write Prometheus metrics of this check (drift by kind, success,
+    /// timestamp, duration) to this file, atomically.
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<PathBuf>,
+    /// Limit the plan to this resource and what it depends on (repeatable),
+    /// e.g. `policy.user-policy`, `approle.approle/user`, `kv.secret/user_db`.
+    #[arg(long = "target", value_name = "ADDRESS", value_parser = parse_address)]
+    pub targets: Vec<Address>,
 }
 
 /// `vaultform apply` options.
@@ -84,6 +100,22 @@ pub struct ApplyArgs {
     /// Allow changes that destroy data (deleting or replacing mounts and auth methods).
     #[arg(long)]
     pub allow_destroy: bool,
+    /// Limit the apply to this resource and what it depends on (repeatable).
+    #[arg(long = "target", value_name = "ADDRESS", value_parser = parse_address)]
+    pub targets: Vec<Address>,
+    /// A plan saved with `vaultform plan --out`; applied only if the server and
+    /// the manifest still match what it saw.
+    #[arg(value_name = "PLANFILE")]
+    pub plan_file: Option<PathBuf>,
+}
+
+fn parse_address(text: &str) -> Result<Address, String> {
+    Address::parse(text).ok_or_else(|| {
+        format!(
+            "`{text}` is not an address; write <kind>.<name> with kind one of {}",
+            crate::kinds::Kind::ALL.map(|k| k.as_str()).join(", ")
+        )
+    })
 }
 
 /// How a successful run ended.
@@ -128,26 +160,83 @@ pub(crate) struct Planned {
     pub desired: Desired,
     pub live: Live,
     pub plan: Plan,
-    pub vault: Vault,
+    /// The fingerprint key the plan used, if it is the persistent one in Vault.
+    pub key: Option<FingerprintKey>,
 }
 
-pub(crate) async fn make_plan(cli: &Cli) -> miette::Result<Planned> {
+/// Logs in as the CLI says.
+pub(crate) async fn open_session(cli: &Cli) -> miette::Result<Session> {
+    Ok(Session::open(&Connection::from_env(), cli.auth_method).await?)
+}
+
+/// Plans against the server. With `ensure_key`, the persistent fingerprint key
+/// is created in Vault if missing (for saved plans).
+pub(crate) async fn make_plan(
+    cli: &Cli,
+    vault: &Vault,
+    targets: &[Address],
+    ensure_key: bool,
+) -> miette::Result<Planned> {
     let desired = manifest::load(&cli.manifest)?;
-    let conn = Connection::from_env();
-    conn.require_token()?;
-    let vault = Vault::new(&conn)?;
-    let live = crate::live::read(&vault, &desired, cli.parallelism as usize).await?;
+    let progress = progress_ticker(vault);
+    let live = crate::live::read(vault, &desired, cli.parallelism as usize).await;
+    if let Some(p) = progress {
+        p.abort();
+        eprint!("\r\x1b[2K");
+    }
+    let mut live = live?;
     let problems = crate::plan::check_against_live(&desired, &live);
     if !problems.is_empty() {
         return Err(desired.error(problems).into());
     }
-    let plan = crate::plan::plan(&desired, &live, &FingerprintKey::random());
+    if ensure_key && live.managed.fingerprint_key.is_none() {
+        if !live.managed.mount_exists {
+            crate::ownership::create_mount(vault, &desired.ownership_mount).await?;
+            live.managed.mount_exists = true;
+        }
+        let key = crate::ownership::ensure_fingerprint_key(vault, &desired.ownership_mount).await?;
+        live.managed.fingerprint_key = Some(key);
+    }
+    let key = live.managed.fingerprint_key.clone();
+    let mut plan = crate::plan::plan(
+        &desired,
+        &live,
+        key.as_ref().unwrap_or(&FingerprintKey::random()),
+    );
+    if !targets.is_empty() {
+        for t in targets {
+            if !desired.addresses().contains(t) && !live.managed.addresses.contains(t) {
+                return Err(miette::miette!(
+                    code = "vaultform::cli::unknown_target",
+                    help = "targets are addresses from the plan, e.g. policy.user-policy",
+                    "target `{t}` is neither in the manifest nor managed by vaultform"
+                ));
+            }
+        }
+        plan.restrict(&crate::plan::target_closure(&desired, targets));
+    }
     let (r, l, w) = vault.counts().snapshot();
     tracing::info!(reads = r, lists = l, writes = w, "read live state");
     Ok(Planned {
         desired,
         live,
         plan,
-        vault,
+        key,
     })
+}
+
+/// Shows how many requests a long read has made, on stderr, when it is a terminal.
+fn progress_ticker(vault: &Vault) -> Option<tokio::task::JoinHandle<()>> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let vault = vault.clone();
+    Some(tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        loop {
+            let (r, l, _) = vault.counts().snapshot();
+            eprint!("\rreading live state: {} requests", r + l);
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }))
 }

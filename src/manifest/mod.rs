@@ -145,6 +145,7 @@ pub fn load_with_env(
         w,
         env,
         env_file: BTreeMap::new(),
+        env_file_missing: None,
         base_dir: base_dir.clone(),
         d: Desired {
             mounts: BTreeMap::new(),
@@ -204,6 +205,8 @@ struct Loader<'e> {
     w: Walker,
     env: &'e BTreeMap<String, String>,
     env_file: BTreeMap<String, String>,
+    /// The declared env_file, when it does not exist.
+    env_file_missing: Option<PathBuf>,
     base_dir: PathBuf,
     d: Desired,
     /// (role address, policy name, span) to check once policies are known.
@@ -259,6 +262,7 @@ impl Loader<'_> {
                 "env_file {} does not exist; values come from the process environment only",
                 path.display()
             ));
+            self.env_file_missing = Some(path);
             return;
         }
         match dotenvy::from_path_iter(&path) {
@@ -789,12 +793,22 @@ impl Loader<'_> {
                                 Some(DesiredValue::Value(Secret::from_string(val.clone())))
                             }
                             None => {
+                                let help = match &self.env_file_missing {
+                                    Some(p) => format!(
+                                        "set it in the environment or in {} (which does not exist yet; copy .env.example?)",
+                                        p.display()
+                                    ),
+                                    None => {
+                                        "set it in the environment or in the manifest's env_file"
+                                            .to_string()
+                                    }
+                                };
                                 self.w.problem(
                                     "vaultform::manifest::missing_env",
                                     sv.span(),
                                     format!("environment variable `{var}` is not set"),
                                     "not set",
-                                    "set it in the environment or in the manifest's env_file",
+                                    help,
                                 );
                                 None
                             }

@@ -104,19 +104,7 @@ pub fn plan(desired: &Desired, live: &Live, fp: &FingerprintKey) -> Plan {
         create_mount: !live.managed.mount_exists,
     };
 
-    let mut summary = Summary::default();
-    for c in &changes {
-        match c.action {
-            Action::Create => summary.add += 1,
-            Action::Update => summary.change += 1,
-            Action::Replace => {
-                summary.add += 1;
-                summary.destroy += 1;
-            }
-            Action::Delete => summary.destroy += 1,
-            Action::Adopt => summary.adopt += 1,
-        }
-    }
+    let summary = Summary::of(&changes);
     let mut unmanaged = b.unmanaged;
     unmanaged.sort();
 
@@ -261,4 +249,40 @@ pub fn check_against_live(desired: &Desired, live: &Live) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// The addresses `--target` selects: the targets and what they depend on
+/// (a role's auth method and policies, a secret's mount, a config's auth method).
+pub fn target_closure(desired: &Desired, targets: &[Address]) -> BTreeSet<Address> {
+    let mut out = BTreeSet::new();
+    for t in targets {
+        out.insert(t.clone());
+        match t.kind {
+            Kind::Approle | Kind::KubernetesRole => {
+                let map = if t.kind == Kind::Approle {
+                    &desired.approles
+                } else {
+                    &desired.kubernetes_roles
+                };
+                if let Some(r) = map.get(&t.name) {
+                    out.insert(Address::new(Kind::Auth, r.mount.clone()));
+                    for p in r.policies() {
+                        if desired.policies.contains_key(&p) {
+                            out.insert(Address::new(Kind::Policy, p));
+                        }
+                    }
+                }
+            }
+            Kind::Kv => {
+                if let Some(s) = desired.secrets.get(&t.name) {
+                    out.insert(Address::new(Kind::Mount, s.mount.clone()));
+                }
+            }
+            Kind::AuthConfig => {
+                out.insert(Address::new(Kind::Auth, t.name.clone()));
+            }
+            Kind::Mount | Kind::Auth | Kind::Policy => {}
+        }
+    }
+    out
 }

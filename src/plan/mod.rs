@@ -7,7 +7,7 @@
 
 mod build;
 
-pub use build::{check_against_live, plan};
+pub use build::{check_against_live, plan, target_closure};
 
 use crate::kinds::{Address, Kind};
 use crate::secret::Fingerprint;
@@ -191,6 +191,26 @@ pub struct Summary {
     pub adopt: usize,
 }
 
+impl Summary {
+    /// Counts the changes.
+    pub fn of(changes: &[Change]) -> Self {
+        let mut s = Summary::default();
+        for c in changes {
+            match c.action {
+                Action::Create => s.add += 1,
+                Action::Update => s.change += 1,
+                Action::Replace => {
+                    s.add += 1;
+                    s.destroy += 1;
+                }
+                Action::Delete => s.destroy += 1,
+                Action::Adopt => s.adopt += 1,
+            }
+        }
+        s
+    }
+}
+
 /// A plan.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
@@ -219,6 +239,17 @@ impl Plan {
     /// Whether any change destroys data.
     pub fn destructive(&self) -> Vec<&Change> {
         self.changes.iter().filter(|c| c.destructive).collect()
+    }
+
+    /// Keeps only the changes (and ownership entries) of `keep`.
+    pub fn restrict(&mut self, keep: &std::collections::BTreeSet<Address>) {
+        self.changes.retain(|c| keep.contains(&c.address));
+        self.ownership.add.retain(|a| keep.contains(a));
+        self.ownership.remove.retain(|a| keep.contains(a));
+        if self.ownership.is_empty() {
+            self.ownership.create_mount = false;
+        }
+        self.summary = Summary::of(&self.changes);
     }
 
     /// Changes of one kind.

@@ -7,9 +7,11 @@
 
 mod connect;
 mod error;
+mod login;
 
 pub use connect::{ConnectError, Connection};
 pub use error::VaultError;
+pub use login::{AuthMethod, LoginError, Session};
 
 use reqwest::Method;
 use serde_json::Value;

@@ -16,6 +16,8 @@
 //! vaultform's own client.
 #![allow(dead_code)]
 
+pub mod workspace;
+
 use std::collections::hash_map::RandomState;
 use std::ffi::OsStr;
 use std::fmt::Write as _;

@@ -1,0 +1,80 @@
+//! Prometheus text-format metrics for drift checks (`plan --metrics-file`),
+//! written atomically for node_exporter's textfile collector.
+
+use crate::kinds::Kind;
+use crate::plan::{Action, Plan};
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+
+/// Renders the metrics of one check. `plan` is `None` when the check failed.
+pub fn render(plan: Option<&Plan>, duration_seconds: f64, now_unix: u64) -> String {
+    let mut out = String::new();
+    let mut gauge = |name: &str, help: &str, samples: Vec<(String, String)>| {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} gauge");
+        for (labels, value) in samples {
+            let _ = writeln!(out, "{name}{labels} {value}");
+        }
+    };
+    if let Some(plan) = plan {
+        let per_kind = |pred: &dyn Fn(&crate::kinds::Address, Option<Action>) -> bool| -> Vec<(String, String)> {
+            Kind::ALL
+                .iter()
+                .map(|k| {
+                    let n = plan.changes.iter().filter(|c| c.address.kind == *k && pred(&c.address, Some(c.action))).count()
+                        + plan.unmanaged.iter().filter(|a| a.kind == *k && pred(a, None)).count();
+                    (format!("{{kind=\"{k}\"}}"), n.to_string())
+                })
+                .collect()
+        };
+        gauge(
+            "vaultform_drift_resources",
+            "Resources whose live state differs from the manifest, by kind.",
+            per_kind(&|_, action| matches!(action, Some(a) if a != Action::Adopt)),
+        );
+        gauge(
+            "vaultform_unmanaged_resources",
+            "Resources on the server that vaultform does not manage, by kind.",
+            per_kind(&|_, action| action.is_none()),
+        );
+    }
+    gauge(
+        "vaultform_last_check_success",
+        "1 if the last drift check completed, 0 if it failed.",
+        vec![(
+            String::new(),
+            if plan.is_some() { "1" } else { "0" }.to_string(),
+        )],
+    );
+    gauge(
+        "vaultform_last_check_timestamp_seconds",
+        "When the last drift check ran (Unix seconds).",
+        vec![(String::new(), now_unix.to_string())],
+    );
+    gauge(
+        "vaultform_check_duration_seconds",
+        "How long the last drift check took.",
+        vec![(String::new(), format!("{duration_seconds:.3}"))],
+    );
+    out
+}
+
+/// Writes metrics atomically (a temp file in the same directory, then rename),
+/// readable by the collector (mode 0644).
+pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
