@@ -16,7 +16,13 @@ pub(super) async fn run(cli: &Cli, args: &ApplyArgs) -> miette::Result<Outcome> 
     result
 }
 
-async fn body(cli: &Cli, args: &ApplyArgs, vault: &crate::vault::Vault) -> miette::Result<Outcome> {
+/// Plans (or checks a saved plan), shows, confirms and applies. Shared with
+/// `bootstrap`.
+pub(super) async fn body(
+    cli: &Cli,
+    args: &ApplyArgs,
+    vault: &crate::vault::Vault,
+) -> miette::Result<Outcome> {
     let saved = match &args.plan_file {
         Some(path) => Some(planfile::read(path)?),
         None => None,

@@ -2,7 +2,9 @@
 //! place (with `main.rs`) that builds `miette::Report`s.
 
 mod apply;
+mod operator;
 mod plan;
+mod rotate;
 mod validate;
 
 use crate::kinds::Address;
@@ -56,6 +58,111 @@ pub enum Command {
     Plan(PlanArgs),
     /// Make Vault match the manifest.
     Apply(ApplyArgs),
+    /// Initialise or unseal a server.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+    /// The whole start-up, idempotent: wait for the server, init if needed,
+    /// unseal if sealed, apply the manifest, deliver credentials.
+    Bootstrap(BootstrapArgs),
+    /// Rotate AppRole secret IDs or generated secret values.
+    #[command(subcommand)]
+    Rotate(RotateCommand),
+}
+
+/// `vaultform operator ...`.
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Initialise an uninitialised server and write its unseal keys and root
+    /// token to a keys file (mode 0600; optionally encrypted with age).
+    Init(InitArgs),
+    /// Unseal a sealed server with the threshold of keys from the keys file
+    /// (or from stdin); a no-op on an unsealed server.
+    Unseal(UnsealArgs),
+}
+
+/// `vaultform operator init` options.
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Number of unseal key shares.
+    #[arg(long, default_value_t = 5)]
+    pub key_shares: u8,
+    /// Number of shares needed to unseal.
+    #[arg(long, default_value_t = 3)]
+    pub key_threshold: u8,
+    /// Where to write the keys and root token (refuses to overwrite).
+    #[arg(long, default_value = "vault-keys.json", env = "VAULTFORM_KEYS_FILE")]
+    pub keys_file: PathBuf,
+    /// Encrypt the keys file to this age recipient (`age1...`; repeatable).
+    #[arg(long = "recipient", value_name = "AGE_RECIPIENT")]
+    pub recipients: Vec<String>,
+}
+
+/// `vaultform operator unseal` options.
+#[derive(Debug, clap::Args)]
+pub struct UnsealArgs {
+    /// The keys file written by `operator init`.
+    #[arg(long, default_value = "vault-keys.json", env = "VAULTFORM_KEYS_FILE")]
+    pub keys_file: PathBuf,
+    /// age identity file to decrypt an encrypted keys file.
+    #[arg(long, value_name = "PATH", env = "VAULTFORM_AGE_IDENTITY")]
+    pub identity: Option<PathBuf>,
+    /// Read unseal keys from stdin, one per line, instead of the keys file.
+    #[arg(long)]
+    pub keys_stdin: bool,
+}
+
+/// `vaultform bootstrap` options.
+#[derive(Debug, clap::Args)]
+pub struct BootstrapArgs {
+    /// The keys file: written on init, read to unseal and (when VAULT_TOKEN is
+    /// not set) for the root token.
+    #[arg(long, default_value = "vault-keys.json", env = "VAULTFORM_KEYS_FILE")]
+    pub keys_file: PathBuf,
+    /// age identity file to decrypt an encrypted keys file.
+    #[arg(long, value_name = "PATH", env = "VAULTFORM_AGE_IDENTITY")]
+    pub identity: Option<PathBuf>,
+    /// Encrypt a newly written keys file to this age recipient (repeatable).
+    #[arg(long = "recipient", value_name = "AGE_RECIPIENT")]
+    pub recipients: Vec<String>,
+    /// Number of unseal key shares on init.
+    #[arg(long, default_value_t = 5)]
+    pub key_shares: u8,
+    /// Number of shares needed to unseal, on init.
+    #[arg(long, default_value_t = 3)]
+    pub key_threshold: u8,
+    /// How long to wait for the server to answer.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub wait: std::time::Duration,
+    /// Allow changes that destroy data.
+    #[arg(long)]
+    pub allow_destroy: bool,
+}
+
+/// `vaultform rotate ...`.
+#[derive(Debug, Subcommand)]
+pub enum RotateCommand {
+    /// Issue a new secret ID for an AppRole of the manifest, deliver it to its
+    /// credentials_dir, and destroy the old ones.
+    SecretId {
+        /// The AppRole's name in the manifest (`[approles.NAME]`).
+        role: String,
+        /// Keep the old secret IDs valid.
+        #[arg(long)]
+        keep_old: bool,
+    },
+    /// Give a `generate`d key of a secret a new random value (a new KV version).
+    Secret {
+        /// The secret, `<mount>/<path>` as in the manifest.
+        path: String,
+        /// The key.
+        key: String,
+    },
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    crate::duration::parse(text)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| format!("`{text}` is not a duration such as 90s, 5m"))
 }
 
 /// Output formats of `plan`.
@@ -143,6 +250,10 @@ pub async fn run(cli: Cli) -> miette::Result<Outcome> {
         Command::Validate => validate::run(&cli),
         Command::Plan(args) => plan::run(&cli, args).await,
         Command::Apply(args) => apply::run(&cli, args).await,
+        Command::Operator(OperatorCommand::Init(args)) => operator::init(&cli, args).await,
+        Command::Operator(OperatorCommand::Unseal(args)) => operator::unseal(&cli, args).await,
+        Command::Bootstrap(args) => operator::bootstrap(&cli, args).await,
+        Command::Rotate(cmd) => rotate::run(&cli, cmd).await,
     }
 }
 

@@ -174,6 +174,8 @@ impl Session {
 
     /// Revokes the token vaultform logged in with (a no-op for `token`).
     pub async fn close(self) {
+        let (reads, lists, writes) = self.vault.counts().snapshot();
+        tracing::info!(reads, lists, writes, "requests");
         if self.revoke
             && let Err(e) = self.vault.write("auth/token/revoke-self", &json!({})).await
         {
