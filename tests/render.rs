@@ -1,0 +1,377 @@
+//! Snapshots of the three plan renderings (human, JSON, markdown) of one plan holding every kind
+//! of change, built through the public library API: `fixtures/render/` loaded with an explicit
+//! environment, planned purely against a hand-built [`Live`] with a fixed fingerprint key.
+//!
+//! Every rendering is also searched for every secret value the test used.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::json;
+use vaultform::kinds::kv::LiveSecret;
+use vaultform::kinds::mount::LiveBackend;
+use vaultform::kinds::policy::LivePolicy;
+use vaultform::kinds::{Address, Kind};
+use vaultform::live::{Live, Managed};
+use vaultform::manifest::{self, Desired};
+use vaultform::plan::{self, Action, KeyAction, Plan};
+use vaultform::render::{self, Style};
+use vaultform::secret::{FingerprintKey, Secret};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Values from the environment map (`{ env = ... }`).
+const WEB_DB_PASSWORD: &str = "render-secret-value-1";
+const WORKER_DB_PASSWORD: &str = "render-secret-value-2";
+
+/// Every value the test puts in the manifest, the environment or the live state. None may appear
+/// in any rendering.
+const VALUES: &[&str] = &[
+    WEB_DB_PASSWORD,
+    WORKER_DB_PASSWORD,
+    "render-secret-value-3", // a literal in fixtures/render/vault.toml
+    "worker-db",             // a non-secret literal there: values are never shown either
+    "render-live-value-1",
+    "render-live-value-2",
+    "render-live-value-3",
+    "render-live-value-4",
+];
+
+/// The manifest, loaded with an explicit environment (the process environment is not read).
+fn desired() -> Desired {
+    let env = BTreeMap::from([
+        (
+            "RENDER_WEB_DB_PASSWORD".to_string(),
+            WEB_DB_PASSWORD.to_string(),
+        ),
+        (
+            "RENDER_WORKER_DB_PASSWORD".to_string(),
+            WORKER_DB_PASSWORD.to_string(),
+        ),
+    ]);
+    let path = Path::new(ROOT).join("fixtures/render/vault.toml");
+    match manifest::load_with_env(&path, &env) {
+        Ok(d) => d,
+        Err(e) => panic!(
+            "fixtures/render/vault.toml is invalid: {:?}",
+            miette::Report::new(e)
+        ),
+    }
+}
+
+fn backend(v: serde_json::Value) -> LiveBackend {
+    LiveBackend::from_json(&v)
+}
+
+fn secret(version: u64, pairs: &[(&str, &str)]) -> LiveSecret {
+    LiveSecret {
+        version,
+        data: Some(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), Secret::from_string(v.to_string())))
+                .collect(),
+        ),
+    }
+}
+
+/// A server that vaultform has managed before: built-ins, resources the manifest still declares
+/// (some drifted), managed resources it no longer declares, and hand-made ones.
+fn live() -> Live {
+    let web_policy_before = "# web: its own secret, read only.\n\
+                             path \"secret/data/web\" {\n  capabilities = [\"read\", \"list\"]\n}\n";
+    Live {
+        mounts: BTreeMap::from([
+            ("sys".into(), backend(json!({"type": "system"}))),
+            ("cubbyhole".into(), backend(json!({"type": "cubbyhole"}))),
+            ("identity".into(), backend(json!({"type": "identity"}))),
+            (
+                "vaultform".into(),
+                backend(json!({"type": "kv", "options": {"version": "2"}})),
+            ),
+            (
+                "secret".into(),
+                backend(json!({
+                    "type": "kv", "description": "key/value secret storage",
+                    "options": {"version": "2"},
+                    "config": {"default_lease_ttl": 0, "max_lease_ttl": 0}
+                })),
+            ),
+            (
+                "crypto".into(),
+                backend(json!({"type": "kv", "options": {"version": "1"}})),
+            ),
+            (
+                "scratch".into(),
+                backend(json!({"type": "kv", "options": {"version": "2"}})),
+            ),
+        ]),
+        auths: BTreeMap::from([
+            ("token".into(), backend(json!({"type": "token"}))),
+            ("approle".into(), backend(json!({"type": "approle"}))),
+        ]),
+        policies: BTreeMap::from([
+            (
+                "web-policy".into(),
+                LivePolicy {
+                    text: web_policy_before.into(),
+                },
+            ),
+            (
+                "old-policy".into(),
+                LivePolicy {
+                    text: "path \"secret/data/old\" {\n  capabilities = [\"read\"]\n}\n".into(),
+                },
+            ),
+        ]),
+        policy_names: ["default", "root", "web-policy", "old-policy", "handmade"]
+            .map(String::from)
+            .into(),
+        approles: BTreeMap::from([
+            (
+                "approle/web".into(),
+                serde_json::from_value(json!({
+                    "bind_secret_id": true, "secret_id_ttl": 0, "token_type": "default",
+                    "token_policies": ["web-policy"], "token_ttl": 3600, "token_max_ttl": 14400,
+                    "token_bound_cidrs": []
+                }))
+                .expect("role json"),
+            ),
+            (
+                "approle/legacy".into(),
+                serde_json::from_value(json!({"token_policies": ["old-policy"], "token_ttl": 600}))
+                    .expect("role json"),
+            ),
+        ]),
+        approle_names: ["approle/web", "approle/legacy", "approle/handmade"]
+            .map(String::from)
+            .into(),
+        secrets: BTreeMap::from([
+            (
+                "secret/web".into(),
+                secret(
+                    5,
+                    &[
+                        ("DB_USER", "web"),
+                        ("DB_PASSWORD", "render-live-value-1"),
+                        ("OLD_KEY", "render-live-value-2"),
+                        ("SESSION_KEY", "render-live-value-4"),
+                    ],
+                ),
+            ),
+            (
+                "secret/legacy".into(),
+                secret(2, &[("TOKEN", "render-live-value-3")]),
+            ),
+        ]),
+        managed: Managed {
+            addresses: [
+                Address::new(Kind::Mount, "secret"),
+                Address::new(Kind::Mount, "crypto"),
+                Address::new(Kind::Policy, "web-policy"),
+                Address::new(Kind::Policy, "old-policy"),
+                Address::new(Kind::Approle, "approle/web"),
+                Address::new(Kind::Approle, "approle/legacy"),
+                Address::new(Kind::Kv, "secret/web"),
+                Address::new(Kind::Kv, "secret/legacy"),
+            ]
+            .into(),
+            version: 7,
+            mount_exists: true,
+            ..Managed::default()
+        },
+        ..Live::default()
+    }
+}
+
+fn fixture_plan() -> Plan {
+    plan::plan(
+        &desired(),
+        &live(),
+        &FingerprintKey::from_bytes(vec![1; 32]),
+    )
+}
+
+fn human(p: &Plan) -> String {
+    let mut buf = Vec::new();
+    render::human::render(p, &mut buf, Style::default()).expect("render human");
+    String::from_utf8(buf).expect("utf-8")
+}
+
+fn json_text(p: &Plan) -> String {
+    let mut buf = Vec::new();
+    render::json::render(p, &mut buf).expect("render json");
+    String::from_utf8(buf).expect("utf-8")
+}
+
+fn markdown(p: &Plan) -> String {
+    let mut buf = Vec::new();
+    render::markdown::render(p, &mut buf).expect("render markdown");
+    String::from_utf8(buf).expect("utf-8")
+}
+
+/// Snapshots `text` as `name`, with the repository root (in lint warnings) made relative.
+fn snapshot(name: &str, text: &str) {
+    let root = format!("{}/", regex_literal(ROOT));
+    insta::with_settings!({
+        omit_expression => true,
+        filters => vec![(root.as_str(), "")],
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+/// Escapes a literal for use in an insta filter regex.
+fn regex_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn fixture_plan_holds_every_kind_of_change() {
+    let p = fixture_plan();
+    let changes: Vec<(String, Action)> = p
+        .changes
+        .iter()
+        .map(|c| (c.address.to_string(), c.action))
+        .collect();
+    let expected: Vec<(String, Action)> = [
+        ("mount.crypto", Action::Replace),
+        ("mount.reports", Action::Create),
+        ("mount.secret", Action::Update),
+        ("auth.approle", Action::Adopt),
+        ("auth.kubernetes", Action::Create),
+        ("auth_config.kubernetes", Action::Create),
+        ("policy.web-policy", Action::Update),
+        ("policy.worker-policy", Action::Create),
+        ("approle.approle/web", Action::Update),
+        ("approle.approle/worker", Action::Create),
+        ("kv.secret/web", Action::Update),
+        ("kv.secret/worker", Action::Create),
+        // Deletions last, most dependent kind first.
+        ("kv.secret/legacy", Action::Delete),
+        ("approle.approle/legacy", Action::Delete),
+        ("policy.old-policy", Action::Delete),
+    ]
+    .map(|(a, action)| (a.to_string(), action))
+    .into();
+    assert_eq!(changes, expected);
+
+    let by_address = |a: &str| {
+        p.changes
+            .iter()
+            .find(|c| c.address.to_string() == a)
+            .unwrap_or_else(|| panic!("no change for {a}"))
+    };
+    assert!(by_address("mount.crypto").destructive);
+    assert!(!by_address("mount.secret").destructive);
+    let ttl = &by_address("approle.approle/web").fields;
+    assert_eq!(ttl.len(), 1, "{ttl:?}");
+    assert_eq!(
+        (
+            ttl[0].name.as_str(),
+            ttl[0].before.as_deref(),
+            ttl[0].after.as_deref()
+        ),
+        ("token_ttl", Some("1h"), Some("2h"))
+    );
+    let keys = |a: &str| -> Vec<(String, KeyAction)> {
+        by_address(a)
+            .secret
+            .as_ref()
+            .expect("secret change")
+            .keys
+            .iter()
+            .map(|k| (k.key.clone(), k.action))
+            .collect()
+    };
+    assert_eq!(
+        keys("kv.secret/web"),
+        [
+            ("DB_PASSWORD".to_string(), KeyAction::Change),
+            ("OLD_KEY".to_string(), KeyAction::Remove),
+        ]
+    );
+    assert_eq!(
+        keys("kv.secret/worker"),
+        [
+            ("DB_HOST".to_string(), KeyAction::Add),
+            ("DB_PASSWORD".to_string(), KeyAction::Add),
+            ("SESSION_KEY".to_string(), KeyAction::Generate),
+            ("SIGNING_KEY".to_string(), KeyAction::Add),
+        ]
+    );
+
+    let unmanaged: BTreeSet<String> = p.unmanaged.iter().map(|a| a.to_string()).collect();
+    assert_eq!(
+        unmanaged,
+        [
+            "mount.scratch",
+            "policy.handmade",
+            "approle.approle/handmade"
+        ]
+        .map(String::from)
+        .into(),
+        "built-ins and the ownership mount are never listed"
+    );
+    assert_eq!(p.warnings.len(), 2, "{:?}", p.warnings);
+    assert_eq!(p.ownership.add.len(), 7, "{:?}", p.ownership.add);
+    assert_eq!(p.ownership.remove.len(), 3, "{:?}", p.ownership.remove);
+    assert_eq!(p.ownership.record_version, 7);
+}
+
+#[test]
+fn human_rendering() {
+    snapshot("human", &human(&fixture_plan()));
+}
+
+#[test]
+fn human_rendering_has_no_colour_by_default() {
+    assert!(!human(&fixture_plan()).contains('\x1b'));
+}
+
+#[test]
+fn json_rendering() {
+    snapshot("json", &json_text(&fixture_plan()));
+}
+
+#[test]
+fn json_rendering_is_versioned_and_round_trips() {
+    let p = fixture_plan();
+    let text = json_text(&p);
+    let value: serde_json::Value = serde_json::from_str(&text).expect("plan JSON parses");
+    assert_eq!(value["format_version"], 1);
+    assert_eq!(value["format_version"], plan::FORMAT_VERSION);
+    let back: Plan = serde_json::from_str(&text).expect("plan JSON reads back as a Plan");
+    assert_eq!(back, p);
+}
+
+#[test]
+fn markdown_rendering() {
+    snapshot("markdown", &markdown(&fixture_plan()));
+}
+
+#[test]
+fn no_rendering_holds_a_secret_value() {
+    let p = fixture_plan();
+    let outputs = [
+        ("human", human(&p)),
+        ("json", json_text(&p)),
+        ("markdown", markdown(&p)),
+        ("plan debug", format!("{p:?}")),
+        ("desired debug", format!("{:?}", desired())),
+    ];
+    for (what, text) in &outputs {
+        for value in VALUES {
+            assert!(!text.contains(value), "{what} output holds `{value}`");
+        }
+    }
+    // The keys themselves are shown.
+    assert!(outputs[0].1.contains("DB_PASSWORD = (sensitive)"));
+}
