@@ -290,6 +290,11 @@ async fn one(vault: &Vault, c: &Change, desired: &Desired, live: &Live) -> Resul
             let d = map.get(name).ok_or_else(|| missing(a))?;
             kinds::role::vault::write(vault, d).await
         }
+        (Kind::Credentials, Action::Delete) => Ok(()),
+        (Kind::Credentials, _) => {
+            let d = desired.credentials.get(name).ok_or_else(|| missing(a))?;
+            kinds::credentials::vault::deliver(vault, d).await
+        }
         (Kind::Kv, Action::Delete) => {
             let mount = live
                 .mounts

@@ -5,6 +5,7 @@
 //! depends on which request finished first.
 
 use crate::kinds::auth::LiveAuthConfig;
+use crate::kinds::credentials::LiveCredentials;
 use crate::kinds::kv::LiveSecret;
 use crate::kinds::mount::LiveBackend;
 use crate::kinds::mount::vault::Family;
@@ -53,11 +54,14 @@ pub struct Live {
     pub kubernetes_role_names: BTreeSet<String>,
     /// Secrets read, keyed `<mount>/<path>`.
     pub secrets: BTreeMap<String, LiveSecret>,
+    /// Delivered AppRole credentials, keyed `<mount>/<role>` (roles that exist).
+    pub credentials: BTreeMap<String, LiveCredentials>,
     /// The ownership record.
     pub managed: Managed,
 }
 
 enum Read {
+    Credentials(String),
     Policy(String),
     Role(Kind, String, String),
     AuthConfig(String),
@@ -65,6 +69,7 @@ enum Read {
 }
 
 enum Got {
+    Credentials(String, LiveCredentials),
     Policy(String, Option<LivePolicy>),
     Role(Kind, String, Option<LiveRole>),
     AuthConfig(String, Option<LiveAuthConfig>),
@@ -158,6 +163,11 @@ pub async fn read(
             }
         }
     }
+    for key in desired.credentials.keys() {
+        if live.approle_names.contains(key) {
+            reads.push(Read::Credentials(key.clone()));
+        }
+    }
     for path in desired.auth_configs.keys() {
         if auths.contains_key(path) {
             reads.push(Read::AuthConfig(path.clone()));
@@ -186,6 +196,11 @@ pub async fn read(
     let results = stream::iter(reads)
         .map(|r| async move {
             Ok::<_, VaultError>(match r {
+                Read::Credentials(k) => {
+                    let d = &desired.credentials[&k];
+                    let c = kinds::credentials::vault::read(vault, d).await?;
+                    Got::Credentials(k, c)
+                }
                 Read::Policy(n) => {
                     let p = kinds::policy::vault::read(vault, &n).await?;
                     Got::Policy(n, p)
@@ -209,6 +224,9 @@ pub async fn read(
         .await;
     for r in results {
         match r? {
+            Got::Credentials(k, c) => {
+                live.credentials.insert(k, c);
+            }
             Got::Policy(n, Some(p)) => {
                 live.policies.insert(n, p);
             }

@@ -4,6 +4,7 @@
 //! Addresses name resources the same way in plans, targets and the ownership record.
 
 pub mod auth;
+pub mod credentials;
 pub mod fields;
 pub mod kv;
 pub mod mount;
@@ -32,11 +33,14 @@ pub enum Kind {
     KubernetesRole,
     /// A KV v2 secret (`<mount>/data/<path>`).
     Kv,
+    /// An AppRole's delivered credentials (`role_id` and `secret_id` files).
+    /// Local files, not a Vault resource: never in the ownership record.
+    Credentials,
 }
 
 impl Kind {
     /// Every kind, in dependency order.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Mount,
         Kind::Auth,
         Kind::AuthConfig,
@@ -44,6 +48,7 @@ impl Kind {
         Kind::Approle,
         Kind::KubernetesRole,
         Kind::Kv,
+        Kind::Credentials,
     ];
 
     /// The word used in addresses (`policy`, `approle`, ...).
@@ -56,6 +61,7 @@ impl Kind {
             Kind::Approle => "approle",
             Kind::KubernetesRole => "kubernetes_role",
             Kind::Kv => "kv",
+            Kind::Credentials => "credentials",
         }
     }
 

@@ -12,6 +12,7 @@ mod walk;
 pub use diag::{ManifestError, Problem};
 
 use crate::kinds::auth::DesiredAuthConfig;
+use crate::kinds::credentials::DesiredCredentials;
 use crate::kinds::fields::FieldValue;
 use crate::kinds::kv::{DesiredSecret, DesiredValue};
 use crate::kinds::mount::DesiredBackend;
@@ -48,6 +49,8 @@ pub struct Desired {
     pub kubernetes_roles: BTreeMap<String, DesiredRole>,
     /// KV v2 secrets by `<mount>/<path>`.
     pub secrets: BTreeMap<String, DesiredSecret>,
+    /// AppRole credential deliveries by `<mount>/<role>`.
+    pub credentials: BTreeMap<String, DesiredCredentials>,
     /// Where the ownership record lives.
     pub ownership_mount: String,
     /// Lint warnings (literal values under secret-looking keys, ...).
@@ -74,6 +77,7 @@ impl Desired {
         add(Kind::Approle, self.approles.keys().collect());
         add(Kind::KubernetesRole, self.kubernetes_roles.keys().collect());
         add(Kind::Kv, self.secrets.keys().collect());
+        add(Kind::Credentials, self.credentials.keys().collect());
         out
     }
 
@@ -155,6 +159,7 @@ pub fn load_with_env(
             approles: BTreeMap::new(),
             kubernetes_roles: BTreeMap::new(),
             secrets: BTreeMap::new(),
+            credentials: BTreeMap::new(),
             ownership_mount: DEFAULT_OWNERSHIP_MOUNT.to_string(),
             warnings: Vec::new(),
             source: NamedSource::new(name.clone(), text.clone()),
@@ -586,7 +591,15 @@ impl Loader<'_> {
                 },
                 None => "approle".to_string(),
             };
-            self.role(Kind::Approle, &mount, k.get_ref(), k.span(), rv, &["mount"]);
+            self.role(
+                Kind::Approle,
+                &mount,
+                k.get_ref(),
+                k.span(),
+                rv,
+                &["mount", "credentials_dir", "wrap_ttl"],
+            );
+            self.credentials(&mount, k.get_ref(), k.span(), rv);
         }
     }
 
@@ -691,6 +704,50 @@ impl Loader<'_> {
             Kind::Approle => self.d.approles.insert(key, role),
             _ => self.d.kubernetes_roles.insert(key, role),
         };
+    }
+
+    fn credentials(&mut self, mount: &str, name: &str, span: Range<usize>, v: &Val<'_>) {
+        let Some(t) = v.get_ref().as_table() else {
+            return;
+        };
+        let wrap_ttl = match t.get("wrap_ttl") {
+            Some(w) => match self.w.duration(w, "wrap_ttl") {
+                Some(FieldValue::Duration(s, _)) => Some(s),
+                _ => return,
+            },
+            None => None,
+        };
+        let Some(dv) = t.get("credentials_dir") else {
+            if let Some(w) = t.get("wrap_ttl") {
+                self.w.problem(
+                    "vaultform::manifest::missing_key",
+                    w.span(),
+                    "wrap_ttl needs credentials_dir",
+                    "nowhere to deliver",
+                    "add credentials_dir = \"/vault/approle/<service>\"",
+                );
+            }
+            return;
+        };
+        let Some(dir) = self.w.string(dv, "credentials_dir") else {
+            return;
+        };
+        if name != name.to_lowercase() {
+            return; // reported by role()
+        }
+        let key = format!("{mount}/{name}");
+        self.d
+            .origins
+            .insert(Address::new(Kind::Credentials, key.clone()), span);
+        self.d.credentials.insert(
+            key,
+            DesiredCredentials {
+                mount: mount.to_string(),
+                role: name.to_string(),
+                dir: self.base_dir.join(dir),
+                wrap_ttl,
+            },
+        );
     }
 
     fn secrets(&mut self, v: &Val<'_>) {

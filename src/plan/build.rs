@@ -75,6 +75,15 @@ pub fn plan(desired: &Desired, live: &Live, fp: &FingerprintKey) -> Plan {
         |a, d, l| kinds::kv::diff::diff(a, d, l, fp),
     );
 
+    for (name, d) in &desired.credentials {
+        let address = Address::new(Kind::Credentials, name.clone());
+        if let Some(c) =
+            kinds::credentials::diff::diff(address, Some(d), live.credentials.get(name))
+        {
+            b.changes.push(c);
+        }
+    }
+
     let mut warnings = desired.warnings.clone();
     for (name, d) in &desired.secrets {
         let addr = Address::new(Kind::Kv, name.clone());
@@ -96,7 +105,12 @@ pub fn plan(desired: &Desired, live: &Live, fp: &FingerprintKey) -> Plan {
     let mut changes = rest;
     changes.extend(deletes);
 
-    let wanted = desired.addresses();
+    // Delivered credentials are local files, not Vault resources: never recorded.
+    let wanted: BTreeSet<Address> = desired
+        .addresses()
+        .into_iter()
+        .filter(|a| a.kind != Kind::Credentials)
+        .collect();
     let ownership = OwnershipChange {
         add: wanted.difference(managed).cloned().collect(),
         remove: managed.difference(&wanted).cloned().collect(),
@@ -280,6 +294,10 @@ pub fn target_closure(desired: &Desired, targets: &[Address]) -> BTreeSet<Addres
             }
             Kind::AuthConfig => {
                 out.insert(Address::new(Kind::Auth, t.name.clone()));
+            }
+            Kind::Credentials => {
+                let role = Address::new(Kind::Approle, t.name.clone());
+                out.extend(target_closure(desired, &[role]));
             }
             Kind::Mount | Kind::Auth | Kind::Policy => {}
         }

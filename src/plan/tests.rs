@@ -23,6 +23,7 @@ fn empty_desired() -> Desired {
         approles: BTreeMap::new(),
         kubernetes_roles: BTreeMap::new(),
         secrets: BTreeMap::new(),
+        credentials: BTreeMap::new(),
         ownership_mount: "vaultform".into(),
         warnings: Vec::new(),
         source: NamedSource::new("vault.toml", String::new()),

@@ -191,6 +191,47 @@ impl Vault {
         }
     }
 
+    /// POST asking for a response-wrapped answer (`X-Vault-Wrap-TTL`).
+    pub async fn write_wrapped(
+        &self,
+        path: &str,
+        body: &Value,
+        ttl_seconds: u64,
+    ) -> Result<Value, VaultError> {
+        self.inner.counts.writes.fetch_add(1, Ordering::Relaxed);
+        let url = format!("{}/v1/{}", self.inner.base, path.trim_start_matches('/'));
+        let mut req = self
+            .inner
+            .client
+            .http
+            .http
+            .post(&url)
+            .header("X-Vault-Token", &self.inner.client.settings.token)
+            .header("X-Vault-Wrap-TTL", ttl_seconds.to_string())
+            .json(body);
+        if let Some(ns) = &self.inner.namespace {
+            req = req.header("X-Vault-Namespace", ns);
+        }
+        let transport = |e| VaultError::Transport {
+            method: "POST".into(),
+            path: path.to_string(),
+            address: self.inner.base.clone(),
+            source: e,
+        };
+        let resp = req.send().await.map_err(transport)?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(transport)?;
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        match status {
+            200..=299 => Ok(body),
+            _ => Err(VaultError::from_response(
+                "POST",
+                path,
+                Response { status, body },
+            )),
+        }
+    }
+
     /// DELETE; idempotent on Vault's side (204 for missing things too).
     pub async fn delete(&self, path: &str) -> Result<(), VaultError> {
         let resp = self.send(Method::DELETE, path, None).await?;

@@ -1,0 +1,152 @@
+//! Reading delivered credentials (local files checked against the server) and
+//! delivering new ones. File contents are secrets: they never reach a log.
+
+use super::model::{DesiredCredentials, LiveCredentials, SecretIdState};
+use crate::vault::{Vault, VaultError};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::Path;
+
+fn read_trimmed(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
+/// The role's current role ID.
+pub async fn role_id(vault: &Vault, mount: &str, role: &str) -> Result<Option<String>, VaultError> {
+    let body = vault
+        .read(&format!("auth/{mount}/role/{role}/role-id"))
+        .await?;
+    Ok(body.and_then(|b| b["data"]["role_id"].as_str().map(str::to_string)))
+}
+
+/// Whether a secret ID (or, wrapped, its wrapping token) is still usable.
+pub async fn secret_id_state(
+    vault: &Vault,
+    d: &DesiredCredentials,
+) -> Result<SecretIdState, VaultError> {
+    let Some(secret) = read_trimmed(&d.secret_id_file()) else {
+        return Ok(SecretIdState::Missing);
+    };
+    let resp = if d.wrap_ttl.is_some() {
+        vault
+            .send(
+                Method::POST,
+                "sys/wrapping/lookup",
+                Some(&json!({ "token": secret })),
+            )
+            .await?
+    } else {
+        vault
+            .send(
+                Method::POST,
+                &format!("auth/{}/role/{}/secret-id/lookup", d.mount, d.role),
+                Some(&json!({ "secret_id": secret })),
+            )
+            .await?
+    };
+    Ok(match resp.status {
+        200 if resp.body["data"].is_object() => SecretIdState::Valid,
+        200 | 204 | 400 | 404 => SecretIdState::Invalid,
+        _ => {
+            let path = if d.wrap_ttl.is_some() {
+                "sys/wrapping/lookup".to_string()
+            } else {
+                format!("auth/{}/role/{}/secret-id/lookup", d.mount, d.role)
+            };
+            return Err(VaultError::from_response("POST", &path, resp));
+        }
+    })
+}
+
+/// Reads the state of a delivery whose role exists.
+pub async fn read(vault: &Vault, d: &DesiredCredentials) -> Result<LiveCredentials, VaultError> {
+    let current = role_id(vault, &d.mount, &d.role).await?;
+    let file = read_trimmed(&d.role_id_file());
+    Ok(LiveCredentials {
+        role_id_current: current.is_some() && file == current,
+        role_id_file_exists: file.is_some(),
+        secret_id: secret_id_state(vault, d).await?,
+    })
+}
+
+/// Writes a file atomically with mode 0600, creating its directory (0700).
+pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    if !dir.exists() {
+        std::fs::DirBuilder::new().recursive(true).create(dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?; // created 0600
+    tmp.write_all(contents.as_bytes())?;
+    tmp.write_all(b"\n")?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Issues a new secret ID (wrapped when `wrap_ttl` is set) and returns what
+/// goes in the file: the secret ID or the wrapping token, and its accessor.
+pub async fn issue_secret_id(
+    vault: &Vault,
+    d: &DesiredCredentials,
+) -> Result<(String, String), VaultError> {
+    let path = format!("auth/{}/role/{}/secret-id", d.mount, d.role);
+    let body = json!({ "metadata": json!({ "delivered_by": "vaultform" }).to_string() });
+    let resp: Value = match d.wrap_ttl {
+        Some(ttl) => vault.write_wrapped(&path, &body, ttl).await?,
+        None => vault.write(&path, &body).await?,
+    };
+    let unexpected = |what: &str| VaultError::Unexpected {
+        method: "POST".into(),
+        path: path.clone(),
+        what: what.into(),
+    };
+    if d.wrap_ttl.is_some() {
+        let token = resp["wrap_info"]["token"]
+            .as_str()
+            .ok_or_else(|| unexpected("no wrap_info.token"))?;
+        let accessor = resp["wrap_info"]["wrapped_accessor"]
+            .as_str()
+            .unwrap_or_default();
+        Ok((token.to_string(), accessor.to_string()))
+    } else {
+        let secret = resp["data"]["secret_id"]
+            .as_str()
+            .ok_or_else(|| unexpected("no data.secret_id"))?;
+        let accessor = resp["data"]["secret_id_accessor"]
+            .as_str()
+            .unwrap_or_default();
+        Ok((secret.to_string(), accessor.to_string()))
+    }
+}
+
+/// Delivers whatever is out of date: the role ID file, a new secret ID.
+pub async fn deliver(vault: &Vault, d: &DesiredCredentials) -> Result<(), VaultError> {
+    let io = |path: &Path, e: std::io::Error| VaultError::Internal {
+        what: format!("cannot write {}: {e}", path.display()),
+    };
+    let current =
+        role_id(vault, &d.mount, &d.role)
+            .await?
+            .ok_or_else(|| VaultError::Unexpected {
+                method: "GET".into(),
+                path: format!("auth/{}/role/{}/role-id", d.mount, d.role),
+                what: "the role has no role ID".into(),
+            })?;
+    if read_trimmed(&d.role_id_file()).as_deref() != Some(current.as_str()) {
+        write_private(&d.role_id_file(), &current).map_err(|e| io(&d.role_id_file(), e))?;
+    }
+    if secret_id_state(vault, d).await? != SecretIdState::Valid {
+        let (secret, _) = issue_secret_id(vault, d).await?;
+        write_private(&d.secret_id_file(), &secret).map_err(|e| io(&d.secret_id_file(), e))?;
+    }
+    Ok(())
+}
