@@ -15,6 +15,7 @@
 )]
 
 pub mod apply;
+pub mod bootstrap;
 pub mod cli;
 pub mod duration;
 pub mod kinds;

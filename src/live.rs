@@ -180,9 +180,12 @@ pub async fn read(
         .chain(names_of(Kind::Kv))
         .collect();
     for key in secrets {
+        // A mount declared in the manifest wins; otherwise the longest mount
+        // on the server that the path starts with (mounts may be nested, `team/kv`).
         let mount = desired
             .secrets
             .get(&key)
+            .filter(|s| desired.mounts.contains_key(&s.mount))
             .map(|s| s.mount.clone())
             .or_else(|| longest_mount(&mounts, &key));
         if let Some(mount) = mount
@@ -251,7 +254,8 @@ pub async fn read(
 }
 
 /// The mount a `<mount>/<path>` key lives on: the longest mount path prefix.
-fn longest_mount(mounts: &BTreeMap<String, LiveBackend>, key: &str) -> Option<String> {
+/// Generic over the map's values so it serves declared and live mounts alike.
+pub fn longest_mount<V>(mounts: &BTreeMap<String, V>, key: &str) -> Option<String> {
     mounts
         .keys()
         .filter(|m| key.starts_with(&format!("{m}/")))

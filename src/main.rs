@@ -35,7 +35,7 @@ fn main() -> ExitCode {
                 .color(color)
                 .unicode(color)
                 .terminal_links(false)
-                .width(100)
+                .width(80)
                 .build(),
         )
     }));

@@ -18,6 +18,7 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const EXPECTED: &[(&str, &[&str])] = &[
     ("bad_duration", &["vaultform::manifest::bad_duration"]),
     ("builtin_mount", &["vaultform::manifest::builtin"]),
+    ("duplicate_role", &["vaultform::manifest::duplicate"]),
     ("generate_length", &["vaultform::manifest::generate_length"]),
     ("missing_env", &["vaultform::manifest::missing_env"]),
     (
@@ -30,6 +31,7 @@ const EXPECTED: &[(&str, &[&str])] = &[
             "vaultform::manifest::upper_case",
         ],
     ),
+    ("source_typo", &["vaultform::manifest::unknown_key"]),
     ("toml_syntax", &["vaultform::manifest::syntax"]),
     ("two_sources", &["vaultform::manifest::value_source"]),
     ("undefined_policy", &["vaultform::manifest::unknown_policy"]),

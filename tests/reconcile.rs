@@ -550,3 +550,29 @@ fn auth_methods_tune_in_place_and_are_destroyed_only_with_the_flag() {
     assert!(bao.get("sys/auth").1["data"].get("approle/").is_none());
     ws.assert_converged(&bao);
 }
+
+#[test]
+fn secrets_on_a_nested_mount_made_outside_the_manifest_are_placed_on_it() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    assert_eq!(
+        bao.write(
+            "sys/mounts/team/kv",
+            &json!({"type": "kv", "options": {"version": "2"}})
+        )
+        .0,
+        204
+    );
+    ws.edit("vault.toml", |t| {
+        t + "\n[secrets.\"team/kv/app\"]\nREGION = \"eu-west-1\"\n"
+    });
+    let r = ws.plan(&bao);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("+ kv.team/kv/app"), "{}", r.stdout);
+    ws.apply(&bao);
+    assert_eq!(
+        bao.get("team/kv/data/app").1["data"]["data"]["REGION"],
+        "eu-west-1"
+    );
+    ws.assert_converged(&bao);
+}

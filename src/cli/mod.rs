@@ -288,7 +288,7 @@ pub(crate) async fn make_plan(
     targets: &[Address],
     ensure_key: bool,
 ) -> miette::Result<Planned> {
-    let desired = manifest::load(&cli.manifest)?;
+    let mut desired = manifest::load(&cli.manifest)?;
     let progress = progress_ticker(vault);
     let live = crate::live::read(vault, &desired, cli.parallelism as usize).await;
     if let Some(p) = progress {
@@ -296,6 +296,7 @@ pub(crate) async fn make_plan(
         eprint!("\r\x1b[2K");
     }
     let mut live = live?;
+    desired.resolve_secret_mounts(&live.mounts);
     let problems = crate::plan::check_against_live(&desired, &live);
     if !problems.is_empty() {
         return Err(desired.error(problems).into());

@@ -1,15 +1,192 @@
-//! `vaultform operator init | unseal` and `vaultform bootstrap`.
+//! `vaultform operator init | unseal` and `vaultform bootstrap`: thin wrappers
+//! over [`crate::bootstrap`]. Status goes to stdout for the operator commands
+//! and to stderr for `bootstrap` (whose stdout is the plan). No key or root
+//! token is ever printed.
 
-use super::{BootstrapArgs, Cli, InitArgs, Outcome, UnsealArgs};
+use super::{ApplyArgs, BootstrapArgs, Cli, InitArgs, Outcome, UnsealArgs};
+use crate::bootstrap::{self, Health, InitOutcome, InitRequest, KeysFile, Unsealed, server};
+use crate::vault::{Connection, Vault};
+use miette::IntoDiagnostic;
+use std::io::Write;
 
-pub(super) async fn init(_cli: &Cli, _args: &InitArgs) -> miette::Result<Outcome> {
-    Err(miette::miette!("operator init is not implemented yet"))
+/// A client without a token, for the unauthenticated start-up calls.
+fn anonymous() -> miette::Result<Vault> {
+    Ok(Vault::new(&Connection {
+        token: String::new(),
+        ..Connection::from_env()
+    })?)
 }
 
-pub(super) async fn unseal(_cli: &Cli, _args: &UnsealArgs) -> miette::Result<Outcome> {
-    Err(miette::miette!("operator unseal is not implemented yet"))
+pub(super) async fn init(_cli: &Cli, args: &InitArgs) -> miette::Result<Outcome> {
+    let vault = anonymous()?;
+    let outcome = bootstrap::init(
+        &vault,
+        &InitRequest {
+            shares: args.key_shares,
+            threshold: args.key_threshold,
+            keys_file: &args.keys_file,
+            recipients: &args.recipients,
+        },
+    )
+    .await?;
+    let mut out = std::io::stdout().lock();
+    match outcome {
+        InitOutcome::AlreadyInitialized => writeln!(
+            out,
+            "Vault at {} is already initialised; nothing was written.",
+            vault.address()
+        ),
+        InitOutcome::Initialized { keys, encrypted_to } => write!(
+            out,
+            "{}",
+            bootstrap::init_instructions(&args.keys_file, &keys, encrypted_to)
+        ),
+    }
+    .into_diagnostic()?;
+    Ok(Outcome::Ok)
 }
 
-pub(super) async fn bootstrap(_cli: &Cli, _args: &BootstrapArgs) -> miette::Result<Outcome> {
-    Err(miette::miette!("bootstrap is not implemented yet"))
+pub(super) async fn unseal(_cli: &Cli, args: &UnsealArgs) -> miette::Result<Outcome> {
+    let vault = anonymous()?;
+    let mut out = std::io::stdout().lock();
+    if !server::seal_status(&vault)
+        .await
+        .map_err(bootstrap::BootstrapError::from)?
+        .sealed
+    {
+        writeln!(out, "Vault at {} is already unsealed.", vault.address()).into_diagnostic()?;
+        return Ok(Outcome::Ok);
+    }
+    let keys = if args.keys_stdin {
+        bootstrap::keys::keys_from_lines(std::io::stdin().lock())
+            .map_err(bootstrap::BootstrapError::from)?
+    } else {
+        bootstrap::read_keys(&args.keys_file, args.identity.as_deref())?
+            .unseal_keys()
+            .to_vec()
+    };
+    let unsealed = server::unseal(&vault, &keys, &mut std::io::stderr())
+        .await
+        .map_err(bootstrap::BootstrapError::from)?;
+    report_unseal(&mut out, &vault, unsealed).into_diagnostic()?;
+    Ok(Outcome::Ok)
+}
+
+fn report_unseal(out: &mut dyn Write, vault: &Vault, unsealed: Unsealed) -> std::io::Result<()> {
+    match unsealed {
+        Unsealed::Already => writeln!(out, "Vault at {} is already unsealed.", vault.address()),
+        Unsealed::Now {
+            keys_used,
+            threshold,
+        } => writeln!(
+            out,
+            "Unsealed Vault at {} ({keys_used} keys submitted, threshold {threshold}).",
+            vault.address()
+        ),
+    }
+}
+
+pub(super) async fn bootstrap(cli: &Cli, args: &BootstrapArgs) -> miette::Result<Outcome> {
+    let vault = anonymous()?;
+    let mut err = std::io::stderr();
+    let health = server::wait_for(&vault, args.wait, "to answer", |_| true, &mut err)
+        .await
+        .map_err(bootstrap::BootstrapError::from)?;
+    tracing::info!(?health, "server answered");
+
+    // Keys in hand after an init, or read from the keys file when needed.
+    let mut keys: Option<KeysFile> = None;
+    if health == Health::Uninitialized {
+        let outcome = bootstrap::init(
+            &vault,
+            &InitRequest {
+                shares: args.key_shares,
+                threshold: args.key_threshold,
+                keys_file: &args.keys_file,
+                recipients: &args.recipients,
+            },
+        )
+        .await?;
+        match outcome {
+            InitOutcome::AlreadyInitialized => writeln!(
+                err,
+                "Vault at {} was initialised meanwhile by someone else.",
+                vault.address()
+            ),
+            InitOutcome::Initialized {
+                keys: new,
+                encrypted_to,
+            } => {
+                let text = bootstrap::init_instructions(&args.keys_file, &new, encrypted_to);
+                keys = Some(*new);
+                writeln!(err, "{text}")
+            }
+        }
+        .into_diagnostic()?;
+    }
+
+    let status = server::seal_status(&vault)
+        .await
+        .map_err(bootstrap::BootstrapError::from)?;
+    if status.sealed {
+        let unseal_keys = match &keys {
+            Some(k) => k,
+            None => keys.insert(bootstrap::read_keys(
+                &args.keys_file,
+                args.identity.as_deref(),
+            )?),
+        }
+        .unseal_keys()
+        .to_vec();
+        let unsealed = server::unseal(&vault, &unseal_keys, &mut err)
+            .await
+            .map_err(bootstrap::BootstrapError::from)?;
+        report_unseal(&mut err, &vault, unsealed).into_diagnostic()?;
+        server::wait_for(
+            &vault,
+            args.wait,
+            "to serve requests after unsealing",
+            Health::is_unsealed,
+            &mut err,
+        )
+        .await
+        .map_err(bootstrap::BootstrapError::from)?;
+    } else {
+        writeln!(err, "Vault at {} is already unsealed.", vault.address()).into_diagnostic()?;
+    }
+
+    let token = match std::env::var("VAULT_TOKEN").ok().filter(|t| !t.is_empty()) {
+        Some(token) => token,
+        None => {
+            let k = match &keys {
+                Some(k) => k,
+                None => keys.insert(bootstrap::read_keys(
+                    &args.keys_file,
+                    args.identity.as_deref(),
+                )?),
+            };
+            writeln!(
+                err,
+                "VAULT_TOKEN is not set: applying with the root token from {}.",
+                args.keys_file.display()
+            )
+            .into_diagnostic()?;
+            k.root_token.expose_text()
+        }
+    };
+    let vault = Vault::new(&Connection {
+        token,
+        ..Connection::from_env()
+    })?;
+    super::apply::body(
+        cli,
+        &ApplyArgs {
+            auto_approve: true,
+            allow_destroy: args.allow_destroy,
+            targets: vec![],
+            plan_file: None,
+        },
+        &vault,
+    )
+    .await
 }

@@ -93,6 +93,20 @@ impl Desired {
         Problem::at(code, message, &self.source, span, "declared here").help(help)
     }
 
+    /// Places secrets whose mount the manifest does not declare on the longest
+    /// matching mount of the server (mounts may be nested: `team/kv/app`).
+    pub fn resolve_secret_mounts<V>(&mut self, live_mounts: &BTreeMap<String, V>) {
+        for (key, s) in self.secrets.iter_mut() {
+            if self.mounts.contains_key(&s.mount) {
+                continue;
+            }
+            if let Some(m) = crate::live::longest_mount(live_mounts, key) {
+                s.path = key[m.len() + 1..].to_string();
+                s.mount = m;
+            }
+        }
+    }
+
     /// Wraps problems found after loading into the manifest's error.
     pub fn error(&self, problems: Vec<Problem>) -> ManifestError {
         ManifestError {
@@ -348,7 +362,13 @@ impl Loader<'_> {
                 self.w.problem(
                     "vaultform::manifest::builtin",
                     k.span(),
-                    format!("`{path}` is built into Vault (or holds vaultform's ownership record) and cannot be managed"),
+                    if path == self.d.ownership_mount {
+                        format!(
+                            "`{path}` holds vaultform's ownership record and cannot be declared"
+                        )
+                    } else {
+                        format!("`{path}` is built into Vault and cannot be managed")
+                    },
                     "built-in",
                     "remove this section",
                 );
@@ -649,9 +669,10 @@ impl Loader<'_> {
             let Some(ty) = field_type(kind, fname) else {
                 continue;
             };
-            if fname == "token_policies"
-                && let Some(list) = self.w.string_list(fv, fname)
-            {
+            if fname == "token_policies" {
+                let Some(list) = self.w.string_list(fv, fname) else {
+                    continue;
+                };
                 for (p, pspan) in &list {
                     self.policy_refs
                         .push((what.clone(), p.clone(), pspan.clone()));
@@ -693,6 +714,17 @@ impl Loader<'_> {
             );
         }
         let address = Address::new(kind, key.clone());
+        if let Some(first) = self.d.origins.get(&address).cloned() {
+            let (line, col) = line_col(self.d.source.inner(), first.start);
+            self.w.problem(
+                "vaultform::manifest::duplicate",
+                span,
+                format!("role `{key}` is declared twice (first at line {line}, column {col})"),
+                "declared again here",
+                "keep one declaration: [approles.NAME] and [auth.MOUNT.roles.NAME] name the same role",
+            );
+            return;
+        }
         self.d.origins.insert(address, span);
         let role = DesiredRole {
             kind,
@@ -824,8 +856,12 @@ impl Loader<'_> {
             }
             DeValue::Table(t) => {
                 let sources = ["env", "file", "generate", "external"];
+                let before = self.w.problems.len();
                 self.w
                     .only_keys(t, &format!("the source of `{key}`"), &sources);
+                if self.w.problems.len() > before {
+                    return None;
+                }
                 let given: Vec<_> = t
                     .iter()
                     .filter(|(k, _)| sources.contains(&k.get_ref().as_ref()))
@@ -888,7 +924,7 @@ impl Loader<'_> {
                                 self.w.problem(
                                     "vaultform::manifest::unreadable_file",
                                     sv.span(),
-                                    format!("cannot read {}: {}", path.display(), e.kind()),
+                                    format!("cannot read {}: {e}", path.display()),
                                     "unreadable",
                                     "check the path (relative to the manifest) and its permissions",
                                 );

@@ -53,7 +53,12 @@ impl Walker {
                     k.span(),
                     format!("unknown key `{}` in {what}", k.get_ref()),
                     "not a known key",
-                    format!("valid keys: {}", allowed.join(", ")),
+                    match closest(k.get_ref(), allowed) {
+                        Some(near) => {
+                            format!("did you mean `{near}`? valid keys: {}", allowed.join(", "))
+                        }
+                        None => format!("valid keys: {}", allowed.join(", ")),
+                    },
                 );
             }
         }
@@ -98,7 +103,13 @@ impl Walker {
             DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
                 Ok(n) => Some(n),
                 Err(_) => {
-                    self.wrong_type(v, what, "an integer that fits 64 bits");
+                    self.problem(
+                        "vaultform::manifest::out_of_range",
+                        v.span(),
+                        format!("{what} is too large"),
+                        "too large",
+                        "use an integer that fits in 64 bits",
+                    );
                     None
                 }
             },
@@ -125,6 +136,17 @@ impl Walker {
                     }
                 }
                 ok.then_some(out)
+            }
+            // Vault accepts "a,b" for lists; so do we.
+            DeValue::String(s) => {
+                let span = v.span();
+                Some(
+                    s.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(|p| (p.to_string(), span.clone()))
+                        .collect(),
+                )
             }
             _ => {
                 self.wrong_type(v, what, "a list of strings");
@@ -154,7 +176,13 @@ impl Walker {
                 match u64::try_from(n) {
                     Ok(secs) => Some(FieldValue::Duration(secs, duration::format(secs))),
                     Err(_) => {
-                        self.wrong_type(v, what, "a non-negative number of seconds");
+                        self.problem(
+                            "vaultform::manifest::bad_duration",
+                            v.span(),
+                            format!("{what} cannot be negative"),
+                            "negative",
+                            "write a duration such as \"1h\" or a number of seconds from 0 up",
+                        );
                         None
                     }
                 }
@@ -198,4 +226,14 @@ impl Walker {
             ),
         })
     }
+}
+
+/// The allowed key most like a mistyped one, if any is close.
+fn closest<'a>(typed: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .map(|a| (strsim::jaro_winkler(typed, a), *a))
+        .filter(|(score, _)| *score > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, a)| a)
 }

@@ -17,6 +17,18 @@ pub fn render(plan: &Plan, out: &mut impl Write, style: Style) -> io::Result<()>
             change(c, out, style)?;
         }
         let o = &plan.ownership;
+        if !o.is_empty() && !c_only_ownership(plan) {
+            writeln!(
+                out,
+                "{}",
+                style.dim(&format!(
+                    "  ownership record: {} address(es) added, {} removed",
+                    o.add.len(),
+                    o.remove.len()
+                ))
+            )?;
+            writeln!(out)?;
+        }
         if c_only_ownership(plan) {
             writeln!(
                 out,
@@ -68,7 +80,7 @@ fn change(c: &Change, out: &mut impl Write, style: Style) -> io::Result<()> {
     let note = match c.action {
         Action::Create => "will be created",
         Action::Update => "will be updated in place",
-        Action::Replace => "must be replaced (destroys everything under it)",
+        Action::Replace => "must be replaced, destroying everything under it",
         Action::Delete if c.destructive => "will be destroyed, with everything under it",
         Action::Delete => "will be deleted",
         Action::Adopt => "already matches; vaultform will manage it from now on",

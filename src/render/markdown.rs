@@ -75,6 +75,13 @@ pub fn render(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
                 writeln!(out)?;
             }
             if let Some(s) = &c.secret {
+                if c.action == Action::Delete {
+                    writeln!(
+                        out,
+                        "All versions and metadata of this secret are destroyed."
+                    )?;
+                    writeln!(out)?;
+                }
                 for k in &s.keys {
                     let what = match k.action {
                         KeyAction::Add => "added (sensitive)",
@@ -103,6 +110,7 @@ pub fn render(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
     }
     for w in &plan.warnings {
         writeln!(out, "> **Warning:** {}", w.replace('\n', " "))?;
+        writeln!(out)?;
     }
     if plan.has_changes() {
         writeln!(out)?;
