@@ -159,6 +159,10 @@ pub fn init_instructions(keys_file: &Path, keys: &KeysFile, encrypted_to: usize)
          \x20   (or `--keys-stdin`, {t} keys, one per line).\n",
         addr = keys.vault_addr,
     );
+    text.push_str(
+        "  - For unattended `vaultform bootstrap` the file must stay readable where it runs: prefer an\n    \
+         encrypted one (`--recipient`), with the identity delivered separately (e.g. a Docker secret).\n",
+    );
     if encrypted_to == 0 {
         text.push_str(
             "  - It is not encrypted: next time consider `--recipient age1...` so the file is safe at rest.\n",

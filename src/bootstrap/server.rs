@@ -155,24 +155,40 @@ pub enum ServerError {
         address: String,
     },
     /// Fewer keys than the threshold.
-    #[error("{given} unseal key(s) given, but the server needs {threshold}")]
+    #[error(
+        "{distinct} different unseal key(s) given, but the server needs {threshold}; none was sent"
+    )]
     #[diagnostic(
         code(vaultform::bootstrap::not_enough_keys),
-        help(
-            "give at least {threshold} different keys of this server; the server's unseal progress is {progress}"
-        )
+        help("give at least {threshold} different keys of this server")
     )]
     NotEnoughKeys {
-        /// Keys given.
-        given: usize,
+        /// Different keys given.
+        distinct: usize,
         /// The server's threshold.
         threshold: u32,
-        /// Keys the server counted (duplicates do not count).
-        progress: u32,
+    },
+    /// Keys were sent, but some were the same key twice.
+    #[error(
+        "the server counted {counted} different key(s) among the {given} given, but needs {threshold}"
+    )]
+    #[diagnostic(
+        code(vaultform::bootstrap::duplicate_keys),
+        help(
+            "a key given twice counts once (also as hex and as base64): give {threshold} different keys of this server"
+        )
+    )]
+    DuplicateKeys {
+        /// Keys given.
+        given: usize,
+        /// Keys the server counted.
+        counted: u32,
+        /// The server's threshold.
+        threshold: u32,
     },
     /// The threshold was reached but the keys do not open this server.
     #[error(
-        "the unseal keys do not belong to this server: it rejected them once the threshold of {threshold} was reached ({message})"
+        "the server rejected the unseal keys once the threshold of {threshold} was reached: at least one does not belong to this server ({message})"
     )]
     #[diagnostic(
         code(vaultform::bootstrap::wrong_keys),
@@ -364,11 +380,15 @@ pub async fn unseal(
         return Ok(Unsealed::Already);
     }
     let threshold = status.t;
-    if keys.len() < threshold as usize {
+    let distinct = keys
+        .iter()
+        .enumerate()
+        .filter(|(i, k)| !keys[..*i].contains(k))
+        .count();
+    if distinct < threshold as usize {
         return Err(ServerError::NotEnoughKeys {
-            given: keys.len(),
+            distinct,
             threshold,
-            progress: status.progress,
         });
     }
     if status.progress > 0 {
@@ -386,6 +406,9 @@ pub async fn unseal(
     }
     let mut counted = 0;
     for (i, key) in keys.iter().enumerate() {
+        if keys[..i].contains(key) {
+            continue;
+        }
         let resp = vault
             .send(
                 Method::POST,
@@ -425,10 +448,10 @@ pub async fn unseal(
             _ => return Err(VaultError::from_response("POST", "sys/unseal", resp).into()),
         }
     }
-    Err(ServerError::NotEnoughKeys {
+    Err(ServerError::DuplicateKeys {
         given: keys.len(),
+        counted,
         threshold,
-        progress: counted,
     })
 }
 

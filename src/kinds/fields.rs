@@ -55,7 +55,7 @@ impl FieldValue {
             FieldValue::Duration(_, text) => text.clone(),
             FieldValue::Int(i) => i.to_string(),
             FieldValue::Bool(b) => b.to_string(),
-            FieldValue::Str(s) => format!("{s:?}"),
+            FieldValue::Str(s) => s.clone(),
             FieldValue::List(l) => display_list(l),
         }
     }
@@ -86,7 +86,7 @@ pub fn display_live(ty: FieldType, live: Option<&Value>) -> String {
         },
         FieldType::List => display_list(&live_list(live)),
         FieldType::Str => match live.and_then(Value::as_str) {
-            Some(s) => format!("{s:?}"),
+            Some(s) => s.to_string(),
             None => "(unset)".to_string(),
         },
         _ => match live {

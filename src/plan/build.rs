@@ -228,6 +228,31 @@ pub fn check_against_live(desired: &Desired, live: &Live) -> Vec<Problem> {
             ));
         }
     }
+    // Never replace what vaultform does not own: a declared mount or auth method
+    // whose path holds an unmanaged one of another type is an error, not a plan.
+    for (declared, existing, kind) in [
+        (&desired.mounts, &live.mounts, Kind::Mount),
+        (&desired.auths, &live.auths, Kind::Auth),
+    ] {
+        for (path, d) in declared {
+            let address = Address::new(kind, path.clone());
+            if let Some(l) = existing.get(path)
+                && !live.managed.addresses.contains(&address)
+                && l.type_name != d.type_name
+                && !(d.type_name == "kv-v2" && l.is_kv2())
+            {
+                problems.push(desired.problem_at(
+                    &address,
+                    "vaultform::manifest::foreign_backend",
+                    format!(
+                        "`{path}/` on the server is a `{}` {kind} that vaultform does not manage; declaring it as `{}` would destroy it",
+                        l.type_name, d.type_name
+                    ),
+                    "use another path, or remove the existing one by hand if it is really unwanted".to_string(),
+                ));
+            }
+        }
+    }
     for (map, kind, want) in [
         (&desired.approles, Kind::Approle, "approle"),
         (

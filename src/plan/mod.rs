@@ -51,7 +51,8 @@ impl Action {
 pub struct FieldChange {
     /// Field name (`token_ttl`, `description`, `options.version`, ...).
     pub name: String,
-    /// Live value as shown to people (`null` when absent).
+    /// Live value as shown to people, unquoted: durations as written (`1h`),
+    /// lists as `[a, b]`, sensitive values as `(sensitive)` (`null` when absent).
     pub before: Option<String>,
     /// Desired value as written in the manifest (`null` when removed).
     pub after: Option<String>,

@@ -95,9 +95,11 @@ fn change(c: &Change, out: &mut impl Write, style: Style) -> io::Result<()> {
     let width = c.fields.iter().map(|f| f.name.len()).max().unwrap_or(0);
     for f in &c.fields {
         let line = match (&f.before, &f.after) {
-            (Some(b), Some(a)) if c.action != Action::Create => format!("{b} -> {a}"),
-            (_, Some(a)) => a.clone(),
-            (Some(b), None) => b.clone(),
+            (Some(b), Some(a)) if c.action != Action::Create => {
+                format!("{} -> {}", shown(b), shown(a))
+            }
+            (_, Some(a)) => shown(a),
+            (Some(b), None) => shown(b),
             (None, None) => String::new(),
         };
         writeln!(out, "      {:width$} = {line}", f.name)?;
@@ -142,4 +144,15 @@ fn change(c: &Change, out: &mut impl Write, style: Style) -> io::Result<()> {
     }
     writeln!(out)?;
     Ok(())
+}
+
+/// A field value for people: quoted when it is empty or has spaces, so that
+/// `description = "" -> "Application secrets"` reads unambiguously.
+fn shown(v: &str) -> String {
+    if v.is_empty() || v.contains(char::is_whitespace) && !v.starts_with('<') && !v.starts_with('[')
+    {
+        format!("{v:?}")
+    } else {
+        v.to_string()
+    }
 }

@@ -17,11 +17,8 @@ pub fn diff(
         (None, Some(l)) => {
             let mut c = Change::new(address, Action::Delete);
             c.destructive = true;
-            c.fields.push(FieldChange::new(
-                "type",
-                Some(format!("{:?}", l.type_name)),
-                None,
-            ));
+            c.fields
+                .push(FieldChange::new("type", Some(l.type_name.clone()), None));
             Some(c)
         }
         (Some(d), None) => {
@@ -36,8 +33,8 @@ pub fn diff(
                 replace = true;
                 fields.push(FieldChange::new(
                     "type",
-                    Some(format!("{:?}", l.type_name)),
-                    Some(format!("{:?}", d.type_name)),
+                    Some(l.type_name.clone()),
+                    Some(d.type_name.clone()),
                 ));
             }
             for (flag, want, have) in [
@@ -60,8 +57,8 @@ pub fn diff(
             {
                 fields.push(FieldChange::new(
                     "description",
-                    Some(format!("{:?}", l.description)),
-                    Some(format!("{desc:?}")),
+                    Some(l.description.clone()),
+                    Some(desc.clone()),
                 ));
             }
             for (key, want) in &d.options {
@@ -72,8 +69,8 @@ pub fn diff(
                     }
                     fields.push(FieldChange::new(
                         format!("options.{key}"),
-                        have.map(|h| format!("{h:?}")),
-                        Some(format!("{want:?}")),
+                        have.cloned(),
+                        Some(want.clone()),
                     ));
                 }
             }
@@ -112,23 +109,15 @@ pub fn diff(
 }
 
 fn creation_fields(d: &DesiredBackend) -> Vec<FieldChange> {
-    let mut fields = vec![FieldChange::new(
-        "type",
-        None,
-        Some(format!("{:?}", d.type_name)),
-    )];
+    let mut fields = vec![FieldChange::new("type", None, Some(d.type_name.clone()))];
     if let Some(desc) = &d.description {
-        fields.push(FieldChange::new(
-            "description",
-            None,
-            Some(format!("{desc:?}")),
-        ));
+        fields.push(FieldChange::new("description", None, Some(desc.clone())));
     }
     for (k, v) in &d.options {
         fields.push(FieldChange::new(
             format!("options.{k}"),
             None,
-            Some(format!("{v:?}")),
+            Some(v.clone()),
         ));
     }
     for (k, v) in &d.config {
