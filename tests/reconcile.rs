@@ -576,3 +576,27 @@ fn secrets_on_a_nested_mount_made_outside_the_manifest_are_placed_on_it() {
     );
     ws.assert_converged(&bao);
 }
+
+#[test]
+fn an_unmanaged_backend_of_another_type_is_never_replaced() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    assert_eq!(
+        bao.write("sys/auth/approle", &json!({"type": "userpass"}))
+            .0,
+        204
+    );
+    let before = server_state(&bao);
+    let r = ws.run(&bao, &["apply", "--auto-approve", "--allow-destroy"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("vaultform::manifest::foreign_backend"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(server_state(&bao), before);
+    assert_eq!(
+        bao.get("sys/auth").1["data"]["approle/"]["type"],
+        "userpass"
+    );
+}
