@@ -522,15 +522,15 @@ enum Private {
 fn read_private(path: &Path, refused: impl FnOnce(u32) -> KeysError) -> Result<Vec<u8>, Private> {
     let file = File::open(path).map_err(Private::Io)?;
     let meta = file.metadata().map_err(Private::Io)?;
-    let mode = meta.permissions().mode() & 0o7777;
-    if mode & 0o077 != 0 {
-        return Err(Private::Refused(refused(mode)));
-    }
     if !meta.is_file() {
         return Err(Private::Io(io::Error::new(
             io::ErrorKind::InvalidInput,
             "not a regular file",
         )));
+    }
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o077 != 0 {
+        return Err(Private::Refused(refused(mode)));
     }
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES)

@@ -175,3 +175,39 @@ pub fn init_instructions(keys_file: &Path, keys: &KeysFile, encrypted_to: usize)
 pub fn read_keys(path: &Path, identity: Option<&Path>) -> Result<KeysFile, BootstrapError> {
     Ok(keys::read(path, identity)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    #[test]
+    fn init_instructions_name_the_file_and_threshold_but_no_key() {
+        let keys = KeysFile {
+            shares: 5,
+            threshold: 3,
+            keys_hex: (0..5)
+                .map(|i| Secret::from_string(format!("hexkey{i}")))
+                .collect(),
+            keys_base64: (0..5)
+                .map(|i| Secret::from_string(format!("b64key{i}")))
+                .collect(),
+            root_token: Secret::from_string("s.roottoken".into()),
+            vault_addr: "http://127.0.0.1:8200".into(),
+            created_unix: 0,
+        };
+        let text = init_instructions(Path::new("/run/keys.json"), &keys, 0);
+        assert!(text.contains("/run/keys.json"), "{text}");
+        assert!(text.contains("3 of its 5 keys"), "{text}");
+        assert!(text.contains("Never commit"), "{text}");
+        assert!(text.contains("--recipient"), "{text}");
+        for secret in ["hexkey", "b64key", "s.roottoken"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        let encrypted = init_instructions(Path::new("k"), &keys, 2);
+        assert!(
+            encrypted.contains("age-encrypted to 2 recipient(s)"),
+            "{encrypted}"
+        );
+    }
+}

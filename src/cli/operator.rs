@@ -4,15 +4,19 @@
 //! token is ever printed.
 
 use super::{ApplyArgs, BootstrapArgs, Cli, InitArgs, Outcome, UnsealArgs};
-use crate::bootstrap::{self, Health, InitOutcome, InitRequest, KeysFile, Unsealed, server};
+use crate::bootstrap::{
+    self, Health, InitOutcome, InitRequest, KeysFile, ServerError, Unsealed, server,
+};
 use crate::vault::{Connection, Vault};
 use miette::IntoDiagnostic;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
-/// A client without a token, for the unauthenticated start-up calls.
+/// A client without a token or namespace, for the unauthenticated start-up
+/// calls (`sys/init`, `sys/unseal` and the rest exist only in the root namespace).
 fn anonymous() -> miette::Result<Vault> {
     Ok(Vault::new(&Connection {
         token: String::new(),
+        namespace: None,
         ..Connection::from_env()
     })?)
 }
@@ -49,25 +53,28 @@ pub(super) async fn init(_cli: &Cli, args: &InitArgs) -> miette::Result<Outcome>
 pub(super) async fn unseal(_cli: &Cli, args: &UnsealArgs) -> miette::Result<Outcome> {
     let vault = anonymous()?;
     let mut out = std::io::stdout().lock();
-    if !server::seal_status(&vault)
-        .await
-        .map_err(bootstrap::BootstrapError::from)?
-        .sealed
-    {
+    let status = server::seal_status(&vault).await?;
+    if !status.initialized {
+        return Err(ServerError::NotInitialized {
+            address: vault.address().to_string(),
+        }
+        .into());
+    }
+    if !status.sealed {
         writeln!(out, "Vault at {} is already unsealed.", vault.address()).into_diagnostic()?;
         return Ok(Outcome::Ok);
     }
     let keys = if args.keys_stdin {
-        bootstrap::keys::keys_from_lines(std::io::stdin().lock())
-            .map_err(bootstrap::BootstrapError::from)?
+        if std::io::stdin().is_terminal() {
+            eprintln!("Enter the unseal keys, one per line, then Ctrl-D:");
+        }
+        bootstrap::keys::keys_from_lines(std::io::stdin().lock())?
     } else {
         bootstrap::read_keys(&args.keys_file, args.identity.as_deref())?
             .unseal_keys()
             .to_vec()
     };
-    let unsealed = server::unseal(&vault, &keys, &mut std::io::stderr())
-        .await
-        .map_err(bootstrap::BootstrapError::from)?;
+    let unsealed = server::unseal(&vault, &keys, &mut std::io::stderr()).await?;
     report_unseal(&mut out, &vault, unsealed).into_diagnostic()?;
     Ok(Outcome::Ok)
 }
@@ -89,9 +96,7 @@ fn report_unseal(out: &mut dyn Write, vault: &Vault, unsealed: Unsealed) -> std:
 pub(super) async fn bootstrap(cli: &Cli, args: &BootstrapArgs) -> miette::Result<Outcome> {
     let vault = anonymous()?;
     let mut err = std::io::stderr();
-    let health = server::wait_for(&vault, args.wait, "to answer", |_| true, &mut err)
-        .await
-        .map_err(bootstrap::BootstrapError::from)?;
+    let health = server::wait_for(&vault, args.wait, "to answer", |_| true, &mut err).await?;
     tracing::info!(?health, "server answered");
 
     // Keys in hand after an init, or read from the keys file when needed.
@@ -125,22 +130,10 @@ pub(super) async fn bootstrap(cli: &Cli, args: &BootstrapArgs) -> miette::Result
         .into_diagnostic()?;
     }
 
-    let status = server::seal_status(&vault)
-        .await
-        .map_err(bootstrap::BootstrapError::from)?;
+    let status = server::seal_status(&vault).await?;
     if status.sealed {
-        let unseal_keys = match &keys {
-            Some(k) => k,
-            None => keys.insert(bootstrap::read_keys(
-                &args.keys_file,
-                args.identity.as_deref(),
-            )?),
-        }
-        .unseal_keys()
-        .to_vec();
-        let unsealed = server::unseal(&vault, &unseal_keys, &mut err)
-            .await
-            .map_err(bootstrap::BootstrapError::from)?;
+        let unseal_keys = known_keys(&mut keys, args)?.unseal_keys().to_vec();
+        let unsealed = server::unseal(&vault, &unseal_keys, &mut err).await?;
         report_unseal(&mut err, &vault, unsealed).into_diagnostic()?;
         server::wait_for(
             &vault,
@@ -149,8 +142,7 @@ pub(super) async fn bootstrap(cli: &Cli, args: &BootstrapArgs) -> miette::Result
             Health::is_unsealed,
             &mut err,
         )
-        .await
-        .map_err(bootstrap::BootstrapError::from)?;
+        .await?;
     } else {
         writeln!(err, "Vault at {} is already unsealed.", vault.address()).into_diagnostic()?;
     }
@@ -158,13 +150,7 @@ pub(super) async fn bootstrap(cli: &Cli, args: &BootstrapArgs) -> miette::Result
     let token = match std::env::var("VAULT_TOKEN").ok().filter(|t| !t.is_empty()) {
         Some(token) => token,
         None => {
-            let k = match &keys {
-                Some(k) => k,
-                None => keys.insert(bootstrap::read_keys(
-                    &args.keys_file,
-                    args.identity.as_deref(),
-                )?),
-            };
+            let k = known_keys(&mut keys, args)?;
             writeln!(
                 err,
                 "VAULT_TOKEN is not set: applying with the root token from {}.",
@@ -189,4 +175,18 @@ pub(super) async fn bootstrap(cli: &Cli, args: &BootstrapArgs) -> miette::Result
         &vault,
     )
     .await
+}
+
+/// The keys of this run's init, else those of the keys file (read once).
+fn known_keys<'a>(
+    keys: &'a mut Option<KeysFile>,
+    args: &BootstrapArgs,
+) -> Result<&'a KeysFile, bootstrap::BootstrapError> {
+    match keys {
+        Some(k) => Ok(k),
+        None => Ok(keys.insert(bootstrap::read_keys(
+            &args.keys_file,
+            args.identity.as_deref(),
+        )?)),
+    }
 }

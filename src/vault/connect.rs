@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
 
 /// Where and how to connect.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Connection {
     /// Server address, e.g. `http://127.0.0.1:8200`.
     pub address: String,
@@ -42,6 +42,18 @@ pub enum ConnectError {
         help("export VAULT_TOKEN, or log in with `bao login` / `vault login`")
     )]
     NoToken,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("address", &self.address)
+            .field("token", &if self.token.is_empty() { "(none)" } else { "(set)" })
+            .field("ca_cert", &self.ca_cert)
+            .field("skip_verify", &self.skip_verify)
+            .field("namespace", &self.namespace)
+            .finish()
+    }
 }
 
 impl Connection {

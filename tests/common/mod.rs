@@ -16,6 +16,7 @@
 //! vaultform's own client.
 #![allow(dead_code)]
 
+pub mod server;
 pub mod workspace;
 
 use std::collections::hash_map::RandomState;
