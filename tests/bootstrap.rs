@@ -665,3 +665,110 @@ impl RememberWith for Workspace {
         }
     }
 }
+
+/// Logs in like a service does with delivered files; returns the token if it worked.
+fn service_login(bao: &BaoServer, dir: &Path) -> Option<String> {
+    let role_id = fs::read_to_string(dir.join("role_id"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let secret_id = fs::read_to_string(dir.join("secret_id"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let body = serde_json::json!({"role_id": role_id, "secret_id": secret_id});
+    let (status, resp) = bao.request("POST", "auth/approle/login", None, Some(&body));
+    (status == 200).then(|| resp["auth"]["client_token"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn bootstrap_delivers_credentials_a_service_logs_in_with_and_rotation_replaces_them() {
+    let data = tempfile::tempdir().unwrap();
+    let bao = BaoServer::start(&data.path().join("storage"));
+    let mut ws = Workspace::new();
+    let creds = ws.path("approle/web");
+    ws.edit("vault.toml", |t| {
+        t.replacen(
+            "[approles.web]\n",
+            &format!(
+                "[approles.web]\ncredentials_dir = \"{}\"\n",
+                creds.display()
+            ),
+            1,
+        )
+    });
+    let dir = key_dir();
+    let keys_file = dir.path().join("keys.json");
+    let r = run(
+        &mut ws,
+        &bao,
+        &["bootstrap", "--keys-file", s(&keys_file)],
+        None,
+    );
+    assert_ok(&r, "bootstrap");
+    let keys = Keys::read(&keys_file);
+    keys.forbid_in(&mut ws);
+    let root = keys.root_token.clone();
+    ws.remember_server_secrets_with(&bao, &root, "kv-test/data/web");
+    ws.remember_server_secrets_with(&bao, &root, "kv-test/data/worker");
+    assert_eq!(mode(&creds.join("role_id")), 0o600);
+    assert_eq!(mode(&creds.join("secret_id")), 0o600);
+    assert_eq!(mode(&creds), 0o700);
+    let first_secret = fs::read_to_string(creds.join("secret_id"))
+        .unwrap()
+        .trim()
+        .to_string();
+    ws.secrets.push(first_secret);
+
+    // The service logs in and reads only what its policy allows.
+    let token = service_login(&bao, &creds).expect("delivered credentials log in");
+    ws.secrets.push(token.clone());
+    assert_eq!(bao.get("kv-test/data/web", &token).0, 200);
+    assert_eq!(bao.get("kv-test/data/worker", &token).0, 403);
+    assert_eq!(bao.get("sys/mounts", &token).0, 403);
+
+    // Rotation: the old secret ID stops working, the new one works.
+    let old = fs::read_to_string(creds.join("secret_id"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let mut rotate = vf(&bao, &ws, &["rotate", "secret-id", "web"]);
+    rotate.env("VAULT_TOKEN", &root);
+    let r = run_cmd(&mut ws, rotate, None);
+    assert_ok(&r, "rotate secret-id");
+    let new = fs::read_to_string(creds.join("secret_id"))
+        .unwrap()
+        .trim()
+        .to_string();
+    ws.secrets.push(new.clone());
+    assert_ne!(old, new);
+    assert!(
+        service_login(&bao, &creds).is_some(),
+        "the new secret ID works"
+    );
+    let role_id = fs::read_to_string(creds.join("role_id"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let body = serde_json::json!({"role_id": role_id, "secret_id": old});
+    assert_eq!(
+        bao.request("POST", "auth/approle/login", None, Some(&body))
+            .0,
+        400,
+        "the old one is destroyed"
+    );
+
+    // Bootstrap again leaves valid credentials alone.
+    let r = run(
+        &mut ws,
+        &bao,
+        &["bootstrap", "--keys-file", s(&keys_file)],
+        None,
+    );
+    assert_ok(&r, "second bootstrap");
+    assert!(r.stdout.contains("No changes."), "{}", r.stdout);
+    assert_eq!(
+        fs::read_to_string(creds.join("secret_id")).unwrap().trim(),
+        new
+    );
+}
