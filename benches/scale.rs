@@ -905,6 +905,7 @@ struct FloorRun {
     conc: usize,
     counts: Counts,
     server_cpu_ms: f64,
+    client_cpu_ms: f64,
 }
 
 /// Runs `first`, then the requests `then` builds from the kept bodies, with a
@@ -918,6 +919,7 @@ fn floor_trial(
 ) -> R<FloorRun> {
     let client = http_client()?;
     let server_before = bao.cpu_ms();
+    let client_before = self_cpu_ms();
     let (wall, counts) = ctx.rt.block_on(async {
         let mut counts = Counts::default();
         let started = Instant::now();
@@ -933,7 +935,19 @@ fn floor_trial(
         conc,
         counts,
         server_cpu_ms: bao.cpu_ms() - server_before,
+        client_cpu_ms: self_cpu_ms() - client_before,
     })
+}
+
+/// This process's CPU time so far (user + system), in ms: during a floor trial,
+/// that of the raw HTTP client (the runtime's threads do nothing else).
+fn self_cpu_ms() -> f64 {
+    getrusage(UsageWho::RUSAGE_SELF)
+        .map(|u| {
+            let us = |t: TimeVal| t.tv_sec() as f64 * 1e6 + t.tv_usec() as f64;
+            (us(u.user_time()) + us(u.system_time())) / 1000.0
+        })
+        .unwrap_or(f64::NAN)
 }
 
 // ---------------------------------------------------------------------------
@@ -1101,11 +1115,17 @@ struct Row {
     cpu_ms_min: f64,
     rss_kib_max: u64,
     floor: Option<FloorRun>,
+    /// The least client CPU over the floor's trials, ms.
+    floor_cpu_min: Option<f64>,
 }
 
 impl Row {
     fn ratio(&self) -> Option<f64> {
         self.floor.map(|f| self.best.wall_ms / f.wall_ms)
+    }
+    fn floor_cpu_per_request(&self) -> Option<f64> {
+        let f = self.floor.filter(|f| f.counts.total() > 0)?;
+        self.floor_cpu_min.map(|c| c / f.counts.total() as f64)
     }
     fn cpu_per_request(&self) -> Option<f64> {
         self.best
@@ -1135,6 +1155,9 @@ fn rows(results: &[SizeResult]) -> Vec<Row> {
                 cpu_ms_min: runs.iter().map(|x| x.cpu_ms).fold(f64::INFINITY, f64::min),
                 rss_kib_max: runs.iter().map(|x| x.maxrss_kib).max().unwrap_or(0),
                 floor: floor_of(step).and_then(|k| r.floor.get(k).and_then(|v| best_floor(v))),
+                floor_cpu_min: floor_of(step)
+                    .and_then(|k| r.floor.get(k))
+                    .and_then(|v| v.iter().map(|f| f.client_cpu_ms).reduce(f64::min)),
                 best,
             });
         }
@@ -1244,7 +1267,7 @@ fn table(rows: &[Row]) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "\n{:<12} {:>5} {:>11} {:>10} {:>6} {:>5} {:>6} {:>5} {:>6} {:>9} {:>9} {:>8} {:>9} {:>9}",
+        "\n{:<12} {:>5} {:>10} {:>9} {:>6} {:>5} {:>6} {:>5} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
         "step",
         "S",
         "vaultform",
@@ -1256,11 +1279,13 @@ fn table(rows: &[Row]) -> String {
         "writes",
         "cpu ms",
         "cpu/req",
+        "raw/req",
         "rss MiB",
         "plan ms",
-        "bao cpu"
+        "bao cpu",
+        "bao fl"
     );
-    let _ = writeln!(t, "{}", "-".repeat(129));
+    let _ = writeln!(t, "{}", "-".repeat(138));
     let mut last = None;
     for r in rows {
         if last.is_some() && last != Some(r.size) {
@@ -1274,7 +1299,7 @@ fn table(rows: &[Row]) -> String {
         };
         let _ = writeln!(
             t,
-            "{:<12} {:>5} {:>11.1} {:>10} {:>6} {:>5} {:>6} {:>5} {:>6} {:>9.1} {:>9} {:>8.1} {:>9} {:>9.0}",
+            "{:<12} {:>5} {:>10.1} {:>9} {:>6} {:>5} {:>6} {:>5} {:>6} {:>8.1} {:>8} {:>8} {:>8.1} {:>8} {:>8.0} {:>8}",
             r.step,
             r.size,
             r.best.wall_ms,
@@ -1289,16 +1314,20 @@ fn table(rows: &[Row]) -> String {
                 .unwrap_or_else(|| "-".into()),
             r.cpu_ms_min,
             opt(r.cpu_per_request(), 4),
+            opt(r.floor_cpu_per_request(), 4),
             r.rss_kib_max as f64 / 1024.0,
             opt(r.best.plan_phase_ms, 1),
             r.best.server_cpu_ms,
+            opt(r.floor.map(|f| f.server_cpu_ms), 0),
         );
     }
     let _ = writeln!(
         t,
         "\nvaultform/floor: best wall ms over rounds (floor: over rounds and concurrencies, @conc = its best);\n\
-         cpu ms: vaultform's user+sys (least over rounds), cpu/req = that / requests; rss: peak, largest over rounds;\n\
-         plan ms: from spawn to the end of planning (`read live state` log line); bao cpu: the server's CPU ms in the best run."
+         cpu ms: vaultform's user+sys (least over rounds), cpu/req = that / requests; raw/req: the same for the raw\n\
+         HTTP client of the floor (least over its trials); rss: vaultform's peak, largest over rounds; plan ms: from\n\
+         spawn to the end of planning (`read live state` log line); bao cpu / bao fl: the server's CPU ms during\n\
+         vaultform's best run / the best floor trial (10 ms ticks)."
     );
     t
 }
@@ -1387,7 +1416,14 @@ fn report_json(
                 .and_then(|k| res.and_then(|x| x.floor.get(k)))
                 .map(|v| {
                     v.iter()
-                        .map(|f| json!({ "concurrency": f.conc, "wall_ms": round3(f.wall_ms), "server_cpu_ms": round3(f.server_cpu_ms) }))
+                        .map(|f| {
+                            json!({
+                                "concurrency": f.conc,
+                                "wall_ms": round3(f.wall_ms),
+                                "client_cpu_ms": round3(f.client_cpu_ms),
+                                "server_cpu_ms": round3(f.server_cpu_ms),
+                            })
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
@@ -1415,6 +1451,7 @@ fn report_json(
                     "concurrency": f.conc,
                     "requests": f.counts.json(),
                     "server_cpu_ms": round3(f.server_cpu_ms),
+                    "client_cpu_ms_per_request": r.floor_cpu_per_request().map(round6),
                     "trials": floor_all,
                 })),
                 "ratio": r.ratio().map(round3),

@@ -48,7 +48,14 @@ impl std::fmt::Debug for Connection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connection")
             .field("address", &self.address)
-            .field("token", &if self.token.is_empty() { "(none)" } else { "(set)" })
+            .field(
+                "token",
+                &if self.token.is_empty() {
+                    "(none)"
+                } else {
+                    "(set)"
+                },
+            )
             .field("ca_cert", &self.ca_cert)
             .field("skip_verify", &self.skip_verify)
             .field("namespace", &self.namespace)
