@@ -55,7 +55,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -71,6 +71,10 @@ const START_ATTEMPTS: u32 = 5;
 const CHILD_DEADLINE: Duration = Duration::from_secs(900);
 /// Per-request timeout of the floor and health clients.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often, and how far apart, the floor repeats a write that a KV v2 mount
+/// refused because it was enabled a moment ago.
+const UPGRADE_RETRIES: u32 = 200;
+const UPGRADE_RETRY_DELAY: Duration = Duration::from_millis(5);
 /// How long `Drop` waits for the server's watchdog to exit.
 const STOP_DEADLINE: Duration = Duration::from_secs(10);
 
@@ -117,7 +121,11 @@ fn main() -> ExitCode {
         }
     };
     match run(&opts) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("scale: a vaultform run failed (see FAILED above)");
+            ExitCode::from(1)
+        }
         Err(e) => {
             eprintln!("scale: error: {e}");
             ExitCode::from(1)
@@ -126,22 +134,30 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "usage: cargo bench --bench scale -- [--sizes 10,100,1000] [--rounds 3] \
-[--json target/bench/scale.json] [--concurrency 4,8,16,32] [--parallelism N]
+[--json target/bench/scale.json] [--concurrency 4,8,16,32] [--parallelism N] \
+[--max-request-json-strings N]
 
   --sizes        numbers of services (1..=20000 each)
   --rounds       rounds per size, each on a fresh server; best of them is reported (1..=20)
   --json         where to write the JSON results
   --concurrency  floor concurrencies to try
   --parallelism  passed to vaultform as --parallelism (default: vaultform's own, 16)
+  --max-request-json-strings N
+                 serve from an extra listener with this JSON strings limit (-1: none) instead of
+                 OpenBao's default 1000 per request body; the stock server is the default
 env: BAO_BIN (else scripts/install-openbao.sh is run), VAULTFORM_BIN (else the binary cargo built)";
 
 /// Command-line options.
+#[derive(Clone)]
 struct Opts {
     sizes: Vec<usize>,
     rounds: usize,
     json: PathBuf,
     concurrencies: Vec<usize>,
     parallelism: Option<u16>,
+    /// Serve vaultform and the floor from an extra listener with this
+    /// `max_request_json_strings` (-1: unlimited) instead of the stock 1000.
+    max_json_strings: Option<i64>,
 }
 
 impl Opts {
@@ -152,6 +168,7 @@ impl Opts {
             json: Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench/scale.json"),
             concurrencies: CONCURRENCIES.to_vec(),
             parallelism: None,
+            max_json_strings: None,
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -177,6 +194,18 @@ impl Opts {
                 "--concurrency" => o.concurrencies = list(&value()?, name, 1, 256)?,
                 "--parallelism" => {
                     o.parallelism = Some(number(&value()?, name, 1, 256)? as u16);
+                }
+                "--max-request-json-strings" => {
+                    let v = value()?;
+                    o.max_json_strings = Some(
+                        v.trim()
+                            .parse::<i64>()
+                            .ok()
+                            .filter(|n| *n == -1 || *n > 0)
+                            .ok_or_else(|| {
+                                format!("{name}: `{v}` is not -1 or a positive number")
+                            })?,
+                    );
                 }
                 other => return Err(format!("unknown argument `{other}`")),
             }
@@ -319,7 +348,7 @@ impl Drop for Watched {
 }
 
 impl Bao {
-    fn start(bin: &Path, rt: &tokio::runtime::Runtime) -> R<Bao> {
+    fn start(bin: &Path, rt: &tokio::runtime::Runtime, json_strings: Option<i64>) -> R<Bao> {
         let dir = tempfile::Builder::new()
             .prefix("vaultform-bench-bao-")
             .tempdir()
@@ -332,7 +361,24 @@ impl Bao {
         let http = http_client()?;
         let mut failures = Vec::new();
         for attempt in 1..=START_ATTEMPTS {
-            let port = free_port_pair()?;
+            let port = free_port_pair(&[])?;
+            // With a JSON strings limit of our own: an extra listener, used for everything.
+            let extra = match json_strings {
+                Some(n) => {
+                    let q = free_port_pair(&[port, port + 1])?;
+                    let cfg = dir.path().join(format!("listener-{attempt}.hcl"));
+                    fs::write(
+                        &cfg,
+                        format!(
+                            "listener \"tcp\" {{\n  address = \"127.0.0.1:{q}\"\n  tls_disable = true\n  \
+                             max_request_json_strings = {n}\n}}\n"
+                        ),
+                    )
+                    .map_err(|e| format!("cannot write {}: {e}", cfg.display()))?;
+                    Some((q, cfg))
+                }
+                None => None,
+            };
             let log = dir.path().join(format!("bao-{attempt}.log"));
             let pidfile = dir.path().join(format!("bao-{attempt}.pid"));
             let mut cmd = Command::new("sh");
@@ -349,6 +395,11 @@ impl Bao {
                     &format!("-dev-root-token-id={token}"),
                     &format!("-dev-listen-address=127.0.0.1:{port}"),
                 ])
+                .args(
+                    extra
+                        .iter()
+                        .map(|(_, cfg)| format!("-config={}", cfg.display())),
+                )
                 .env("HOME", dir.path())
                 .current_dir(dir.path())
                 .stdin(Stdio::piped())
@@ -365,7 +416,10 @@ impl Bao {
                 .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
             let lifeline = watchdog.stdin.take();
             let mut proc = Watched { watchdog, lifeline };
-            let addr = format!("http://127.0.0.1:{port}");
+            let addr = format!(
+                "http://127.0.0.1:{}",
+                extra.as_ref().map_or(port, |(q, _)| *q)
+            );
             match rt.block_on(wait_ready(&mut proc, &http, &addr, &token, &pidfile)) {
                 Ok((pid, version)) => {
                     return Ok(Bao {
@@ -465,12 +519,16 @@ async fn wait_ready(
     ))
 }
 
-/// A loopback port P with P+1 free too (dev mode's cluster listener).
-fn free_port_pair() -> R<u16> {
+/// A loopback port P with P+1 free too (dev mode's cluster listener), neither in `avoid`.
+fn free_port_pair(avoid: &[u16]) -> R<u16> {
     for _ in 0..50 {
         let l = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("bind: {e}"))?;
         let port = l.local_addr().map_err(|e| format!("bind: {e}"))?.port();
-        if port < u16::MAX && TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+        if port < u16::MAX
+            && !avoid.contains(&port)
+            && !avoid.contains(&(port + 1))
+            && TcpListener::bind(("127.0.0.1", port + 1)).is_ok()
+        {
             return Ok(port);
         }
     }
@@ -570,6 +628,8 @@ struct Counts {
     reads: u64,
     lists: u64,
     writes: u64,
+    /// Floor only: requests repeated because a new KV v2 mount was still upgrading.
+    retries: u64,
 }
 
 impl Counts {
@@ -577,7 +637,7 @@ impl Counts {
         self.reads + self.lists + self.writes
     }
     fn json(&self) -> Value {
-        json!({ "reads": self.reads, "lists": self.lists, "writes": self.writes })
+        json!({ "reads": self.reads, "lists": self.lists, "writes": self.writes, "retries": self.retries })
     }
 }
 
@@ -706,6 +766,7 @@ fn parse_counts(line: &str) -> Option<Counts> {
         reads: field("reads=")?,
         lists: field("lists=")?,
         writes: field("writes=")?,
+        retries: 0,
     })
 }
 
@@ -812,6 +873,9 @@ fn cold_requests(size: usize, p: &str) -> (Vec<Req>, Vec<Req>) {
         ));
     }
     addresses.sort();
+    // One newline-joined string, not a JSON list: OpenBao refuses request bodies
+    // with more than 1000 strings by default (max_request_json_strings).
+    let addresses = addresses.join("\n");
     let key: String = (0..64)
         .map(|i| if i % 2 == 0 { 'a' } else { '5' })
         .collect();
@@ -860,18 +924,32 @@ async fn issue(
             _ => counts.writes += 1,
         }
     }
+    let retries = &AtomicU64::new(0);
     let results = stream::iter(reqs)
         .map(|r| async move {
-            let mut rb = client
-                .request(r.method.clone(), format!("{base}/v1/{}", r.path))
-                .header("X-Vault-Token", token);
-            if let Some(b) = &r.body {
-                rb = rb.json(b);
-            }
             let what = |e: &dyn std::fmt::Display| format!("floor: {} {}: {e}", r.method, r.path);
-            let resp = rb.send().await.map_err(|e| what(&e))?;
-            let status = resp.status().as_u16();
-            let bytes = resp.bytes().await.map_err(|e| what(&e))?;
+            let mut attempt = 0;
+            let (status, bytes) = loop {
+                let mut rb = client
+                    .request(r.method.clone(), format!("{base}/v1/{}", r.path))
+                    .header("X-Vault-Token", token);
+                if let Some(b) = &r.body {
+                    rb = rb.json(b);
+                }
+                let resp = rb.send().await.map_err(|e| what(&e))?;
+                let status = resp.status().as_u16();
+                let bytes = resp.bytes().await.map_err(|e| what(&e))?;
+                // A KV v2 mount refuses writes for a moment after it is enabled
+                // ("Upgrading from non-versioned to versioned data"); a client
+                // has to wait that out, so the floor does too.
+                if status == 400 && attempt < UPGRADE_RETRIES && is_kv_upgrading(&bytes) {
+                    attempt += 1;
+                    retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(UPGRADE_RETRY_DELAY).await;
+                    continue;
+                }
+                break (status, bytes);
+            };
             let ok = (200..300).contains(&status) || (status == 404 && r.method == Method::GET);
             if !ok {
                 return Err(what(&format!(
@@ -889,6 +967,7 @@ async fn issue(
         .buffer_unordered(conc.max(1))
         .collect::<Vec<_>>()
         .await;
+    counts.retries += retries.load(Ordering::Relaxed);
     let mut kept = BTreeMap::new();
     for r in results {
         if let Some((k, v)) = r? {
@@ -896,6 +975,11 @@ async fn issue(
         }
     }
     Ok(kept)
+}
+
+/// Whether a 400 body is KV v2's "still upgrading after being enabled" answer.
+fn is_kv_upgrading(body: &[u8]) -> bool {
+    String::from_utf8_lossy(body).contains("Upgrading from non-versioned to versioned data")
 }
 
 /// One floor measurement.
@@ -961,6 +1045,18 @@ struct SizeResult {
     /// Per floor kind ("plan_reads", "drift_apply", "cold_apply"), every trial.
     floor: BTreeMap<&'static str, Vec<FloorRun>>,
     notes: Vec<String>,
+    /// vaultform runs that failed (exit 1 or killed); the size's later steps and rounds are skipped.
+    failures: Vec<Failure>,
+}
+
+/// A vaultform run that failed.
+struct Failure {
+    size: usize,
+    round: usize,
+    step: &'static str,
+    exit: i32,
+    /// The end of its stderr.
+    message: String,
 }
 
 fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
@@ -969,22 +1065,38 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
         vaultform: BTreeMap::new(),
         floor: BTreeMap::new(),
         notes: Vec::new(),
+        failures: Vec::new(),
     };
     for round in 1..=ctx.opts.rounds {
         eprintln!("scale: S={size} round {round}/{}", ctx.opts.rounds);
-        let bao = Bao::start(&ctx.bao, &ctx.rt)?;
+        let bao = Bao::start(&ctx.bao, &ctx.rt, ctx.opts.max_json_strings)?;
         *version = bao.version.clone();
         let ws = Workspace::create(size)?;
-        let mut step = |name: &'static str, args: &[&str], want_exit: i32| -> R<Run> {
+        let drifted = ws.drifted();
+        // Ok(None): vaultform failed; that is a result (recorded), not an error of the benchmark.
+        let mut step = |name: &'static str, args: &[&str], want_exit: i32| -> R<Option<Run>> {
             let run = run_vaultform(ctx, &bao, &ws, &format!("s{size}-r{round}-{name}"), args)?;
             let stderr = ctx.logs.join(format!("s{size}-r{round}-{name}.stderr"));
             if run.exit == 1 || run.exit < 0 {
-                return Err(format!(
-                    "`vaultform {}` ({name}, S={size}) failed with exit {}:\n{}",
-                    args.join(" "),
+                let tail = log_tail(&stderr);
+                let start = tail.len().saturating_sub(1500);
+                let start = (start..tail.len())
+                    .find(|i| tail.is_char_boundary(*i))
+                    .unwrap_or(0);
+                eprintln!(
+                    "scale:   {name:<12} FAILED (exit {}) after {:.1} ms:\n{}",
                     run.exit,
-                    log_tail(&stderr)
-                ));
+                    run.wall_ms,
+                    &tail[start..]
+                );
+                res.failures.push(Failure {
+                    size,
+                    round,
+                    step: name,
+                    exit: run.exit,
+                    message: tail[start..].trim().to_string(),
+                });
+                return Ok(None);
             }
             if run.exit != want_exit {
                 res.notes.push(format!(
@@ -1008,23 +1120,41 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
                     .unwrap_or_default()
             );
             res.vaultform.entry(name).or_default().push(run.clone());
-            Ok(run)
+            Ok(Some(run))
         };
-        step("validate", &["validate"], 0)?;
-        step("cold_apply", &["apply", "--auto-approve"], 0)?;
-        step("noop_plan", &["plan", "--detailed-exitcode"], 0)?;
-        let drifted = ws.drifted();
-        ws.write_env(&drifted, 1)?;
-        step("drift_plan", &["plan", "--detailed-exitcode"], 2)?;
-        step("drift_apply", &["apply", "--auto-approve"], 0)?;
-        let reapply = step("noop_apply", &["apply", "--auto-approve"], 0)?;
-        if let Some(c) = reapply.counts
-            && c.writes != 0
-        {
-            res.notes.push(format!(
-                "S={size} round {round}: no-op re-apply made {} write(s) (target: 0)",
-                c.writes
-            ));
+        let completed = 'steps: {
+            let Some(_) = step("validate", &["validate"], 0)? else {
+                break 'steps false;
+            };
+            let Some(_) = step("cold_apply", &["apply", "--auto-approve"], 0)? else {
+                break 'steps false;
+            };
+            let Some(_) = step("noop_plan", &["plan", "--detailed-exitcode"], 0)? else {
+                break 'steps false;
+            };
+            ws.write_env(&drifted, 1)?;
+            let Some(_) = step("drift_plan", &["plan", "--detailed-exitcode"], 2)? else {
+                break 'steps false;
+            };
+            let Some(_) = step("drift_apply", &["apply", "--auto-approve"], 0)? else {
+                break 'steps false;
+            };
+            let Some(reapply) = step("noop_apply", &["apply", "--auto-approve"], 0)? else {
+                break 'steps false;
+            };
+            if let Some(c) = reapply.counts
+                && c.writes != 0
+            {
+                res.notes.push(format!(
+                    "S={size} round {round}: no-op re-apply made {} write(s) (target: 0)",
+                    c.writes
+                ));
+            }
+            true
+        };
+        if !completed {
+            eprintln!("scale:   skipping the rest of S={size} (vaultform failed)");
+            break;
         }
 
         // The floor, on the same server, now in the state vaultform left.
@@ -1067,6 +1197,13 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
         for &c in &ctx.opts.concurrencies {
             let (first, second) = cold_requests(size, &format!("f{c}"));
             let f = floor_trial(ctx, &bao, c, first, move |_| second)?;
+            if f.counts.retries > 0 {
+                res.notes.push(format!(
+                    "S={size} round {round}: the cold-apply floor at concurrency {c} repeated {} \
+                     write(s) refused while a new KV v2 mount was upgrading",
+                    f.counts.retries
+                ));
+            }
             res.floor.entry("cold_apply").or_default().push(f);
         }
         let best = |k: &str| {
@@ -1165,7 +1302,8 @@ fn rows(results: &[SizeResult]) -> Vec<Row> {
     rows
 }
 
-fn run(opts: &Opts) -> R<()> {
+/// Runs everything; `Ok(false)` when a vaultform run failed (the report says which).
+fn run(opts: &Opts) -> R<bool> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -1194,13 +1332,7 @@ fn run(opts: &Opts) -> R<()> {
     let ctx = Ctx {
         vaultform,
         bao,
-        opts: Opts {
-            sizes: opts.sizes.clone(),
-            rounds: opts.rounds,
-            json: opts.json.clone(),
-            concurrencies: opts.concurrencies.clone(),
-            parallelism: opts.parallelism,
-        },
+        opts: opts.clone(),
         rt,
         logs: logs.path().to_path_buf(),
     };
@@ -1220,11 +1352,11 @@ fn run(opts: &Opts) -> R<()> {
     let rows = rows(&results);
     let notes: Vec<String> = results.iter().flat_map(|r| r.notes.clone()).collect();
     print!("{}", table(&rows));
-    let targets = targets(&rows);
+    let targets = targets(&rows, opts.sizes.iter().copied().max().unwrap_or(0));
     println!();
     for t in &targets {
         println!(
-            "target {:<44} {:>10}  {}",
+            "target {:<44} {:>12}  {}",
             t["target"].as_str().unwrap_or(""),
             t["value"].as_str().unwrap_or(""),
             if t["met"].as_bool() == Some(true) {
@@ -1236,6 +1368,13 @@ fn run(opts: &Opts) -> R<()> {
     }
     for n in &notes {
         println!("note: {n}");
+    }
+    let failures: Vec<&Failure> = results.iter().flat_map(|r| &r.failures).collect();
+    for f in &failures {
+        println!(
+            "\nFAILED: S={} round {}: {} exited {}; the size's later steps and rounds were skipped:\n{}",
+            f.size, f.round, f.step, f.exit, f.message
+        );
     }
     let json = report_json(
         &ctx,
@@ -1260,7 +1399,14 @@ fn run(opts: &Opts) -> R<()> {
         opts.json.display(),
         started.elapsed().as_secs_f64()
     );
-    Ok(())
+    if !failures.is_empty() {
+        let kept = logs.keep();
+        println!(
+            "vaultform's stdout/stderr of every run are kept in {}",
+            kept.display()
+        );
+    }
+    Ok(failures.is_empty())
 }
 
 fn table(rows: &[Row]) -> String {
@@ -1332,17 +1478,16 @@ fn table(rows: &[Row]) -> String {
     t
 }
 
-/// The issue's targets, judged on the largest size measured.
-fn targets(rows: &[Row]) -> Vec<Value> {
-    let Some(size) = rows.iter().map(|r| r.size).max() else {
-        return Vec::new();
-    };
+/// The issue's targets, judged on `size` (the largest one asked for); a
+/// target whose figure is missing (vaultform failed) is not met.
+fn targets(rows: &[Row], size: usize) -> Vec<Value> {
     let at = |step: &str| rows.iter().find(|r| r.size == size && r.step == step);
     let mut out = Vec::new();
     let mut push = |target: String, value: Option<f64>, unit: &str, met: Option<bool>| {
-        if let (Some(v), Some(m)) = (value, met) {
-            out.push(json!({ "target": target, "size": size, "value": format!("{v:.3}{unit}"), "met": m }));
-        }
+        let value = value.map_or_else(|| "not measured".to_string(), |v| format!("{v:.3}{unit}"));
+        out.push(
+            json!({ "target": target, "size": size, "value": value, "met": met == Some(true) }),
+        );
     };
     let ratio = |s: &str| at(s).and_then(Row::ratio);
     let r = ratio("noop_plan");
@@ -1475,11 +1620,19 @@ fn report_json(
             "rounds": ctx.opts.rounds,
             "floor_concurrencies": ctx.opts.concurrencies,
             "vaultform_parallelism": ctx.opts.parallelism.map(u64::from),
+            "max_request_json_strings": ctx.opts.max_json_strings,
         },
         "elapsed_s": round3(elapsed.as_secs_f64()),
         "steps": steps,
         "targets": targets,
         "notes": notes,
+        "failures": results.iter().flat_map(|r| &r.failures).map(|f| json!({
+            "size": f.size,
+            "round": f.round,
+            "step": f.step,
+            "exit_code": f.exit,
+            "message": f.message,
+        })).collect::<Vec<_>>(),
     })
 }
 

@@ -102,8 +102,9 @@ pub async fn apply(
         });
     }
     // Everything the plan needs from the manifest must be there before the first write.
+    let declared = desired.addresses();
     for c in &plan.changes {
-        if c.action != Action::Delete && !desired.addresses().contains(&c.address) {
+        if c.action != Action::Delete && !declared.contains(&c.address) {
             return Err(ApplyError::ManifestChanged {
                 address: c.address.clone(),
             });
