@@ -24,10 +24,19 @@
 //! then the floor on the same server: the plan's reads (no-op plan, drift plan
 //! and no-op re-apply issue the same requests), those reads followed by the
 //! 1% KV writes (drift apply), and a cold apply's requests under fresh names
-//! (`f<c>kv/`, `f<c>ar/`, `f<c>-svc-N-policy`), each at concurrency 4, 8, 16
-//! and 32. vaultform's figure for a step is the best wall time over the rounds;
-//! the floor's is the best over rounds and concurrencies. The ratio of the two
-//! is the figure to track: the machine is shared and noisy, absolute times are not.
+//! (`f<c><rt>kv/`, `f<c><rt>ar/`, ...), each at concurrency 4, 8, 16
+//! and 32, each with a multi-thread (two workers, like vaultform's) and a
+//! current-thread tokio runtime. vaultform's figure for a step is the best wall
+//! time over the rounds; the floor's is the best over rounds, concurrencies and
+//! runtimes. The ratio of the two is the figure to track: the machine is
+//! shared and noisy, absolute times are not.
+//!
+//! The floor is a floor of requests, not of process start-up: its client is
+//! built before the clock starts (the connection pool is fresh). Its cold apply
+//! waits for nothing but the mounts, writes the ownership record as one string
+//! (OpenBao refuses request bodies with more than 1000 JSON strings by
+//! default) and repeats writes a just-enabled KV v2 mount refuses while it
+//! upgrades, as any client must.
 //!
 //! vaultform runs as a grandchild: this binary re-executes itself as
 //! `--measure-child`, which spawns vaultform, waits for it and reads
@@ -679,7 +688,10 @@ struct Ctx {
     vaultform: PathBuf,
     bao: PathBuf,
     opts: Opts,
+    /// Multi-threaded runtime (two workers, like vaultform's) for the floor and health checks.
     rt: tokio::runtime::Runtime,
+    /// Single-threaded runtime for the floor.
+    ct: tokio::runtime::Runtime,
     logs: PathBuf,
 }
 
@@ -987,9 +999,35 @@ fn is_kv_upgrading(body: &[u8]) -> bool {
 struct FloorRun {
     wall_ms: f64,
     conc: usize,
+    flavor: Flavor,
     counts: Counts,
     server_cpu_ms: f64,
     client_cpu_ms: f64,
+}
+
+/// The floor client's tokio runtime: multi-threaded like vaultform's (two
+/// workers), or a single thread. The floor is the best of both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flavor {
+    MultiThread,
+    CurrentThread,
+}
+
+impl Flavor {
+    const ALL: [Flavor; 2] = [Flavor::MultiThread, Flavor::CurrentThread];
+    /// Short name for the table.
+    fn short(self) -> &'static str {
+        match self {
+            Flavor::MultiThread => "mt",
+            Flavor::CurrentThread => "ct",
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Flavor::MultiThread => "multi_thread",
+            Flavor::CurrentThread => "current_thread",
+        }
+    }
 }
 
 /// Runs `first`, then the requests `then` builds from the kept bodies, with a
@@ -998,25 +1036,36 @@ fn floor_trial(
     ctx: &Ctx,
     bao: &Bao,
     conc: usize,
+    flavor: Flavor,
     first: Vec<Req>,
-    then: impl FnOnce(&BTreeMap<String, Value>) -> Vec<Req>,
+    then: impl FnOnce(&BTreeMap<String, Value>) -> Vec<Req> + Send + 'static,
 ) -> R<FloorRun> {
     let client = http_client()?;
-    let server_before = bao.cpu_ms();
-    let client_before = self_cpu_ms();
-    let (wall, counts) = ctx.rt.block_on(async {
+    let (addr, token) = (bao.addr.clone(), bao.token.clone());
+    let work = async move {
         let mut counts = Counts::default();
         let started = Instant::now();
-        let kept = issue(&client, &bao.addr, &bao.token, first, conc, &mut counts).await?;
+        let kept = issue(&client, &addr, &token, first, conc, &mut counts).await?;
         let second = then(&kept);
         if !second.is_empty() {
-            issue(&client, &bao.addr, &bao.token, second, conc, &mut counts).await?;
+            issue(&client, &addr, &token, second, conc, &mut counts).await?;
         }
         Ok::<_, String>((started.elapsed(), counts))
-    })?;
+    };
+    let server_before = bao.cpu_ms();
+    let client_before = self_cpu_ms();
+    let (wall, counts) = match flavor {
+        // On a worker thread, so that I/O wake-ups stay on the runtime's threads.
+        Flavor::MultiThread => ctx
+            .rt
+            .block_on(ctx.rt.spawn(work))
+            .map_err(|e| format!("floor task: {e}"))??,
+        Flavor::CurrentThread => ctx.ct.block_on(work)?,
+    };
     Ok(FloorRun {
         wall_ms: wall.as_secs_f64() * 1000.0,
         conc,
+        flavor,
         counts,
         server_cpu_ms: bao.cpu_ms() - server_before,
         client_cpu_ms: self_cpu_ms() - client_before,
@@ -1158,11 +1207,17 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
         }
 
         // The floor, on the same server, now in the state vaultform left.
-        for &c in &ctx.opts.concurrencies {
-            let f = floor_trial(ctx, &bao, c, plan_reads(size), |_| Vec::new())?;
+        let trials: Vec<(usize, Flavor)> = ctx
+            .opts
+            .concurrencies
+            .iter()
+            .flat_map(|&c| Flavor::ALL.map(|f| (c, f)))
+            .collect();
+        for &(c, flavor) in &trials {
+            let f = floor_trial(ctx, &bao, c, flavor, plan_reads(size), |_| Vec::new())?;
             res.floor.entry("plan_reads").or_default().push(f);
         }
-        for &c in &ctx.opts.concurrencies {
+        for &(c, flavor) in &trials {
             let mut first = plan_reads(size);
             for r in &mut first {
                 if drifted
@@ -1172,7 +1227,7 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
                     r.keep = true;
                 }
             }
-            let f = floor_trial(ctx, &bao, c, first, |kept| {
+            let f = floor_trial(ctx, &bao, c, flavor, first, |kept| {
                 kept.iter()
                     .map(|(path, body)| {
                         Req::post(
@@ -1194,13 +1249,14 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
             }
             res.floor.entry("drift_apply").or_default().push(f);
         }
-        for &c in &ctx.opts.concurrencies {
-            let (first, second) = cold_requests(size, &format!("f{c}"));
-            let f = floor_trial(ctx, &bao, c, first, move |_| second)?;
+        for &(c, flavor) in &trials {
+            let (first, second) = cold_requests(size, &format!("f{c}{}", flavor.short()));
+            let f = floor_trial(ctx, &bao, c, flavor, first, move |_| second)?;
             if f.counts.retries > 0 {
                 res.notes.push(format!(
-                    "S={size} round {round}: the cold-apply floor at concurrency {c} repeated {} \
+                    "S={size} round {round}: the cold-apply floor ({c}, {}) repeated {} \
                      write(s) refused while a new KV v2 mount was upgrading",
+                    flavor.name(),
                     f.counts.retries
                 ));
             }
@@ -1209,10 +1265,8 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
         let best = |k: &str| {
             res.floor
                 .get(k)
-                .and_then(|v| {
-                    best_floor(&v[v.len().saturating_sub(ctx.opts.concurrencies.len())..])
-                })
-                .map(|f| format!("{:.1} ms @{}", f.wall_ms, f.conc))
+                .and_then(|v| best_floor(&v[v.len().saturating_sub(trials.len())..]))
+                .map(|f| format!("{:.1} ms @{}{}", f.wall_ms, f.conc, f.flavor.short()))
                 .unwrap_or_default()
         };
         eprintln!(
@@ -1334,6 +1388,10 @@ fn run(opts: &Opts) -> R<bool> {
         bao,
         opts: opts.clone(),
         rt,
+        ct: tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start tokio: {e}"))?,
         logs: logs.path().to_path_buf(),
     };
     let started = Instant::now();
@@ -1452,7 +1510,7 @@ fn table(rows: &[Row]) -> String {
             opt(r.floor.map(|f| f.wall_ms), 1),
             opt(r.ratio(), 2),
             r.floor
-                .map(|f| f.conc.to_string())
+                .map(|f| format!("{}{}", f.conc, f.flavor.short()))
                 .unwrap_or_else(|| "-".into()),
             c.map(|c| c.reads.to_string()).unwrap_or_else(|| "-".into()),
             c.map(|c| c.lists.to_string()).unwrap_or_else(|| "-".into()),
@@ -1469,7 +1527,8 @@ fn table(rows: &[Row]) -> String {
     }
     let _ = writeln!(
         t,
-        "\nvaultform/floor: best wall ms over rounds (floor: over rounds and concurrencies, @conc = its best);\n\
+        "\nvaultform/floor: best wall ms over rounds (floor: over rounds, concurrencies and client runtimes; @conc =\n\
+         its best concurrency, mt = multi-thread runtime, ct = current-thread);\n\
          cpu ms: vaultform's user+sys (least over rounds), cpu/req = that / requests; raw/req: the same for the raw\n\
          HTTP client of the floor (least over its trials); rss: vaultform's peak, largest over rounds; plan ms: from\n\
          spawn to the end of planning (`read live state` log line); bao cpu / bao fl: the server's CPU ms during\n\
@@ -1526,12 +1585,14 @@ fn targets(rows: &[Row], size: usize) -> Vec<Value> {
         "",
         w.map(|x| x == 0.0),
     );
-    let rss = rows
-        .iter()
-        .filter(|r| r.size == size)
-        .map(|r| r.rss_kib_max)
-        .max()
-        .map(|k| k as f64 / 1024.0);
+    // Only meaningful once every step has run.
+    let rss = at("noop_apply").and_then(|_| {
+        rows.iter()
+            .filter(|r| r.size == size)
+            .map(|r| r.rss_kib_max)
+            .max()
+            .map(|k| k as f64 / 1024.0)
+    });
     push(
         format!("peak RSS < 24 MiB (S={size})"),
         rss,
@@ -1564,6 +1625,7 @@ fn report_json(
                         .map(|f| {
                             json!({
                                 "concurrency": f.conc,
+                                "runtime": f.flavor.name(),
                                 "wall_ms": round3(f.wall_ms),
                                 "client_cpu_ms": round3(f.client_cpu_ms),
                                 "server_cpu_ms": round3(f.server_cpu_ms),
@@ -1594,6 +1656,7 @@ fn report_json(
                 "floor": r.floor.map(|f| json!({
                     "wall_ms": round3(f.wall_ms),
                     "concurrency": f.conc,
+                    "runtime": f.flavor.name(),
                     "requests": f.counts.json(),
                     "server_cpu_ms": round3(f.server_cpu_ms),
                     "client_cpu_ms_per_request": r.floor_cpu_per_request().map(round6),
@@ -1615,6 +1678,7 @@ fn report_json(
         "openbao_build": bao_version,
         "vaultform_version": env!("CARGO_PKG_VERSION"),
         "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
         "options": {
             "sizes": ctx.opts.sizes,
             "rounds": ctx.opts.rounds,
@@ -1642,6 +1706,24 @@ fn round3(x: f64) -> f64 {
 
 fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
+}
+
+/// Whether vaultform's sources differ from the commit (uncommitted edits were measured).
+fn git_dirty() -> Option<bool> {
+    let out = Command::new("git")
+        .args([
+            "status",
+            "--porcelain",
+            "--",
+            "src",
+            "Cargo.toml",
+            "Cargo.lock",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status.success().then_some(!out.stdout.is_empty())
 }
 
 fn git_commit() -> Option<String> {

@@ -39,8 +39,10 @@ fn main() -> ExitCode {
                 .build(),
         )
     }));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread: vaultform waits on the network, so a single-threaded runtime
+    // spends the least CPU per request (no work stealing or cross-thread wake-ups);
+    // concurrency comes from the requests in flight, not from threads.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

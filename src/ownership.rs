@@ -3,8 +3,8 @@
 //! deletes it only if vaultform created or adopted it.
 //!
 //! The record is one KV v2 secret, `<ownership_mount>/data/managed` (mount
-//! `vaultform/` by default), whose `addresses` key holds a sorted list of
-//! addresses such as `policy.user-policy`. It holds no secret values. Writes use
+//! `vaultform/` by default), whose `addresses` key holds the sorted addresses,
+//! one per line, such as `policy.user-policy`. It holds no secret values. Writes use
 //! check-and-set, so two concurrent applies cannot lose each other's entries.
 
 use crate::kinds::Address;
@@ -38,14 +38,16 @@ pub async fn read(
         .unwrap_or(0);
     let fingerprint_key = read_fingerprint_key(vault, mount).await?;
     let addresses = match resp.status {
-        200 => resp.body["data"]["data"]["addresses"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().and_then(Address::parse))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        200 => match &resp.body["data"]["data"]["addresses"] {
+            // One address per line (format 2).
+            Value::String(s) => s.lines().filter_map(Address::parse).collect(),
+            // A JSON list (format 1).
+            Value::Array(a) => a
+                .iter()
+                .filter_map(|v| v.as_str().and_then(Address::parse))
+                .collect(),
+            _ => BTreeSet::new(),
+        },
         404 => BTreeSet::new(),
         _ => return Err(VaultError::from_response("GET", &api, resp)),
     };
@@ -124,9 +126,11 @@ pub async fn write(
     version: u64,
 ) -> Result<u64, VaultError> {
     let api = format!("{mount}/data/{RECORD_PATH}");
+    // One string, one address per line: OpenBao refuses request bodies with more
+    // than 1000 JSON strings by default, and a list would hit that at ~330 services.
     let list: Vec<String> = addresses.iter().map(|a| a.to_string()).collect();
-    let body = json!({ "options": { "cas": version }, "data": { "addresses": list, "format": 1 } });
-    match vault.write(&api, &body).await {
+    let body = json!({ "options": { "cas": version }, "data": { "addresses": list.join("\n"), "format": 2 } });
+    match crate::kinds::kv::vault::retry_while_upgrading(|| vault.write(&api, &body)).await {
         Ok(v) => Ok(v["data"]["version"].as_u64().unwrap_or(version + 1)),
         Err(e) if e.is_cas_mismatch() => Err(VaultError::CasMismatch {
             path: api,
@@ -134,9 +138,4 @@ pub async fn write(
         }),
         Err(e) => Err(e),
     }
-}
-
-/// Whether a value is a record entry (used by tests).
-pub fn is_record(v: &Value) -> bool {
-    v["addresses"].is_array()
 }

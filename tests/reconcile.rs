@@ -76,9 +76,13 @@ fn apply_creates_everything_and_a_second_plan_is_empty() {
     ws.remember_server_secrets(&bao, "kv-test/data/web");
     ws.remember_server_secrets(&bao, "kv-test/data/worker");
     let (_, record) = bao.get("vaultform/data/managed");
-    let addresses = record["data"]["data"]["addresses"].as_array().unwrap();
-    assert!(addresses.contains(&json!("approle.approle/web")));
-    assert!(addresses.contains(&json!("kv.kv-test/worker")));
+    let addresses: Vec<&str> = record["data"]["data"]["addresses"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .collect();
+    assert!(addresses.contains(&"approle.approle/web"));
+    assert!(addresses.contains(&"kv.kv-test/worker"));
 
     ws.assert_converged(&bao);
     // A no-op apply writes nothing: the policy version and the KV version stay.
@@ -219,12 +223,12 @@ fn removing_an_approle_deletes_it_but_never_a_role_made_by_hand() {
     assert_eq!(bao.get("auth/approle/role/handmade").0, 200);
     ws.assert_converged(&bao);
     let (_, record) = bao.get("vaultform/data/managed");
-    assert!(
-        !record["data"]["data"]["addresses"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("approle.approle/worker"))
-    );
+    let addresses: Vec<&str> = record["data"]["data"]["addresses"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .collect();
+    assert!(!addresses.contains(&"approle.approle/worker"));
 }
 
 #[test]
@@ -599,4 +603,28 @@ fn an_unmanaged_backend_of_another_type_is_never_replaced() {
         bao.get("sys/auth").1["data"]["approle/"]["type"],
         "userpass"
     );
+}
+
+#[test]
+fn a_record_of_many_resources_fits_openbao_request_limits() {
+    // OpenBao refuses request bodies with more than 1000 JSON strings; the
+    // ownership record must hold far more addresses than that.
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    let mut extra = String::new();
+    for i in 0..1100 {
+        extra.push_str(&format!("\n[secrets.\"kv-test/many/s{i}\"]\nV = \"x\"\n"));
+    }
+    ws.edit("vault.toml", |t| t + &extra);
+    ws.apply(&bao);
+    let (_, record) = bao.get("vaultform/data/managed");
+    assert!(
+        record["data"]["data"]["addresses"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .count()
+            > 1100
+    );
+    ws.assert_converged(&bao);
 }

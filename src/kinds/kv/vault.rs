@@ -61,15 +61,42 @@ pub async fn write(
             what: format!("version {cas} of {api} does not fit check-and-set"),
         })?,
     };
-    match vaultrs::kv2::set_with_options(vault.client(), mount, path, data, options).await {
+    let set = || async {
+        vaultrs::kv2::set_with_options(vault.client(), mount, path, data, options.clone())
+            .await
+            .map_err(|e| map_client_error("POST", &api, e))
+    };
+    match retry_while_upgrading(set).await {
         Ok(_) => Ok(()),
-        Err(e) => {
-            let err = map_client_error("POST", &api, e);
-            if err.is_cas_mismatch() {
-                Err(VaultError::CasMismatch { path: api, cas })
-            } else {
-                Err(err)
+        Err(err) if err.is_cas_mismatch() => Err(VaultError::CasMismatch { path: api, cas }),
+        Err(err) => Err(err),
+    }
+}
+
+/// Retries a write while a just-enabled KV v2 mount is still upgrading its
+/// storage (`400 Upgrading from non-versioned to versioned data`), for at most
+/// about two seconds; any other answer is returned at once.
+pub async fn retry_while_upgrading<T, F, Fut>(mut call: F) -> Result<T, VaultError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, VaultError>>,
+{
+    let mut attempt = 0u64;
+    loop {
+        match call().await {
+            Err(VaultError::Api {
+                status: 400,
+                errors,
+                ..
+            }) if attempt < 20
+                && errors
+                    .iter()
+                    .any(|e| e.contains("Upgrading from non-versioned")) =>
+            {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
             }
+            other => return other,
         }
     }
 }
