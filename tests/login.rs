@@ -252,3 +252,63 @@ fn plan_works_with_the_documented_plan_policy_alone_and_apply_does_not() {
     assert_eq!(web["data"]["metadata"]["version"], Value::from(1));
     ws.outputs.push(stderr);
 }
+
+#[test]
+fn kubernetes_login_reads_the_service_account_token_and_reports_a_rejection() {
+    // Kubernetes auth always asks the cluster's TokenReview API, and there is
+    // no cluster here: OpenBao is real, so the login reaches it with the token
+    // from the file and the role, and its refusal is reported without the token.
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    assert_eq!(
+        bao.write("sys/auth/kubernetes", &json!({"type": "kubernetes"}))
+            .0,
+        204
+    );
+    let ca = fs::read_to_string(root().join("fixtures/k8s/ca.pem")).unwrap();
+    let (status, body) = bao.write(
+        "auth/kubernetes/config",
+        &json!({"kubernetes_host": "https://127.0.0.1:9", "kubernetes_ca_cert": ca}),
+    );
+    assert_eq!(status, 204, "{body}");
+    let (status, body) = bao.write(
+        "auth/kubernetes/role/vaultform-plan",
+        &json!({"bound_service_account_names": ["vaultform"], "bound_service_account_namespaces": ["ci"],
+                "token_policies": ["default"], "token_ttl": "10m"}),
+    );
+    assert_eq!(status, 204, "{body}");
+    let jwt = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6Y2k6dmF1bHRmb3JtIn0.c2lnbmF0dXJlLXZhbHVl";
+    ws.secrets.push(jwt.to_string());
+    let token_file = ws.path("sa-token");
+    fs::write(&token_file, jwt).unwrap();
+    let out = common::vaultform_cmd(&bao)
+        .env_remove("VAULT_TOKEN")
+        .env("VAULTFORM_AUTH_METHOD", "kubernetes")
+        .env("VAULTFORM_ROLE", "vaultform-plan")
+        .env("VAULTFORM_JWT_FILE", &token_file)
+        .args(["plan", "-f"])
+        .arg(ws.manifest())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("vaultform::login::rejected"), "{stderr}");
+    assert!(stderr.contains("auth/kubernetes/login"), "{stderr}");
+    ws.outputs.push(stdout);
+    ws.outputs.push(stderr);
+    // Without a token file at all: a clear error naming what to set.
+    let out = common::vaultform_cmd(&bao)
+        .env_remove("VAULT_TOKEN")
+        .env("VAULTFORM_AUTH_METHOD", "kubernetes")
+        .env("VAULTFORM_ROLE", "vaultform-plan")
+        .env("VAULTFORM_JWT_FILE", ws.path("missing-token"))
+        .args(["plan", "-f"])
+        .arg(ws.manifest())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(stderr.contains("VAULTFORM_JWT"), "{stderr}");
+    ws.outputs.push(stderr);
+}

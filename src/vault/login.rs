@@ -59,6 +59,22 @@ pub enum LoginError {
         #[diagnostic_source]
         source: VaultError,
     },
+    /// Vault answered 403 to the login: the credentials were not accepted.
+    #[error(
+        "Vault rejected the {method:?} credentials at auth/{mount}/login (403 permission denied)"
+    )]
+    #[diagnostic(
+        code(vaultform::login::rejected),
+        help(
+            "check the role (VAULTFORM_ROLE), the credential's bindings or claims, and the auth method's configuration"
+        )
+    )]
+    Rejected {
+        /// The method.
+        method: AuthMethod,
+        /// The auth mount.
+        mount: String,
+    },
     /// The client could not be built.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -145,10 +161,16 @@ impl Session {
             ..conn.clone()
         };
         let bootstrap = Vault::new(&anon)?;
-        let refused = |source| LoginError::Refused {
-            method,
-            mount: mount.clone(),
-            source,
+        let refused = |source| match source {
+            VaultError::PermissionDenied { .. } => LoginError::Rejected {
+                method,
+                mount: mount.clone(),
+            },
+            source => LoginError::Refused {
+                method,
+                mount: mount.clone(),
+                source,
+            },
         };
         let resp: Value = bootstrap
             .write(&format!("auth/{mount}/login"), &body)
