@@ -312,3 +312,73 @@ fn kubernetes_login_reads_the_service_account_token_and_reports_a_rejection() {
     assert!(stderr.contains("VAULTFORM_JWT"), "{stderr}");
     ws.outputs.push(stderr);
 }
+
+#[test]
+fn kubernetes_login_with_a_service_account_token_plans_and_revokes() {
+    let review = common::tokenreview::TokenReview::start("ci", "vaultform");
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    assert_eq!(
+        bao.write("sys/policies/acl/vaultform-all", &json!({"policy": ALL}))
+            .0,
+        204
+    );
+    assert_eq!(
+        bao.write("sys/auth/kubernetes", &json!({"type": "kubernetes"}))
+            .0,
+        204
+    );
+    let (status, body) = bao.write(
+        "auth/kubernetes/config",
+        &json!({"kubernetes_host": review.host, "kubernetes_ca_cert": review.ca_pem, "disable_local_ca_jwt": true}),
+    );
+    assert_eq!(status, 204, "{body}");
+    let (status, body) = bao.write(
+        "auth/kubernetes/role/vaultform-plan",
+        &json!({"bound_service_account_names": ["vaultform"], "bound_service_account_namespaces": ["ci"],
+                "token_policies": ["vaultform-all"], "token_ttl": "10m"}),
+    );
+    assert_eq!(status, 204, "{body}");
+    let claims = json!({
+        "iss": "kubernetes/serviceaccount",
+        "kubernetes.io/serviceaccount/namespace": "ci",
+        "kubernetes.io/serviceaccount/service-account.name": "vaultform",
+        "kubernetes.io/serviceaccount/service-account.uid": "7f3c2a9e-0000-4000-8000-000000000001",
+        "kubernetes.io/serviceaccount/secret.name": "vaultform-token",
+        "sub": "system:serviceaccount:ci:vaultform"
+    });
+    let key = jsonwebtoken::EncodingKey::from_ec_pem(
+        &fs::read(root().join("fixtures/jwt/test-signing-key.pem")).unwrap(),
+    )
+    .unwrap();
+    let jwt = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256),
+        &claims,
+        &key,
+    )
+    .unwrap();
+    ws.secrets.push(jwt.clone());
+    let token_file = ws.path("sa-token");
+    fs::write(&token_file, &jwt).unwrap();
+    let before = accessors(&bao);
+    let out = common::vaultform_cmd(&bao)
+        .env_remove("VAULT_TOKEN")
+        .env("VAULTFORM_AUTH_METHOD", "kubernetes")
+        .env("VAULTFORM_ROLE", "vaultform-plan")
+        .env("VAULTFORM_JWT_FILE", &token_file)
+        .args(["plan", "--detailed-exitcode", "-f"])
+        .arg(ws.manifest())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stdout.contains("+ approle.approle/web"), "{stdout}");
+    assert_eq!(
+        accessors(&bao),
+        before,
+        "the login token was revoked at the end"
+    );
+    ws.outputs.push(stdout);
+    ws.outputs.push(stderr);
+}

@@ -17,6 +17,7 @@
 #![allow(dead_code)]
 
 pub mod server;
+pub mod tokenreview;
 pub mod workspace;
 
 use std::collections::hash_map::RandomState;
