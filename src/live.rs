@@ -83,16 +83,18 @@ pub async fn read(
     parallelism: usize,
 ) -> Result<Live, VaultError> {
     let parallelism = parallelism.max(1);
-    let (mounts, auths, policy_names) = tokio::try_join!(
+    let (mounts, auths, policy_names, mut managed) = tokio::try_join!(
         kinds::mount::vault::read_all(vault, Family::Mounts),
         kinds::mount::vault::read_all(vault, Family::Auth),
         kinds::policy::vault::list(vault),
+        ownership::read(vault, &desired.ownership_mount),
     )?;
+    managed.mount_exists = mounts.contains_key(&desired.ownership_mount);
     let mut live = Live {
         policy_names: policy_names.into_iter().collect(),
+        managed,
         ..Live::default()
     };
-    live.managed = ownership::read(vault, &desired.ownership_mount, &mounts).await?;
     let managed = &live.managed.addresses;
     let names_of = |kind: Kind| -> BTreeSet<String> {
         managed

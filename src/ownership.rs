@@ -8,12 +8,11 @@
 //! check-and-set, so two concurrent applies cannot lose each other's entries.
 
 use crate::kinds::Address;
-use crate::kinds::mount::LiveBackend;
 use crate::live::Managed;
 use crate::secret::FingerprintKey;
 use crate::vault::{Vault, VaultError};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The record's path inside its mount.
 pub const RECORD_PATH: &str = "managed";
@@ -23,20 +22,17 @@ pub const RECORD_PATH: &str = "managed";
 pub const FINGERPRINT_KEY_PATH: &str = "fingerprint-key";
 
 /// Reads the record. A missing mount or secret means nothing is managed yet.
-pub async fn read(
-    vault: &Vault,
-    mount: &str,
-    mounts: &BTreeMap<String, LiveBackend>,
-) -> Result<Managed, VaultError> {
-    if !mounts.contains_key(mount) {
-        return Ok(Managed::default());
-    }
+pub async fn read(vault: &Vault, mount: &str) -> Result<Managed, VaultError> {
+    // The record and the key are read together, and without waiting for the
+    // mount list: a missing mount answers 404 like a missing record.
     let api = format!("{mount}/data/{RECORD_PATH}");
-    let resp = vault.send(reqwest::Method::GET, &api, None).await?;
+    let (resp, fingerprint_key) = tokio::try_join!(
+        vault.send(reqwest::Method::GET, &api, None),
+        read_fingerprint_key(vault, mount)
+    )?;
     let version = resp.body["data"]["metadata"]["version"]
         .as_u64()
         .unwrap_or(0);
-    let fingerprint_key = read_fingerprint_key(vault, mount).await?;
     let addresses = match resp.status {
         200 => match &resp.body["data"]["data"]["addresses"] {
             // One address per line (format 2).
@@ -54,7 +50,8 @@ pub async fn read(
     Ok(Managed {
         addresses,
         version,
-        mount_exists: true,
+        // Set by the caller from the mount list.
+        mount_exists: false,
         fingerprint_key,
     })
 }
