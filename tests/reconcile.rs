@@ -633,3 +633,41 @@ fn a_record_of_many_resources_fits_openbao_request_limits() {
     );
     ws.assert_converged(&bao);
 }
+
+#[test]
+fn tls_servers_are_trusted_through_vault_cacert_or_vault_skip_verify() {
+    let bao = common::tls::BaoTls::start();
+    let ws = Workspace::new();
+    let plan = |envs: &[(&str, &str)]| {
+        let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("vaultform");
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("VAULT_")
+                || key.to_string_lossy().starts_with("BAO_")
+            {
+                cmd.env_remove(key);
+            }
+        }
+        cmd.env("HOME", ws.path("."))
+            .env("NO_COLOR", "1")
+            .env("VAULT_ADDR", &bao.addr)
+            .env("VAULT_TOKEN", &bao.token)
+            .envs(envs.iter().copied())
+            .args(["plan", "--detailed-exitcode", "-f"])
+            .arg(ws.manifest());
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let ca = bao.ca.to_str().unwrap().to_string();
+    let (code, stdout, stderr) = plan(&[("VAULT_CACERT", &ca)]);
+    assert_eq!(code, Some(2), "{stdout}\n{stderr}");
+    assert!(stdout.contains("+ mount.kv-test"), "{stdout}");
+    let (code, _, stderr) = plan(&[]);
+    assert_eq!(code, Some(1), "an untrusted certificate is refused");
+    assert!(stderr.contains("cannot reach Vault"), "{stderr}");
+    let (code, stdout, stderr) = plan(&[("VAULT_SKIP_VERIFY", "true")]);
+    assert_eq!(code, Some(2), "{stdout}\n{stderr}");
+}

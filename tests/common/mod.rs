@@ -17,6 +17,7 @@
 #![allow(dead_code)]
 
 pub mod server;
+pub mod tls;
 pub mod tokenreview;
 pub mod workspace;
 
@@ -378,8 +379,15 @@ fn try_start(
         retry,
     };
 
-    let mut watchdog = spawn_watchdog(bin, dir, token, port, &log_path, &pid_path, &watchdog_log)
-        .map_err(|e| {
+    let mut watchdog = spawn_watchdog(
+        bin,
+        dir,
+        token,
+        port,
+        (&log_path, &pid_path, &watchdog_log),
+        &[],
+    )
+    .map_err(|e| {
         fail(
             format!("cannot start {} under /bin/sh: {e}", bin.display()),
             false,
@@ -458,16 +466,16 @@ fn try_start(
     })
 }
 
-/// Spawns `bao server -dev` under the [`WATCHDOG`] script; bao's output goes to `log_path`, the
+/// Spawns `bao server -dev` under the [`WATCHDOG`] script (the paths are its
+/// log, pid file and own log, in that order); bao's output goes to `log_path`, the
 /// watchdog's own to `watchdog_log`.
 fn spawn_watchdog(
     bin: &Path,
     dir: &Path,
     token: &str,
     port: u16,
-    log_path: &Path,
-    pid_path: &Path,
-    watchdog_log: &Path,
+    (log_path, pid_path, watchdog_log): (&Path, &Path, &Path),
+    extra_args: &[String],
 ) -> std::io::Result<Child> {
     let out = fs::File::create(watchdog_log)?;
     let err = out.try_clone()?;
@@ -480,7 +488,8 @@ fn spawn_watchdog(
         .arg(bin)
         .args(["server", "-dev", "-dev-no-store-token"])
         .arg(format!("-dev-root-token-id={token}"))
-        .arg(format!("-dev-listen-address=127.0.0.1:{port}"));
+        .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
+        .args(extra_args);
     for (key, _) in std::env::vars_os() {
         if is_vault_var(&key) {
             cmd.env_remove(key);
