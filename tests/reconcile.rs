@@ -671,3 +671,57 @@ fn tls_servers_are_trusted_through_vault_cacert_or_vault_skip_verify() {
     let (code, stdout, stderr) = plan(&[("VAULT_SKIP_VERIFY", "true")]);
     assert_eq!(code, Some(2), "{stdout}\n{stderr}");
 }
+
+#[test]
+fn vault_namespace_puts_everything_inside_the_namespace() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    assert_eq!(bao.write("sys/namespaces/team-a", &json!({})).0, 200);
+    let in_ns = |path: &str| -> (u16, Value) {
+        let resp = ureq::get(&bao.url(path))
+            .header("X-Vault-Token", bao.token())
+            .header("X-Vault-Namespace", "team-a")
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .call()
+            .unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.into_body().read_to_string().unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    };
+    let run = |ws: &mut Workspace, args: &[&str]| {
+        let out = vaultform_cmd(&bao)
+            .env("VAULT_NAMESPACE", "team-a")
+            .arg("-f")
+            .arg(ws.manifest())
+            .args(args)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        ws.outputs.push(stdout.clone());
+        ws.outputs.push(stderr.clone());
+        (out.status.code(), stdout, stderr)
+    };
+    let (code, stdout, stderr) = run(&mut ws, &["apply", "--auto-approve"]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let web = in_ns("kv-test/data/web").1;
+    assert_eq!(web["data"]["data"]["DB_HOST"], "web-db");
+    ws.secrets.push(
+        web["data"]["data"]["SESSION_KEY"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    );
+    assert_eq!(in_ns("auth/approle/role/web").0, 200);
+    assert_eq!(in_ns("sys/policies/acl/web-policy").0, 200);
+    assert_eq!(
+        bao.get("sys/policies/acl/web-policy").0,
+        404,
+        "nothing in the root namespace"
+    );
+    assert_eq!(bao.get("sys/mounts/kv-test").0, 400);
+    let (code, stdout, _) = run(&mut ws, &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, Some(0), "{stdout}");
+}
