@@ -257,3 +257,64 @@ fn apply_without_a_terminal_or_auto_approve_refuses() {
     assert!(r.stderr.contains("--auto-approve"), "{}", r.stderr);
     assert_eq!(bao.get("sys/policies/acl/web-policy").0, 404);
 }
+
+/// Runs `vaultform ARGS` on a pseudo-terminal (util-linux `script`), typing `answer`.
+fn on_a_terminal(bao: &BaoDev, ws: &Workspace, args: &str, answer: &str) -> (Option<i32>, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let line = format!(
+        "{} -f {} {args}",
+        env!("CARGO_BIN_EXE_vaultform"),
+        ws.manifest().display()
+    );
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &line, "/dev/null"]);
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        if k.starts_with("VAULT_") || k.starts_with("BAO_") {
+            cmd.env_remove(&key);
+        }
+    }
+    let mut child = cmd
+        .env("VAULT_ADDR", bao.addr())
+        .env("VAULT_TOKEN", bao.token())
+        .env("NO_COLOR", "1")
+        .env("HOME", bao.fresh_home())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` runs the command on a pseudo-terminal");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answer.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn apply_on_a_terminal_asks_and_only_yes_applies() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    let (code, out) = on_a_terminal(&bao, &ws, "apply", "no\n");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("Only 'yes' is accepted"), "{out}");
+    assert!(
+        out.contains("Apply cancelled; nothing was changed."),
+        "{out}"
+    );
+    assert_eq!(bao.get("sys/policies/acl/web-policy").0, 404);
+    ws.outputs.push(out);
+    let (code, out) = on_a_terminal(&bao, &ws, "apply", "yes\n");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("Apply complete"), "{out}");
+    assert_eq!(bao.get("sys/policies/acl/web-policy").0, 200);
+    ws.remember_server_secrets(&bao, "kv-test/data/web");
+    ws.outputs.push(out);
+}
