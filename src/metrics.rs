@@ -7,8 +7,25 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
-/// Renders the metrics of one check. `plan` is `None` when the check failed.
-pub fn render(plan: Option<&Plan>, duration_seconds: f64, now_unix: u64) -> String {
+/// The name of the last-success timestamp, carried over from the previous file
+/// when a check fails.
+pub const LAST_SUCCESS: &str = "vaultform_last_success_timestamp_seconds";
+
+/// The last-success timestamp recorded in a previous metrics file, if any.
+pub fn previous_success(previous: &str) -> Option<u64> {
+    previous
+        .lines()
+        .find_map(|l| l.strip_prefix(LAST_SUCCESS)?.trim().parse().ok())
+}
+
+/// Renders the metrics of one check. `plan` is `None` when the check failed;
+/// `last_success` is then the previous successful check's time, if known.
+pub fn render(
+    plan: Option<&Plan>,
+    duration_seconds: f64,
+    now_unix: u64,
+    last_success: Option<u64>,
+) -> String {
     let mut out = String::new();
     let mut gauge = |name: &str, help: &str, samples: Vec<(String, String)>| {
         let _ = writeln!(out, "# HELP {name} {help}");
@@ -52,6 +69,18 @@ pub fn render(plan: Option<&Plan>, duration_seconds: f64, now_unix: u64) -> Stri
         "When the last drift check ran (Unix seconds).",
         vec![(String::new(), now_unix.to_string())],
     );
+    let success_at = if plan.is_some() {
+        Some(now_unix)
+    } else {
+        last_success
+    };
+    if let Some(at) = success_at {
+        gauge(
+            LAST_SUCCESS,
+            "When a drift check last completed (Unix seconds).",
+            vec![(String::new(), at.to_string())],
+        );
+    }
     gauge(
         "vaultform_check_duration_seconds",
         "How long the last drift check took.",

@@ -193,6 +193,10 @@ fn drift_detection_exits_2_and_writes_metrics_by_kind() {
     assert_eq!(out.status.code(), Some(1));
     let text = fs::read_to_string(&metrics).unwrap();
     assert!(text.contains("vaultform_last_check_success 0"), "{text}");
+    assert!(
+        text.contains("vaultform_last_success_timestamp_seconds "),
+        "the last success is carried over: {text}"
+    );
     assert!(!text.contains("vaultform_drift_resources"), "{text}");
 }
 

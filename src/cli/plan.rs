@@ -16,7 +16,11 @@ pub(super) async fn run(cli: &Cli, args: &PlanArgs) -> miette::Result<Outcome> {
             .map(|d| d.as_secs())
             .unwrap_or(0);
         let plan = result.as_ref().ok().map(|(p, _)| p);
-        let text = crate::metrics::render(plan, started.elapsed().as_secs_f64(), now);
+        let previous = std::fs::read_to_string(path).ok();
+        let last_success = previous
+            .as_deref()
+            .and_then(crate::metrics::previous_success);
+        let text = crate::metrics::render(plan, started.elapsed().as_secs_f64(), now, last_success);
         crate::metrics::write(path, &text)
             .into_diagnostic()
             .map_err(|e| e.wrap_err(format!("cannot write metrics to {}", path.display())))?;
