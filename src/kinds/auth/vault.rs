@@ -7,8 +7,8 @@ use serde_json::Value;
 /// Reads `auth/<path>/config`; `None` when not configured.
 pub async fn read(vault: &Vault, path: &str) -> Result<Option<LiveAuthConfig>, VaultError> {
     let body = vault.read(&format!("auth/{path}/config")).await?;
-    Ok(body.and_then(|b| match &b["data"] {
-        Value::Object(m) => Some(m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+    Ok(body.and_then(|mut b| match b["data"].take() {
+        Value::Object(m) => Some(m.into_iter().collect()),
         _ => None,
     }))
 }

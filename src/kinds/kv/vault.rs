@@ -17,14 +17,15 @@ pub async fn read(
     path: &str,
 ) -> Result<Option<LiveSecret>, VaultError> {
     let api = format!("{mount}/data/{path}");
-    let resp = vault.send(Method::GET, &api, None).await?;
+    let mut resp = vault.send(Method::GET, &api, None).await?;
     let version = |body: &Value| body["data"]["metadata"]["version"].as_u64();
     match resp.status {
         200 => {
-            let data = match &resp.body["data"]["data"] {
+            // Moved out of the body, not copied: one allocation per value less.
+            let data = match resp.body["data"]["data"].take() {
                 Value::Object(m) => Some(
-                    m.iter()
-                        .map(|(k, v)| (k.clone(), Secret::new(v.clone())))
+                    m.into_iter()
+                        .map(|(k, v)| (k, Secret::new(v)))
                         .collect::<BTreeMap<_, _>>(),
                 ),
                 _ => None,

@@ -12,8 +12,8 @@ pub async fn list(vault: &Vault, mount: &str) -> Result<Vec<String>, VaultError>
 /// Reads one role.
 pub async fn read(vault: &Vault, mount: &str, name: &str) -> Result<Option<LiveRole>, VaultError> {
     let body = vault.read(&format!("auth/{mount}/role/{name}")).await?;
-    Ok(body.and_then(|b| match &b["data"] {
-        Value::Object(m) => Some(m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+    Ok(body.and_then(|mut b| match b["data"].take() {
+        Value::Object(m) => Some(m.into_iter().collect()),
         _ => None,
     }))
 }
