@@ -82,56 +82,13 @@ pub async fn read(
     desired: &Desired,
     parallelism: usize,
 ) -> Result<Live, VaultError> {
-    let overview = read_overview(vault, &desired.ownership_mount).await?;
-    read_with(vault, desired, overview, parallelism).await
-}
-
-/// What can be read before the manifest is known: every mount, auth method and
-/// policy name, and the ownership record. Reading it while the manifest loads
-/// overlaps the two.
-pub struct Overview {
-    mounts: BTreeMap<String, LiveBackend>,
-    auths: BTreeMap<String, LiveBackend>,
-    policy_names: Vec<String>,
-    managed: Managed,
-    ownership_mount: String,
-}
-
-/// Reads the [`Overview`], the ownership record from `ownership_mount`.
-pub async fn read_overview(vault: &Vault, ownership_mount: &str) -> Result<Overview, VaultError> {
-    let (mounts, auths, policy_names, managed) = tokio::try_join!(
+    let parallelism = parallelism.max(1);
+    let (mounts, auths, policy_names, mut managed) = tokio::try_join!(
         kinds::mount::vault::read_all(vault, Family::Mounts),
         kinds::mount::vault::read_all(vault, Family::Auth),
         kinds::policy::vault::list(vault),
-        ownership::read(vault, ownership_mount),
+        ownership::read(vault, &desired.ownership_mount),
     )?;
-    Ok(Overview {
-        mounts,
-        auths,
-        policy_names,
-        managed,
-        ownership_mount: ownership_mount.to_string(),
-    })
-}
-
-/// Reads the rest of live state for `desired`, given an [`Overview`].
-pub async fn read_with(
-    vault: &Vault,
-    desired: &Desired,
-    overview: Overview,
-    parallelism: usize,
-) -> Result<Live, VaultError> {
-    let parallelism = parallelism.max(1);
-    let Overview {
-        mounts,
-        auths,
-        policy_names,
-        mut managed,
-        ownership_mount,
-    } = overview;
-    if ownership_mount != desired.ownership_mount {
-        managed = ownership::read(vault, &desired.ownership_mount).await?;
-    }
     managed.mount_exists = mounts.contains_key(&desired.ownership_mount);
     let mut live = Live {
         policy_names: policy_names.into_iter().collect(),

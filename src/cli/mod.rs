@@ -288,16 +288,9 @@ pub(crate) async fn make_plan(
     targets: &[Address],
     ensure_key: bool,
 ) -> miette::Result<Planned> {
-    // Load the manifest on a worker thread while the first reads (which need
-    // no manifest) are in flight; nothing is written before it validates.
-    let path = cli.manifest.clone();
-    let loading = tokio::task::spawn_blocking(move || manifest::load(&path));
-    let overview = crate::live::read_overview(vault, manifest::DEFAULT_OWNERSHIP_MOUNT);
-    let (loaded, overview) = tokio::join!(loading, overview);
-    let mut desired = loaded.map_err(|e| miette::miette!("the manifest loader stopped: {e}"))??;
-    let overview = overview?;
+    let mut desired = manifest::load(&cli.manifest)?;
     let progress = progress_ticker(vault);
-    let live = crate::live::read_with(vault, &desired, overview, cli.parallelism as usize).await;
+    let live = crate::live::read(vault, &desired, cli.parallelism as usize).await;
     if let Some(p) = progress {
         p.abort();
         eprint!("\r\x1b[2K");
