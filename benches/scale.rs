@@ -457,6 +457,23 @@ impl Bao {
         ))
     }
 
+    /// Waits, at most 5 s, until the server is idle (under 10 ms of CPU in
+    /// 250 ms), so that background work left by one step (Go's GC, KV v2
+    /// upgrades after a cold apply) is not charged to the next timed run.
+    /// Called before every timed run, vaultform's and the floor's alike.
+    fn settle(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut last = self.cpu_ms();
+        while Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(250));
+            let now = self.cpu_ms();
+            if !(now - last > 10.0) {
+                return;
+            }
+            last = now;
+        }
+    }
+
     /// The server's CPU time so far (user + system), in ms, from /proc.
     fn cpu_ms(&self) -> f64 {
         let Ok(stat) = fs::read_to_string(format!("/proc/{}/stat", self.pid)) else {
@@ -721,6 +738,7 @@ fn run_vaultform(ctx: &Ctx, bao: &Bao, ws: &Workspace, step: &str, args: &[&str]
         .env("NO_COLOR", "1")
         .current_dir(ws.dir.path())
         .stdin(Stdio::null());
+    bao.settle();
     let server_before = bao.cpu_ms();
     let output = cmd
         .output()
@@ -1052,6 +1070,7 @@ fn floor_trial(
         }
         Ok::<_, String>((started.elapsed(), counts))
     };
+    bao.settle();
     let server_before = bao.cpu_ms();
     let client_before = self_cpu_ms();
     let (wall, counts) = match flavor {
