@@ -467,7 +467,8 @@ impl Bao {
         while Instant::now() < deadline {
             thread::sleep(Duration::from_millis(250));
             let now = self.cpu_ms();
-            if !(now - last > 10.0) {
+            let busy = now - last > 10.0; // false for NaN too: then do not wait
+            if !busy {
                 return;
             }
             last = now;
