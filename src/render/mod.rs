@@ -63,10 +63,44 @@ pub fn summary_line(plan: &crate::plan::Plan) -> String {
 
 /// A unified diff of two policy texts, with a timeout so huge files cannot hang a plan.
 pub fn policy_diff(before: &str, after: &str) -> String {
+    // A new policy is all additions: no need to run a diff (thousands of new
+    // policies are common on a first apply). Same output as the diff would give.
+    if before.is_empty() && after.ends_with('\n') {
+        let n = after.lines().count();
+        let mut out = format!("--- \n+++ \n@@ -0,0 +1,{n} @@\n");
+        for line in after.lines() {
+            out.push('+');
+            out.push_str(line);
+            out.push('\n');
+        }
+        return out;
+    }
     similar::TextDiff::configure()
         .timeout(std::time::Duration::from_millis(500))
         .diff_lines(before, after)
         .unified_diff()
         .context_radius(3)
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::policy_diff;
+
+    #[test]
+    fn a_new_policy_renders_like_a_diff_from_nothing() {
+        let text = "path \"a\" {\n  capabilities = [\"read\"]\n}\n";
+        let via_similar = similar::TextDiff::configure()
+            .diff_lines("", text)
+            .unified_diff()
+            .context_radius(3)
+            .to_string();
+        let lines = |s: &str| {
+            s.lines()
+                .filter(|l| !l.starts_with("---") && !l.starts_with("+++"))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(lines(&policy_diff("", text)), lines(&via_similar));
+    }
 }
