@@ -26,15 +26,7 @@ fn run_cmd(ws: &mut Workspace, mut cmd: assert_cmd::Command, stdin: Option<Strin
     if let Some(input) = stdin {
         cmd.write_stdin(input);
     }
-    let out = cmd.output().unwrap();
-    let run = Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    ws.outputs.push(run.stdout.clone());
-    ws.outputs.push(run.stderr.clone());
-    run
+    ws.record(cmd)
 }
 
 /// `vaultform -f <workspace manifest> ARGS` aimed at `bao`, without a token.

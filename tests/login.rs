@@ -64,19 +64,17 @@ fn approle_login_applies_and_revokes_its_token() {
     ws.secrets.push(secret_id.clone());
     fs::write(ws.path("secret-id"), &secret_id).unwrap();
     let before = accessors(&bao);
-    let out = common::vaultform_cmd(&bao)
-        .env_remove("VAULT_TOKEN")
+    let mut cmd = common::vaultform_cmd(&bao);
+    cmd.env_remove("VAULT_TOKEN")
         .env("VAULTFORM_AUTH_METHOD", "approle")
         .env("VAULTFORM_AUTH_MOUNT", "ci-approle")
         .env("VAULT_ROLE_ID", &role_id)
         .env("VAULT_SECRET_ID_FILE", ws.path("secret-id"))
         .args(["apply", "--auto-approve", "-f"])
-        .arg(ws.manifest())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+        .arg(ws.manifest());
+    let r = ws.record(cmd);
+    let (code, stdout, stderr) = (Some(r.code), r.stdout, r.stderr);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     assert_eq!(
         bao.get("auth/approle/role/web").0,
         200,
@@ -87,8 +85,6 @@ fn approle_login_applies_and_revokes_its_token() {
         before,
         "the login token was revoked at the end"
     );
-    ws.outputs.push(stdout);
-    ws.outputs.push(stderr);
 
     // A wrong secret id: a clear error, nothing printed of the credential.
     let out = common::vaultform_cmd(&bao)
@@ -156,26 +152,22 @@ fn jwt_login_like_a_ci_provider_identity_token() {
     .unwrap();
     ws.secrets.push(jwt.clone());
     let before = accessors(&bao);
-    let out = common::vaultform_cmd(&bao)
-        .env_remove("VAULT_TOKEN")
+    let mut cmd = common::vaultform_cmd(&bao);
+    cmd.env_remove("VAULT_TOKEN")
         .env("VAULTFORM_AUTH_METHOD", "jwt")
         .env("VAULTFORM_ROLE", "vaultform-plan")
         .env("VAULTFORM_JWT", &jwt)
         .args(["plan", "--detailed-exitcode", "-f"])
-        .arg(ws.manifest())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+        .arg(ws.manifest());
+    let r = ws.record(cmd);
+    let (code, stdout, stderr) = (Some(r.code), r.stdout, r.stderr);
+    assert_eq!(code, Some(2), "{stdout}\n{stderr}");
     assert!(stdout.contains("+ approle.approle/web"), "{stdout}");
     assert_eq!(
         accessors(&bao),
         before,
         "the login token was revoked at the end"
     );
-    ws.outputs.push(stdout);
-    ws.outputs.push(stderr);
 
     // Missing role: a clear error before any request.
     let out = common::vaultform_cmd(&bao)
@@ -221,20 +213,16 @@ fn plan_works_with_the_documented_plan_policy_alone_and_apply_does_not() {
     let token = tok["auth"]["client_token"].as_str().unwrap().to_string();
     ws.secrets.push(token.clone());
     let plan_file = ws.path("plan.json");
-    let out = common::vaultform_cmd(&bao)
-        .env("VAULT_TOKEN", &token)
+    let mut cmd = common::vaultform_cmd(&bao);
+    cmd.env("VAULT_TOKEN", &token)
         .args(["plan", "--detailed-exitcode", "--out"])
         .arg(&plan_file)
         .arg("-f")
-        .arg(ws.manifest())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+        .arg(ws.manifest());
+    let r = ws.record(cmd);
+    let (code, stdout, stderr) = (Some(r.code), r.stdout, r.stderr);
+    assert_eq!(code, Some(2), "{stdout}\n{stderr}");
     assert!(stdout.contains("~ DB_PASSWORD = (sensitive)"), "{stdout}");
-    ws.outputs.push(stdout);
-    ws.outputs.push(stderr);
     ws.outputs.push(fs::read_to_string(&plan_file).unwrap());
     // The plan token cannot apply.
     let out = common::vaultform_cmd(&bao)
@@ -281,22 +269,18 @@ fn kubernetes_login_reads_the_service_account_token_and_reports_a_rejection() {
     ws.secrets.push(jwt.to_string());
     let token_file = ws.path("sa-token");
     fs::write(&token_file, jwt).unwrap();
-    let out = common::vaultform_cmd(&bao)
-        .env_remove("VAULT_TOKEN")
+    let mut cmd = common::vaultform_cmd(&bao);
+    cmd.env_remove("VAULT_TOKEN")
         .env("VAULTFORM_AUTH_METHOD", "kubernetes")
         .env("VAULTFORM_ROLE", "vaultform-plan")
         .env("VAULTFORM_JWT_FILE", &token_file)
         .args(["plan", "-f"])
-        .arg(ws.manifest())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+        .arg(ws.manifest());
+    let r = ws.record(cmd);
+    let (code, stdout, stderr) = (Some(r.code), r.stdout, r.stderr);
+    assert_eq!(code, Some(1), "{stdout}\n{stderr}");
     assert!(stderr.contains("vaultform::login::rejected"), "{stderr}");
     assert!(stderr.contains("auth/kubernetes/login"), "{stderr}");
-    ws.outputs.push(stdout);
-    ws.outputs.push(stderr);
     // Without a token file at all: a clear error naming what to set.
     let out = common::vaultform_cmd(&bao)
         .env_remove("VAULT_TOKEN")
@@ -361,24 +345,20 @@ fn kubernetes_login_with_a_service_account_token_plans_and_revokes() {
     let token_file = ws.path("sa-token");
     fs::write(&token_file, &jwt).unwrap();
     let before = accessors(&bao);
-    let out = common::vaultform_cmd(&bao)
-        .env_remove("VAULT_TOKEN")
+    let mut cmd = common::vaultform_cmd(&bao);
+    cmd.env_remove("VAULT_TOKEN")
         .env("VAULTFORM_AUTH_METHOD", "kubernetes")
         .env("VAULTFORM_ROLE", "vaultform-plan")
         .env("VAULTFORM_JWT_FILE", &token_file)
         .args(["plan", "--detailed-exitcode", "-f"])
-        .arg(ws.manifest())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+        .arg(ws.manifest());
+    let r = ws.record(cmd);
+    let (code, stdout, stderr) = (Some(r.code), r.stdout, r.stderr);
+    assert_eq!(code, Some(2), "{stdout}\n{stderr}");
     assert!(stdout.contains("+ approle.approle/web"), "{stdout}");
     assert_eq!(
         accessors(&bao),
         before,
         "the login token was revoked at the end"
     );
-    ws.outputs.push(stdout);
-    ws.outputs.push(stderr);
 }

@@ -72,6 +72,11 @@ impl Workspace {
     pub fn run(&mut self, bao: &BaoDev, args: &[&str]) -> Run {
         let mut cmd = vaultform_cmd(bao);
         cmd.arg("-f").arg(self.manifest()).args(args);
+        self.record(cmd)
+    }
+
+    /// Runs a prepared command and records its outputs for the secret search.
+    pub fn record(&mut self, mut cmd: assert_cmd::Command) -> Run {
         let out = cmd.output().unwrap();
         let run = Run {
             code: out.status.code().unwrap_or(-1),
