@@ -21,6 +21,13 @@
 //! | `drift_apply` | `apply --auto-approve` | exit 0 |
 //! | `noop_apply` | `apply --auto-approve` again | exit 0, zero writes |
 //!
+//! Every step but `validate` and `cold_apply` runs `--repeat` times per round
+//! (default: as many as the floor's trials per round, 4 concurrencies x 2
+//! runtimes = 8; `drift_apply` with a new 1% drift each time), so that
+//! vaultform's best time is a minimum over as many samples as the floor's.
+//! The cold apply cannot be repeated on the same server: its best is over the
+//! rounds only, while its floor's is over rounds x trials.
+//!
 //! then the floor on the same server: the plan's reads (no-op plan, drift plan
 //! and no-op re-apply issue the same requests), those reads followed by the
 //! 1% KV writes (drift apply), and a cold apply's requests under fresh names
@@ -29,7 +36,9 @@
 //! current-thread tokio runtime. vaultform's figure for a step is the best wall
 //! time over the rounds; the floor's is the best over rounds, concurrencies and
 //! runtimes. The ratio of the two is the figure to track: the machine is
-//! shared and noisy, absolute times are not.
+//! shared and noisy, absolute times are not. Beside it the table shows the
+//! median ratio: vaultform's median over its runs against the floor's median
+//! at the floor's best concurrency and runtime.
 //!
 //! The floor is a floor of requests, not of process start-up: its client is
 //! built before the clock starts (the connection pool is fresh). Its cold apply
@@ -143,13 +152,17 @@ fn main() -> ExitCode {
 }
 
 const USAGE: &str = "usage: cargo bench --bench scale -- [--sizes 10,100,1000] [--rounds 3] \
-[--json target/bench/scale.json] [--concurrency 4,8,16,32] [--parallelism N] \
+[--json target/bench/scale.json] [--concurrency 4,8,16,32] [--repeat N] [--parallelism N] \
 [--max-request-json-strings N]
 
   --sizes        numbers of services (1..=20000 each)
   --rounds       rounds per size, each on a fresh server; best of them is reported (1..=20)
   --json         where to write the JSON results
   --concurrency  floor concurrencies to try
+  --repeat       runs per round of each vaultform step that can be repeated on the same server
+                 (all but validate and cold apply); default: the floor's trials per round
+                 (concurrencies x 2 runtimes), so both best figures are minimums over equally
+                 many samples (1..=50)
   --parallelism  passed to vaultform as --parallelism (default: vaultform's own, 16)
   --max-request-json-strings N
                  serve from an extra listener with this JSON strings limit (-1: none) instead of
@@ -163,6 +176,8 @@ struct Opts {
     rounds: usize,
     json: PathBuf,
     concurrencies: Vec<usize>,
+    /// Runs per round of the repeatable steps; `None`: the floor's trials per round.
+    repeat: Option<usize>,
     parallelism: Option<u16>,
     /// Serve vaultform and the floor from an extra listener with this
     /// `max_request_json_strings` (-1: unlimited) instead of the stock 1000.
@@ -170,12 +185,19 @@ struct Opts {
 }
 
 impl Opts {
+    /// Runs per round of a repeatable step: as many as the floor has trials per round.
+    fn repeat(&self) -> usize {
+        self.repeat
+            .unwrap_or(self.concurrencies.len() * Flavor::ALL.len())
+    }
+
     fn parse(args: &[String]) -> R<Option<Opts>> {
         let mut o = Opts {
             sizes: vec![10, 100, 1000],
             rounds: 3,
             json: Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench/scale.json"),
             concurrencies: CONCURRENCIES.to_vec(),
+            repeat: None,
             parallelism: None,
             max_json_strings: None,
         };
@@ -201,6 +223,7 @@ impl Opts {
                 "--rounds" => o.rounds = number(&value()?, name, 1, 20)?,
                 "--json" => o.json = PathBuf::from(value()?),
                 "--concurrency" => o.concurrencies = list(&value()?, name, 1, 256)?,
+                "--repeat" => o.repeat = Some(number(&value()?, name, 1, 50)?),
                 "--parallelism" => {
                     o.parallelism = Some(number(&value()?, name, 1, 256)? as u16);
                 }
@@ -1024,8 +1047,8 @@ struct FloorRun {
     client_cpu_ms: f64,
 }
 
-/// The floor client's tokio runtime: multi-threaded like vaultform's (two
-/// workers), or a single thread. The floor is the best of both.
+/// The floor client's tokio runtime: multi-threaded (two workers), or a
+/// single thread like vaultform's. The floor is the best of both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Flavor {
     MultiThread,
@@ -1092,6 +1115,48 @@ fn floor_trial(
     })
 }
 
+/// A floor trial of a drift apply: the plan's reads, then the drifted
+/// secrets written back (their current data, with check-and-set).
+fn drift_floor_trial(
+    ctx: &Ctx,
+    bao: &Bao,
+    conc: usize,
+    flavor: Flavor,
+    size: usize,
+    drifted: &[usize],
+) -> R<FloorRun> {
+    let mut first = plan_reads(size);
+    for r in &mut first {
+        if drifted
+            .iter()
+            .any(|n| r.path == format!("bench/data/svc-{n}"))
+        {
+            r.keep = true;
+        }
+    }
+    let f = floor_trial(ctx, bao, conc, flavor, first, |kept| {
+        kept.iter()
+            .map(|(path, body)| {
+                Req::post(
+                    path.clone(),
+                    json!({
+                        "options": { "cas": body["data"]["metadata"]["version"] },
+                        "data": body["data"]["data"],
+                    }),
+                )
+            })
+            .collect()
+    })?;
+    if f.counts.writes != drifted.len() as u64 {
+        return Err(format!(
+            "floor drift apply wrote {} secrets, expected {}",
+            f.counts.writes,
+            drifted.len()
+        ));
+    }
+    Ok(f)
+}
+
 /// This process's CPU time so far (user + system), in ms: during a floor trial,
 /// that of the raw HTTP client (the runtime's threads do nothing else).
 fn self_cpu_ms() -> f64 {
@@ -1143,9 +1208,13 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
         let ws = Workspace::create(size)?;
         let drifted = ws.drifted();
         // Ok(None): vaultform failed; that is a result (recorded), not an error of the benchmark.
+        let mut nth = 0;
+        let mut reapply_writes = Vec::new();
         let mut step = |name: &'static str, args: &[&str], want_exit: i32| -> R<Option<Run>> {
-            let run = run_vaultform(ctx, &bao, &ws, &format!("s{size}-r{round}-{name}"), args)?;
-            let stderr = ctx.logs.join(format!("s{size}-r{round}-{name}.stderr"));
+            nth += 1;
+            let log = format!("s{size}-r{round}-{nth:02}-{name}");
+            let run = run_vaultform(ctx, &bao, &ws, &log, args)?;
+            let stderr = ctx.logs.join(format!("{log}.stderr"));
             if run.exit == 1 || run.exit < 0 {
                 let tail = log_tail(&stderr);
                 let start = tail.len().saturating_sub(1500);
@@ -1191,6 +1260,23 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
             res.vaultform.entry(name).or_default().push(run.clone());
             Ok(Some(run))
         };
+        // The floor's trials: every concurrency with both runtimes.
+        let trials: Vec<(usize, Flavor)> = ctx
+            .opts
+            .concurrencies
+            .iter()
+            .flat_map(|&c| Flavor::ALL.map(|f| (c, f)))
+            .collect();
+        let mut floors: BTreeMap<&'static str, Vec<FloorRun>> = BTreeMap::new();
+        // A floor trial of the plan's reads (what no-op plan, drift plan and
+        // no-op re-apply send), recorded as `step`'s floor.
+        let mut plan_floor = |step: &'static str, i: usize| -> R<()> {
+            let (c, flavor) = trials[i % trials.len()];
+            let f = floor_trial(ctx, &bao, c, flavor, plan_reads(size), |_| Vec::new())?;
+            floors.entry(step).or_default().push(f);
+            Ok(())
+        };
+        let mut drift_floors = Vec::new();
         let completed = 'steps: {
             let Some(_) = step("validate", &["validate"], 0)? else {
                 break 'steps false;
@@ -1198,77 +1284,67 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
             let Some(_) = step("cold_apply", &["apply", "--auto-approve"], 0)? else {
                 break 'steps false;
             };
-            let Some(_) = step("noop_plan", &["plan", "--detailed-exitcode"], 0)? else {
-                break 'steps false;
-            };
+            // Every repeatable step runs `repeat` times, each run followed by
+            // one floor trial (cycling through concurrencies and runtimes):
+            // the server's speed drifts within a round (it gets faster as it
+            // warms up), so vaultform and its floor are timed side by side,
+            // and each best is a minimum over equally many samples.
+            let repeat = ctx.opts.repeat();
+            for i in 0..repeat {
+                let Some(_) = step("noop_plan", &["plan", "--detailed-exitcode"], 0)? else {
+                    break 'steps false;
+                };
+                plan_floor("noop_plan", i)?;
+            }
             ws.write_env(&drifted, 1)?;
-            let Some(_) = step("drift_plan", &["plan", "--detailed-exitcode"], 2)? else {
-                break 'steps false;
-            };
-            let Some(_) = step("drift_apply", &["apply", "--auto-approve"], 0)? else {
-                break 'steps false;
-            };
-            let Some(reapply) = step("noop_apply", &["apply", "--auto-approve"], 0)? else {
-                break 'steps false;
-            };
-            if let Some(c) = reapply.counts
-                && c.writes != 0
-            {
-                res.notes.push(format!(
-                    "S={size} round {round}: no-op re-apply made {} write(s) (target: 0)",
-                    c.writes
-                ));
+            for i in 0..repeat {
+                let Some(_) = step("drift_plan", &["plan", "--detailed-exitcode"], 2)? else {
+                    break 'steps false;
+                };
+                plan_floor("drift_plan", i)?;
+            }
+            for i in 0..repeat {
+                // A new 1% drift for each run.
+                if i > 0 {
+                    ws.write_env(&drifted, i as u32 + 1)?;
+                }
+                let Some(_) = step("drift_apply", &["apply", "--auto-approve"], 0)? else {
+                    break 'steps false;
+                };
+                let (c, flavor) = trials[i % trials.len()];
+                drift_floors.push(drift_floor_trial(ctx, &bao, c, flavor, size, &drifted)?);
+            }
+            for i in 0..repeat {
+                let Some(reapply) = step("noop_apply", &["apply", "--auto-approve"], 0)? else {
+                    break 'steps false;
+                };
+                if let Some(c) = reapply.counts
+                    && c.writes != 0
+                {
+                    reapply_writes.push(c.writes);
+                }
+                plan_floor("noop_apply", i)?;
             }
             true
         };
+        for w in reapply_writes {
+            res.notes.push(format!(
+                "S={size} round {round}: no-op re-apply made {w} write(s) (target: 0)"
+            ));
+        }
         if !completed {
             eprintln!("scale:   skipping the rest of S={size} (vaultform failed)");
             break;
         }
+        floors
+            .entry("drift_apply")
+            .or_default()
+            .extend(drift_floors);
+        for (k, v) in floors {
+            res.floor.entry(k).or_default().extend(v);
+        }
 
-        // The floor, on the same server, now in the state vaultform left.
-        let trials: Vec<(usize, Flavor)> = ctx
-            .opts
-            .concurrencies
-            .iter()
-            .flat_map(|&c| Flavor::ALL.map(|f| (c, f)))
-            .collect();
-        for &(c, flavor) in &trials {
-            let f = floor_trial(ctx, &bao, c, flavor, plan_reads(size), |_| Vec::new())?;
-            res.floor.entry("plan_reads").or_default().push(f);
-        }
-        for &(c, flavor) in &trials {
-            let mut first = plan_reads(size);
-            for r in &mut first {
-                if drifted
-                    .iter()
-                    .any(|n| r.path == format!("bench/data/svc-{n}"))
-                {
-                    r.keep = true;
-                }
-            }
-            let f = floor_trial(ctx, &bao, c, flavor, first, |kept| {
-                kept.iter()
-                    .map(|(path, body)| {
-                        Req::post(
-                            path.clone(),
-                            json!({
-                                "options": { "cas": body["data"]["metadata"]["version"] },
-                                "data": body["data"]["data"],
-                            }),
-                        )
-                    })
-                    .collect()
-            })?;
-            if f.counts.writes != drifted.len() as u64 {
-                return Err(format!(
-                    "floor drift apply wrote {} secrets, expected {}",
-                    f.counts.writes,
-                    drifted.len()
-                ));
-            }
-            res.floor.entry("drift_apply").or_default().push(f);
-        }
+        // The cold apply's floor, on the same server under fresh names.
         for &(c, flavor) in &trials {
             let (first, second) = cold_requests(size, &format!("f{c}{}", flavor.short()));
             let f = floor_trial(ctx, &bao, c, flavor, first, move |_| second)?;
@@ -1282,21 +1358,36 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
             }
             res.floor.entry("cold_apply").or_default().push(f);
         }
-        let best = |k: &str| {
+        // This round's best floors.
+        let best = |k: &str, n: usize| {
             res.floor
                 .get(k)
-                .and_then(|v| best_floor(&v[v.len().saturating_sub(trials.len())..]))
+                .and_then(|v| best_floor(&v[v.len().saturating_sub(n)..]))
                 .map(|f| format!("{:.1} ms @{}{}", f.wall_ms, f.conc, f.flavor.short()))
                 .unwrap_or_default()
         };
+        let repeat = ctx.opts.repeat();
         eprintln!(
-            "scale:   floor: plan reads {}, drift apply {}, cold apply {}",
-            best("plan_reads"),
-            best("drift_apply"),
-            best("cold_apply")
+            "scale:   floor: no-op plan {}, drift plan {}, drift apply {}, no-op apply {}, cold apply {}",
+            best("noop_plan", repeat),
+            best("drift_plan", repeat),
+            best("drift_apply", repeat),
+            best("noop_apply", repeat),
+            best("cold_apply", trials.len())
         );
     }
     Ok(res)
+}
+
+/// The median (mean of the middle two for an even count); `None` when empty.
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
 }
 
 fn best_floor(v: &[FloorRun]) -> Option<FloorRun> {
@@ -1305,12 +1396,15 @@ fn best_floor(v: &[FloorRun]) -> Option<FloorRun> {
         .min_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms))
 }
 
-/// Which floor a vaultform step is compared with.
+/// Which floor a vaultform step is compared with: the trials run beside it
+/// (no-op plan, drift plan and no-op re-apply all send the plan's reads).
 fn floor_of(step: &str) -> Option<&'static str> {
     match step {
         "cold_apply" => Some("cold_apply"),
-        "noop_plan" | "drift_plan" | "noop_apply" => Some("plan_reads"),
+        "noop_plan" => Some("noop_plan"),
+        "drift_plan" => Some("drift_plan"),
         "drift_apply" => Some("drift_apply"),
+        "noop_apply" => Some("noop_apply"),
         _ => None,
     }
 }
@@ -1328,11 +1422,22 @@ struct Row {
     floor: Option<FloorRun>,
     /// The least client CPU over the floor's trials, ms.
     floor_cpu_min: Option<f64>,
+    /// Median wall ms of vaultform's runs.
+    median_ms: f64,
+    /// Median wall ms of the floor's trials at its best concurrency and runtime.
+    floor_median_ms: Option<f64>,
+    /// Most writes any run made.
+    writes_max: Option<u64>,
+    /// How many runs and floor trials (at the best concurrency and runtime) the figures are over.
+    samples: (usize, usize),
 }
 
 impl Row {
     fn ratio(&self) -> Option<f64> {
         self.floor.map(|f| self.best.wall_ms / f.wall_ms)
+    }
+    fn median_ratio(&self) -> Option<f64> {
+        self.floor_median_ms.map(|f| self.median_ms / f)
     }
     fn floor_cpu_per_request(&self) -> Option<f64> {
         let f = self.floor.filter(|f| f.counts.total() > 0)?;
@@ -1360,15 +1465,29 @@ fn rows(results: &[SizeResult]) -> Vec<Row> {
             else {
                 continue;
             };
+            let trials = floor_of(step).and_then(|k| r.floor.get(k));
+            let floor = trials.and_then(|v| best_floor(v));
+            // The floor's trials at its best concurrency and runtime.
+            let at_best: Vec<f64> = match (trials, floor) {
+                (Some(v), Some(b)) => v
+                    .iter()
+                    .filter(|f| f.conc == b.conc && f.flavor == b.flavor)
+                    .map(|f| f.wall_ms)
+                    .collect(),
+                _ => Vec::new(),
+            };
             rows.push(Row {
                 step,
                 size: r.size,
                 cpu_ms_min: runs.iter().map(|x| x.cpu_ms).fold(f64::INFINITY, f64::min),
                 rss_kib_max: runs.iter().map(|x| x.maxrss_kib).max().unwrap_or(0),
-                floor: floor_of(step).and_then(|k| r.floor.get(k).and_then(|v| best_floor(v))),
-                floor_cpu_min: floor_of(step)
-                    .and_then(|k| r.floor.get(k))
+                floor,
+                floor_cpu_min: trials
                     .and_then(|v| v.iter().map(|f| f.client_cpu_ms).reduce(f64::min)),
+                median_ms: median(runs.iter().map(|x| x.wall_ms).collect()).unwrap_or(f64::NAN),
+                floor_median_ms: median(at_best.clone()),
+                writes_max: runs.iter().filter_map(|x| x.counts).map(|c| c.writes).max(),
+                samples: (runs.len(), at_best.len()),
                 best,
             });
         }
@@ -1491,13 +1610,15 @@ fn table(rows: &[Row]) -> String {
     let mut t = String::new();
     let _ = writeln!(
         t,
-        "\n{:<12} {:>5} {:>10} {:>9} {:>6} {:>5} {:>6} {:>5} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "\n{:<12} {:>5} {:>10} {:>9} {:>6} {:>5} {:>6} {:>5} {:>6} {:>5} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
         "step",
         "S",
         "vaultform",
         "floor",
         "ratio",
         "@conc",
+        "median",
+        "n",
         "reads",
         "lists",
         "writes",
@@ -1509,7 +1630,7 @@ fn table(rows: &[Row]) -> String {
         "bao cpu",
         "bao fl"
     );
-    let _ = writeln!(t, "{}", "-".repeat(138));
+    let _ = writeln!(t, "{}", "-".repeat(151));
     let mut last = None;
     for r in rows {
         if last.is_some() && last != Some(r.size) {
@@ -1523,7 +1644,7 @@ fn table(rows: &[Row]) -> String {
         };
         let _ = writeln!(
             t,
-            "{:<12} {:>5} {:>10.1} {:>9} {:>6} {:>5} {:>6} {:>5} {:>6} {:>8.1} {:>8} {:>8} {:>8.1} {:>8} {:>8.0} {:>8}",
+            "{:<12} {:>5} {:>10.1} {:>9} {:>6} {:>5} {:>6} {:>5} {:>6} {:>5} {:>6} {:>8.1} {:>8} {:>8} {:>8.1} {:>8} {:>8.0} {:>8}",
             r.step,
             r.size,
             r.best.wall_ms,
@@ -1532,6 +1653,8 @@ fn table(rows: &[Row]) -> String {
             r.floor
                 .map(|f| format!("{}{}", f.conc, f.flavor.short()))
                 .unwrap_or_else(|| "-".into()),
+            opt(r.median_ratio(), 2),
+            format!("{}/{}", r.samples.0, r.samples.1),
             c.map(|c| c.reads.to_string()).unwrap_or_else(|| "-".into()),
             c.map(|c| c.lists.to_string()).unwrap_or_else(|| "-".into()),
             c.map(|c| c.writes.to_string())
@@ -1547,8 +1670,9 @@ fn table(rows: &[Row]) -> String {
     }
     let _ = writeln!(
         t,
-        "\nvaultform/floor: best wall ms over rounds (floor: over rounds, concurrencies and client runtimes; @conc =\n\
-         its best concurrency, mt = multi-thread runtime, ct = current-thread);\n\
+        "\nvaultform/floor: best wall ms over all runs (floor: over rounds, concurrencies and client runtimes; @conc =\n\
+         its best concurrency, mt = multi-thread runtime, ct = current-thread); median: vaultform's median wall ms /\n\
+         the floor's median at @conc; n: vaultform runs / floor trials at @conc;\n\
          cpu ms: vaultform's user+sys (least over rounds), cpu/req = that / requests; raw/req: the same for the raw\n\
          HTTP client of the floor (least over its trials); rss: vaultform's peak, largest over rounds; plan ms: from\n\
          spawn to the end of planning (`read live state` log line); bao cpu / bao fl: the server's CPU ms during\n\
@@ -1597,8 +1721,8 @@ fn targets(rows: &[Row], size: usize) -> Vec<Value> {
         worst_cpu.map(|x| x < 0.1),
     );
     let w = at("noop_apply")
-        .and_then(|r| r.best.counts)
-        .map(|c| c.writes as f64);
+        .and_then(|r| r.writes_max)
+        .map(|w| w as f64);
     push(
         format!("no-op re-apply makes 0 writes (S={size})"),
         w,
@@ -1670,6 +1794,8 @@ fn report_json(
                     "requests": r.best.counts.map(|c| c.json()),
                     "plan_phase_ms": r.best.plan_phase_ms.map(round3),
                     "server_cpu_ms": round3(r.best.server_cpu_ms),
+                    "median_wall_ms": round3(r.median_ms),
+                    "runs_count": r.samples.0,
                     "exit_code": r.best.exit,
                     "rounds": rounds,
                 },
@@ -1680,9 +1806,12 @@ fn report_json(
                     "requests": f.counts.json(),
                     "server_cpu_ms": round3(f.server_cpu_ms),
                     "client_cpu_ms_per_request": r.floor_cpu_per_request().map(round6),
+                    "median_wall_ms_at_best": r.floor_median_ms.map(round3),
+                    "trials_at_best": r.samples.1,
                     "trials": floor_all,
                 })),
                 "ratio": r.ratio().map(round3),
+                "median_ratio": r.median_ratio().map(round3),
             })
         })
         .collect();
@@ -1703,6 +1832,7 @@ fn report_json(
             "sizes": ctx.opts.sizes,
             "rounds": ctx.opts.rounds,
             "floor_concurrencies": ctx.opts.concurrencies,
+            "repeat": ctx.opts.repeat(),
             "vaultform_parallelism": ctx.opts.parallelism.map(u64::from),
             "max_request_json_strings": ctx.opts.max_json_strings,
         },
