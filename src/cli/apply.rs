@@ -73,7 +73,12 @@ pub(super) async fn body(
     let plan = &planned.plan;
     let style = stdout_style(cli);
     let mut out = std::io::stdout().lock();
-    render::human::render(plan, &mut out, style).into_diagnostic()?;
+    {
+        // Buffered: a plan of thousands of changes is one write, not one per line.
+        let mut buffered = std::io::BufWriter::new(&mut out);
+        render::human::render(plan, &mut buffered, style).into_diagnostic()?;
+        buffered.flush().into_diagnostic()?;
+    }
     if !plan.has_changes() {
         return Ok(Outcome::Ok);
     }
@@ -102,7 +107,9 @@ pub(super) async fn body(
         allow_destroy: args.allow_destroy,
         parallelism: cli.parallelism as usize,
     };
-    let report = apply(vault, plan, &planned.desired, &planned.live, opts).await?;
+    let report = apply(vault, plan, &planned.desired, &planned.live, opts).await;
+    super::leave_to_exit(planned);
+    let report = report?;
     let count = |a: Action| report.applied.iter().filter(|(_, x)| *x == a).count();
     writeln!(
         out,

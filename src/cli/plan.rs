@@ -43,19 +43,25 @@ async fn body(
 ) -> miette::Result<(crate::plan::Plan, Outcome)> {
     let planned = make_plan(cli, vault, &args.targets, args.out.is_some()).await?;
     let plan = planned.plan;
-    let mut out = std::io::stdout().lock();
+    let key = planned.key;
+    super::leave_to_exit((planned.desired, planned.live));
+    // Buffered: a plan of thousands of changes is one write, not one per line.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match args.format {
         Format::Human => render::human::render(&plan, &mut out, stdout_style(cli)),
         Format::Json => render::json::render(&plan, &mut out),
         Format::Markdown => render::markdown::render(&plan, &mut out),
-    };
+    }
+    .and_then(|()| {
+        use std::io::Write;
+        out.flush()
+    });
     match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         other => other.into_diagnostic()?,
     }
     if let Some(path) = &args.out {
-        let key = planned
-            .key
+        let key = key
             .as_ref()
             .ok_or_else(|| miette::miette!("no fingerprint key"))?;
         let saved = SavedPlan {
@@ -80,6 +86,7 @@ async fn body(
                 path.display(),
                 path.display()
             )
+            .and_then(|()| out.flush())
             .into_diagnostic()?;
         }
     }

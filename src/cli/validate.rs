@@ -20,5 +20,6 @@ pub(super) fn run(cli: &Cli) -> miette::Result<Outcome> {
         desired.secrets.len()
     )
     .ok();
+    super::leave_to_exit(desired);
     Ok(Outcome::Ok)
 }

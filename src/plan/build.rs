@@ -161,23 +161,23 @@ impl Builder<'_> {
             .managed
             .iter()
             .filter(|a| a.kind == kind)
-            .map(|a| a.name.clone());
-        let names: BTreeSet<String> = desired
+            .map(|a| a.name.as_str());
+        let names: BTreeSet<&str> = desired
             .keys()
-            .cloned()
-            .chain(live.keys().cloned())
-            .chain(listed.iter().cloned())
+            .map(String::as_str)
+            .chain(live.keys().map(String::as_str))
+            .chain(listed.iter().map(String::as_str))
             .chain(managed_names)
             .collect();
         for name in names {
-            if builtin(&name) {
+            if builtin(name) {
                 continue;
             }
-            let address = Address::new(kind, name.clone());
+            let address = Address::new(kind, name.to_string());
             let is_managed = self.managed.contains(&address);
-            let d = desired.get(&name);
-            let l = live.get(&name);
-            let exists = l.is_some() || listed.contains(&name);
+            let d = desired.get(name);
+            let l = live.get(name);
+            let exists = l.is_some() || listed.contains(name);
             match d {
                 Some(d) => match diff(address.clone(), Some(d), l) {
                     Some(c) => self.changes.push(c),

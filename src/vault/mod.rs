@@ -14,6 +14,7 @@ pub use error::VaultError;
 pub use login::{AuthMethod, LoginError, Session};
 
 use reqwest::Method;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,6 +51,9 @@ pub struct Vault {
 struct Inner {
     client: VaultClient,
     base: String,
+    /// `base` parsed once: each request's URL is a copy with its path set,
+    /// which costs a fraction of parsing the whole URL (host and all) again.
+    base_url: reqwest::Url,
     namespace: Option<String>,
     counts: RequestCounts,
 }
@@ -68,10 +72,18 @@ impl Vault {
     pub fn new(conn: &Connection) -> Result<Self, ConnectError> {
         let client = conn.build_client()?;
         let base = conn.address.trim_end_matches('/').to_string();
+        let base_url = reqwest::Url::parse(&base)
+            .ok()
+            .filter(|u| !u.cannot_be_a_base())
+            .ok_or_else(|| ConnectError::Settings {
+                address: conn.address.clone(),
+                reason: "not an http(s) URL".into(),
+            })?;
         Ok(Self {
             inner: Arc::new(Inner {
                 client,
                 base,
+                base_url,
                 namespace: conn.namespace.clone(),
                 counts: RequestCounts::default(),
             }),
@@ -93,6 +105,14 @@ impl Vault {
         &self.inner.counts
     }
 
+    /// The URL of API path `path`: `<address>/v1/<path>`.
+    fn url(&self, path: &str) -> reqwest::Url {
+        let mut url = self.inner.base_url.clone();
+        let prefix = self.inner.base_url.path().trim_end_matches('/');
+        url.set_path(&format!("{prefix}/v1/{}", path.trim_start_matches('/')));
+        url
+    }
+
     /// Sends one request to `/v1/<path>` and returns status and body, whatever
     /// the status. Only transport failures are errors here.
     pub async fn send(
@@ -112,16 +132,30 @@ impl Vault {
         body: Option<&Value>,
         token: Option<&str>,
     ) -> Result<Response, VaultError> {
+        let (status, bytes) = self.send_bytes(method, path, body, token).await?;
+        Ok(Response {
+            status,
+            body: json_or_null(&bytes),
+        })
+    }
+
+    /// One request; the status and the raw body.
+    async fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        token: Option<&str>,
+    ) -> Result<(u16, bytes::Bytes), VaultError> {
         let counter = match method.as_str() {
             "GET" => &self.inner.counts.reads,
             "LIST" => &self.inner.counts.lists,
             _ => &self.inner.counts.writes,
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        let url = format!("{}/v1/{}", self.inner.base, path.trim_start_matches('/'));
         let http = &self.inner.client.http.http;
         let token = token.unwrap_or(&self.inner.client.settings.token);
-        let mut req = http.request(method.clone(), &url);
+        let mut req = http.request(method.clone(), self.url(path));
         if !token.is_empty() {
             req = req.header("X-Vault-Token", token);
         }
@@ -144,12 +178,55 @@ impl Vault {
             address: self.inner.base.clone(),
             source: e,
         })?;
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        };
-        Ok(Response { status, body })
+        Ok((status, bytes))
+    }
+
+    /// GET, decoding a 2xx body straight into `T` (no intermediate JSON tree:
+    /// the reads of a plan are most of its requests). `None` on 404.
+    pub async fn read_as<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>, VaultError> {
+        match self.get_as(path).await? {
+            (200..=299, Some(t)) => Ok(Some(t)),
+            (404, _) => Ok(None),
+            (status, _) => Err(VaultError::Unexpected {
+                method: "GET".into(),
+                path: path.into(),
+                what: format!("status {status}"),
+            }),
+        }
+    }
+
+    /// GET, decoding the body into `T` on 2xx and on 404 (where KV v2 puts the
+    /// metadata of a deleted version): the status and the body, `None` when a
+    /// 404 body does not decode. Other statuses are errors.
+    pub async fn get_as<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<(u16, Option<T>), VaultError> {
+        let (status, bytes) = self.send_bytes(Method::GET, path, None, None).await?;
+        match status {
+            200..=299 => serde_json::from_slice(&bytes)
+                .map(|t| (status, Some(t)))
+                // serde's message can quote the offending value: give only where.
+                .map_err(|e| VaultError::Unexpected {
+                    method: "GET".into(),
+                    path: path.into(),
+                    what: format!(
+                        "cannot decode the response ({:?} error at line {}, column {})",
+                        e.classify(),
+                        e.line(),
+                        e.column()
+                    ),
+                }),
+            404 => Ok((status, serde_json::from_slice(&bytes).ok())),
+            _ => Err(VaultError::from_response(
+                "GET",
+                path,
+                Response {
+                    status,
+                    body: json_or_null(&bytes),
+                },
+            )),
+        }
     }
 
     /// GET: `Some(body)` on 2xx, `None` on 404, an error otherwise.
@@ -199,13 +276,12 @@ impl Vault {
         ttl_seconds: u64,
     ) -> Result<Value, VaultError> {
         self.inner.counts.writes.fetch_add(1, Ordering::Relaxed);
-        let url = format!("{}/v1/{}", self.inner.base, path.trim_start_matches('/'));
         let mut req = self
             .inner
             .client
             .http
             .http
-            .post(&url)
+            .post(self.url(path))
             .header("X-Vault-Token", &self.inner.client.settings.token)
             .header("X-Vault-Wrap-TTL", ttl_seconds.to_string())
             .json(body);
@@ -221,7 +297,7 @@ impl Vault {
         let resp = req.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.map_err(transport)?;
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let body = json_or_null(&bytes);
         match status {
             200..=299 => Ok(body),
             _ => Err(VaultError::from_response(
@@ -239,5 +315,65 @@ impl Vault {
             200..=299 | 404 => Ok(()),
             _ => Err(VaultError::from_response("DELETE", path, resp)),
         }
+    }
+}
+
+/// The body as JSON; `Null` when empty or not JSON.
+fn json_or_null(bytes: &[u8]) -> Value {
+    if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(bytes).unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vault(address: &str) -> Vault {
+        Vault::new(&Connection {
+            address: address.into(),
+            token: "t".into(),
+            ca_cert: None,
+            skip_verify: false,
+            namespace: None,
+        })
+        .expect("a valid address")
+    }
+
+    #[test]
+    fn request_urls_keep_the_address_and_its_path_prefix() {
+        let v = vault("http://127.0.0.1:8200");
+        assert_eq!(
+            v.url("secret/data/app").as_str(),
+            "http://127.0.0.1:8200/v1/secret/data/app"
+        );
+        assert_eq!(
+            v.url("/sys/mounts").as_str(),
+            "http://127.0.0.1:8200/v1/sys/mounts"
+        );
+        let v = vault("https://vault.example.com/prefix/");
+        assert_eq!(
+            v.url("sys/policies/acl/a b").as_str(),
+            "https://vault.example.com/prefix/v1/sys/policies/acl/a%20b"
+        );
+        // A `?` in a name is part of the path, not a query.
+        assert_eq!(
+            v.url("kv/data/x?y").as_str(),
+            "https://vault.example.com/prefix/v1/kv/data/x%3Fy"
+        );
+    }
+
+    #[test]
+    fn an_address_that_is_not_a_url_is_refused() {
+        let e = Vault::new(&Connection {
+            address: "mailto:x@y".into(),
+            token: "t".into(),
+            ca_cert: None,
+            skip_verify: false,
+            namespace: None,
+        });
+        assert!(e.is_err());
     }
 }

@@ -4,10 +4,27 @@
 use super::model::LiveSecret;
 use crate::secret::Secret;
 use crate::vault::{Vault, VaultError};
-use reqwest::Method;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use vaultrs::api::kv2::requests::SetSecretRequestOptions;
+
+/// The parts of a KV v2 read that vaultform uses; the rest of the answer is
+/// skipped while decoding.
+#[derive(serde::Deserialize)]
+struct ReadResponse {
+    data: Option<ReadData>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReadData {
+    data: Option<BTreeMap<String, Value>>,
+    metadata: Option<ReadMetadata>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReadMetadata {
+    version: Option<u64>,
+}
 
 /// Reads a secret's latest version. `None` when the path has never been
 /// written (or its metadata was destroyed).
@@ -17,31 +34,23 @@ pub async fn read(
     path: &str,
 ) -> Result<Option<LiveSecret>, VaultError> {
     let api = format!("{mount}/data/{path}");
-    let mut resp = vault.send(Method::GET, &api, None).await?;
-    let version = |body: &Value| body["data"]["metadata"]["version"].as_u64();
-    match resp.status {
-        200 => {
-            // Moved out of the body, not copied: one allocation per value less.
-            let data = match resp.body["data"]["data"].take() {
-                Value::Object(m) => Some(
-                    m.into_iter()
-                        .map(|(k, v)| (k, Secret::new(v)))
-                        .collect::<BTreeMap<_, _>>(),
-                ),
-                _ => None,
-            };
-            Ok(Some(LiveSecret {
-                version: version(&resp.body).unwrap_or(0),
-                data,
-            }))
-        }
+    let (status, body) = vault.get_as::<ReadResponse>(&api).await?;
+    let Some(ReadData { data, metadata }) = body.and_then(|b| b.data) else {
+        // 404 without metadata: never written. (A 2xx always has `data`.)
+        return Ok(None);
+    };
+    let version = metadata.and_then(|m| m.version);
+    Ok(match status {
+        200..=299 => Some(LiveSecret {
+            version: version.unwrap_or(0),
+            data: data.map(|d| d.into_iter().map(|(k, v)| (k, Secret::new(v))).collect()),
+        }),
         // A deleted or destroyed latest version: 404 with the metadata in the body.
-        404 => Ok(version(&resp.body).map(|v| LiveSecret {
+        _ => version.map(|v| LiveSecret {
             version: v,
             data: None,
-        })),
-        _ => Err(VaultError::from_response("GET", &api, resp)),
-    }
+        }),
+    })
 }
 
 /// Writes a whole secret with check-and-set `cas` (0 = must not exist yet).

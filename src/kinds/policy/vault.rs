@@ -10,22 +10,31 @@ pub async fn list(vault: &Vault) -> Result<Vec<String>, VaultError> {
     vault.list("sys/policies/acl").await
 }
 
+#[derive(serde::Deserialize)]
+struct ReadResponse {
+    data: Option<ReadData>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReadData {
+    policy: Option<String>,
+}
+
 /// Reads one policy; `None` if it does not exist.
 pub async fn read(vault: &Vault, name: &str) -> Result<Option<LivePolicy>, VaultError> {
     let path = format!("sys/policies/acl/{name}");
-    let Some(body) = vault.read(&path).await? else {
+    let Some(body) = vault.read_as::<ReadResponse>(&path).await? else {
         return Ok(None);
     };
-    let text = body["data"]["policy"]
-        .as_str()
+    let text = body
+        .data
+        .and_then(|d| d.policy)
         .ok_or_else(|| VaultError::Unexpected {
             method: "GET".into(),
             path: path.clone(),
             what: "no `data.policy` text".into(),
         })?;
-    Ok(Some(LivePolicy {
-        text: text.to_string(),
-    }))
+    Ok(Some(LivePolicy { text }))
 }
 
 /// Writes a policy.

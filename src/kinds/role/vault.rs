@@ -9,13 +9,17 @@ pub async fn list(vault: &Vault, mount: &str) -> Result<Vec<String>, VaultError>
     vault.list(&format!("auth/{mount}/role")).await
 }
 
+#[derive(serde::Deserialize)]
+struct ReadResponse {
+    data: Option<LiveRole>,
+}
+
 /// Reads one role.
 pub async fn read(vault: &Vault, mount: &str, name: &str) -> Result<Option<LiveRole>, VaultError> {
-    let body = vault.read(&format!("auth/{mount}/role/{name}")).await?;
-    Ok(body.and_then(|mut b| match b["data"].take() {
-        Value::Object(m) => Some(m.into_iter().collect()),
-        _ => None,
-    }))
+    let body = vault
+        .read_as::<ReadResponse>(&format!("auth/{mount}/role/{name}"))
+        .await?;
+    Ok(body.and_then(|b| b.data))
 }
 
 /// Writes every declared field of a role (a partial update keeps the others).
