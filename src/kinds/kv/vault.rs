@@ -6,7 +6,6 @@ use crate::secret::Secret;
 use crate::vault::{Vault, VaultError};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use vaultrs::api::kv2::requests::SetSecretRequestOptions;
 
 /// The parts of a KV v2 read that vaultform uses; the rest of the answer is
 /// skipped while decoding.
@@ -53,6 +52,18 @@ pub async fn read(
     })
 }
 
+/// The body of a KV v2 write, serialised straight from borrowed data.
+#[derive(serde::Serialize)]
+struct WriteBody<'a> {
+    options: WriteOptions,
+    data: &'a BTreeMap<String, Value>,
+}
+
+#[derive(serde::Serialize)]
+struct WriteOptions {
+    cas: u64,
+}
+
 /// Writes a whole secret with check-and-set `cas` (0 = must not exist yet).
 pub async fn write(
     vault: &Vault,
@@ -62,21 +73,11 @@ pub async fn write(
     cas: u64,
 ) -> Result<(), VaultError> {
     let api = format!("{mount}/data/{path}");
-    vault
-        .counts()
-        .writes
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let options = SetSecretRequestOptions {
-        cas: u32::try_from(cas).map_err(|_| VaultError::Internal {
-            what: format!("version {cas} of {api} does not fit check-and-set"),
-        })?,
+    let body = WriteBody {
+        options: WriteOptions { cas },
+        data,
     };
-    let set = || async {
-        vaultrs::kv2::set_with_options(vault.client(), mount, path, data, options.clone())
-            .await
-            .map_err(|e| map_client_error("POST", &api, e))
-    };
-    match retry_while_upgrading(set).await {
+    match retry_while_upgrading(|| vault.post(&api, &body)).await {
         Ok(_) => Ok(()),
         Err(err) if err.is_cas_mismatch() => Err(VaultError::CasMismatch { path: api, cas }),
         Err(err) => Err(err),
@@ -114,24 +115,4 @@ where
 /// Destroys a secret: every version and its metadata.
 pub async fn destroy(vault: &Vault, mount: &str, path: &str) -> Result<(), VaultError> {
     vault.delete(&format!("{mount}/metadata/{path}")).await
-}
-
-/// Maps a vaultrs error to ours, keeping Vault's messages.
-pub fn map_client_error(method: &str, path: &str, e: vaultrs::error::ClientError) -> VaultError {
-    use vaultrs::error::ClientError as E;
-    match e {
-        E::APIError { code, errors } => VaultError::from_response(
-            method,
-            path,
-            crate::vault::Response {
-                status: code,
-                body: serde_json::json!({ "errors": errors }),
-            },
-        ),
-        other => VaultError::Unexpected {
-            method: method.into(),
-            path: path.into(),
-            what: other.to_string(),
-        },
-    }
 }
