@@ -21,21 +21,25 @@
 //! | `drift_apply` | `apply --auto-approve` | exit 0 |
 //! | `noop_apply` | `apply --auto-approve` again | exit 0, zero writes |
 //!
-//! Every step but `validate` and `cold_apply` runs `--repeat` times per round
-//! (default: as many as the floor's trials per round, 4 concurrencies x 2
-//! runtimes = 8; `drift_apply` with a new 1% drift each time), so that
-//! vaultform's best time is a minimum over as many samples as the floor's.
-//! The cold apply cannot be repeated on the same server: its best is over the
-//! rounds only, while its floor's is over rounds x trials.
+//! Next to each run of vaultform, on the same server, runs a trial of the
+//! *floor*: the same requests sent raw from this process. No-op plan, drift
+//! plan and no-op re-apply send the plan's reads; a drift apply sends them and
+//! writes the drifted secrets back (their current data, with check-and-set).
+//! Each trial uses one of concurrency 4, 8, 16 and 32 on one of two tokio
+//! runtimes (multi-thread with two workers, or current-thread like
+//! vaultform's), in turn. Every step but `validate` and `cold_apply` runs
+//! `--repeat` times per round (default: the 8 combinations), each run followed
+//! by its floor trial: the server's speed drifts within a round (identical
+//! reads took 485-774 ms, tracking the server's own CPU; it gets faster as it
+//! warms up), so vaultform and its floor are timed side by side, over equally
+//! many samples. `drift_apply` gets a new 1% drift each time. After the
+//! steps, the cold apply's floor runs under fresh names (`f<c><rt>kv/`,
+//! `f<c><rt>ar/`, ...) with every combination; a cold apply cannot be repeated
+//! on one server, so its vaultform best is over the rounds only.
 //!
-//! then the floor on the same server: the plan's reads (no-op plan, drift plan
-//! and no-op re-apply issue the same requests), those reads followed by the
-//! 1% KV writes (drift apply), and a cold apply's requests under fresh names
-//! (`f<c><rt>kv/`, `f<c><rt>ar/`, ...), each at concurrency 4, 8, 16
-//! and 32, each with a multi-thread (two workers, like vaultform's) and a
-//! current-thread tokio runtime. vaultform's figure for a step is the best wall
-//! time over the rounds; the floor's is the best over rounds, concurrencies and
-//! runtimes. The ratio of the two is the figure to track: the machine is
+//! vaultform's figure for a step is its best wall time over all its runs; the
+//! floor's is the best over that step's trials (all rounds, concurrencies and
+//! runtimes). The ratio of the two is the figure to track: the machine is
 //! shared and noisy, absolute times are not. Beside it the table shows the
 //! median ratio: vaultform's median over its runs against the floor's median
 //! at the floor's best concurrency and runtime.
