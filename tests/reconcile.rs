@@ -725,3 +725,47 @@ fn vault_namespace_puts_everything_inside_the_namespace() {
     let (code, stdout, _) = run(&mut ws, &["plan", "--detailed-exitcode"]);
     assert_eq!(code, Some(0), "{stdout}");
 }
+
+/// `(reads, lists, writes)` from the `-v` log line `... requests reads=R lists=L writes=W`.
+fn request_counts(stderr: &str) -> (u64, u64, u64) {
+    let line = stderr
+        .lines()
+        .rfind(|l| l.contains(" requests ") && l.contains("reads="))
+        .unwrap_or_else(|| panic!("no request counts in:\n{stderr}"));
+    let field = |name: &str| -> u64 {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name}= in `{line}`"))
+    };
+    (field("reads"), field("lists"), field("writes"))
+}
+
+#[test]
+fn a_no_op_apply_reads_each_resource_once_and_writes_nothing() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    let cold = ws.run(&bao, &["-v", "apply", "--auto-approve"]);
+    assert_eq!(cold.code, 0, "{}\n{}", cold.stdout, cold.stderr);
+    let (_, _, cold_writes) = request_counts(&cold.stderr);
+    assert!(cold_writes > 0, "{}", cold.stderr);
+
+    for args in [
+        &["-v", "apply", "--auto-approve"][..],
+        &["-v", "plan", "--detailed-exitcode"][..],
+    ] {
+        let r = ws.run(&bao, args);
+        assert_eq!(r.code, 0, "{args:?}:\n{}\n{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("No changes."), "{}", r.stdout);
+        // One GET per declared policy, role and secret path (2 + 2 + 2), plus
+        // sys/mounts, sys/auth, the ownership record and the fingerprint key
+        // (mounts and auth methods come from those two); one LIST of policies
+        // and one of the AppRole mount's roles; no write at all.
+        assert_eq!(
+            request_counts(&r.stderr),
+            (10, 2, 0),
+            "{args:?}:\n{}",
+            r.stderr
+        );
+    }
+}
