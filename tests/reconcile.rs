@@ -769,3 +769,37 @@ fn a_no_op_apply_reads_each_resource_once_and_writes_nothing() {
         );
     }
 }
+
+#[test]
+fn a_secret_whose_latest_version_was_deleted_is_written_back_with_its_version() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    ws.apply(&bao);
+    ws.remember_server_secrets(&bao, "kv-test/data/web");
+    // A soft delete of the latest version: reads answer 404 with the metadata.
+    assert_eq!(bao.delete("kv-test/data/web"), 204);
+    let (status, body) = bao.get("kv-test/data/web");
+    assert_eq!(status, 404);
+    assert_eq!(body["data"]["metadata"]["version"], 1, "{body}");
+
+    let j = ws.run(&bao, &["plan", "--format", "json", "--detailed-exitcode"]);
+    assert_eq!(j.code, 2, "{}\n{}", j.stdout, j.stderr);
+    let plan: Value = serde_json::from_str(&j.stdout).unwrap();
+    let changes = plan["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{plan:#}");
+    assert_eq!(changes[0]["address"], "kv.kv-test/web");
+    // Check-and-set against the deleted version, not 0 (which would fail).
+    assert_eq!(changes[0]["secret"]["cas"], 1, "{plan:#}");
+
+    ws.apply(&bao);
+    let (status, web) = bao.get("kv-test/data/web");
+    assert_eq!(status, 200);
+    assert_eq!(web["data"]["metadata"]["version"], 2);
+    assert_eq!(web["data"]["data"]["DB_HOST"], "web-db");
+    assert_eq!(
+        web["data"]["data"]["DB_PASSWORD"],
+        "fixture-web-db-password"
+    );
+    ws.remember_server_secrets(&bao, "kv-test/data/web");
+    ws.assert_converged(&bao);
+}
