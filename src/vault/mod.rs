@@ -349,15 +349,18 @@ fn json_or_null(bytes: &[u8]) -> Value {
 mod tests {
     use super::*;
 
-    fn vault(address: &str) -> Vault {
-        Vault::new(&Connection {
+    fn connection(address: &str) -> Connection {
+        Connection {
             address: address.into(),
             token: "t".into(),
             ca_cert: None,
             skip_verify: false,
             namespace: None,
-        })
-        .expect("a valid address")
+        }
+    }
+
+    fn vault(address: &str) -> Vault {
+        Vault::new(&connection(address)).expect("a valid address")
     }
 
     #[test]
@@ -385,13 +388,6 @@ mod tests {
 
     #[test]
     fn an_address_that_is_not_a_url_is_refused() {
-        let e = Vault::new(&Connection {
-            address: "mailto:x@y".into(),
-            token: "t".into(),
-            ca_cert: None,
-            skip_verify: false,
-            namespace: None,
-        });
-        assert!(e.is_err());
+        assert!(Vault::new(&connection("mailto:x@y")).is_err());
     }
 }
