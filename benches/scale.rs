@@ -1178,9 +1178,10 @@ fn self_cpu_ms() -> f64 {
 /// Everything measured for one size.
 struct SizeResult {
     size: usize,
-    /// Per step, one run per round.
+    /// Per step, every run (`--repeat` per round for the repeatable steps).
     vaultform: BTreeMap<&'static str, Vec<Run>>,
-    /// Per floor kind ("plan_reads", "drift_apply", "cold_apply"), every trial.
+    /// Per step, the floor trials run beside it (the cold apply's after the
+    /// other steps), every round.
     floor: BTreeMap<&'static str, Vec<FloorRun>>,
     notes: Vec<String>,
     /// vaultform runs that failed (exit 1 or killed); the size's later steps and rounds are skipped.
@@ -1553,8 +1554,12 @@ fn run(opts: &Opts) -> R<bool> {
     let rows = rows(&results);
     let notes: Vec<String> = results.iter().flat_map(|r| r.notes.clone()).collect();
     print!("{}", table(&rows));
-    let targets = targets(&rows, opts.sizes.iter().copied().max().unwrap_or(0));
+    let judged = opts.sizes.iter().copied().max().unwrap_or(0);
+    let targets = targets(&rows, judged);
     println!();
+    if judged != 1000 {
+        println!("(the issue's targets are set for S=1000; judged here at S={judged})");
+    }
     for t in &targets {
         println!(
             "target {:<44} {:>12}  {}",
