@@ -131,20 +131,22 @@ impl Vault {
         body: Option<&Value>,
         token: Option<&str>,
     ) -> Result<Response, VaultError> {
-        let (status, bytes) = self.send_bytes(method, path, body, token).await?;
+        let (status, bytes) = self.send_bytes(method, path, body, token, None).await?;
         Ok(Response {
             status,
             body: json_or_null(&bytes),
         })
     }
 
-    /// One request; the status and the raw body.
+    /// One request; the status and the raw body. `wrap_ttl` asks Vault to
+    /// answer with a response-wrapping token (`X-Vault-Wrap-TTL`, seconds).
     async fn send_bytes<B: Serialize + ?Sized>(
         &self,
         method: Method,
         path: &str,
         body: Option<&B>,
         token: Option<&str>,
+        wrap_ttl: Option<u64>,
     ) -> Result<(u16, bytes::Bytes), VaultError> {
         let counter = match method.as_str() {
             "GET" => &self.inner.counts.reads,
@@ -160,6 +162,9 @@ impl Vault {
         }
         if let Some(ns) = &self.inner.namespace {
             req = req.header("X-Vault-Namespace", ns);
+        }
+        if let Some(ttl) = wrap_ttl {
+            req = req.header("X-Vault-Wrap-TTL", ttl.to_string());
         }
         if let Some(body) = body {
             req = req.json(body);
@@ -202,7 +207,7 @@ impl Vault {
         path: &str,
     ) -> Result<(u16, Option<T>), VaultError> {
         let (status, bytes) = self
-            .send_bytes(Method::GET, path, None::<&Value>, None)
+            .send_bytes(Method::GET, path, None::<&Value>, None, None)
             .await?;
         match status {
             200..=299 => serde_json::from_slice(&bytes)
@@ -273,17 +278,9 @@ impl Vault {
         body: &B,
     ) -> Result<Value, VaultError> {
         let (status, bytes) = self
-            .send_bytes(Method::POST, path, Some(body), None)
+            .send_bytes(Method::POST, path, Some(body), None, None)
             .await?;
-        let body = json_or_null(&bytes);
-        match status {
-            200..=299 => Ok(body),
-            _ => Err(VaultError::from_response(
-                "POST",
-                path,
-                Response { status, body },
-            )),
-        }
+        post_answer(path, status, &bytes)
     }
 
     /// POST asking for a response-wrapped answer (`X-Vault-Wrap-TTL`).
@@ -293,37 +290,10 @@ impl Vault {
         body: &Value,
         ttl_seconds: u64,
     ) -> Result<Value, VaultError> {
-        self.inner.counts.writes.fetch_add(1, Ordering::Relaxed);
-        let mut req = self
-            .inner
-            .client
-            .http
-            .http
-            .post(self.url(path))
-            .header("X-Vault-Token", &self.inner.client.settings.token)
-            .header("X-Vault-Wrap-TTL", ttl_seconds.to_string())
-            .json(body);
-        if let Some(ns) = &self.inner.namespace {
-            req = req.header("X-Vault-Namespace", ns);
-        }
-        let transport = |e| VaultError::Transport {
-            method: "POST".into(),
-            path: path.to_string(),
-            address: self.inner.base.clone(),
-            source: e,
-        };
-        let resp = req.send().await.map_err(transport)?;
-        let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(transport)?;
-        let body = json_or_null(&bytes);
-        match status {
-            200..=299 => Ok(body),
-            _ => Err(VaultError::from_response(
-                "POST",
-                path,
-                Response { status, body },
-            )),
-        }
+        let (status, bytes) = self
+            .send_bytes(Method::POST, path, Some(body), None, Some(ttl_seconds))
+            .await?;
+        post_answer(path, status, &bytes)
     }
 
     /// DELETE; idempotent on Vault's side (204 for missing things too).
@@ -333,6 +303,19 @@ impl Vault {
             200..=299 | 404 => Ok(()),
             _ => Err(VaultError::from_response("DELETE", path, resp)),
         }
+    }
+}
+
+/// A POST's answer: the body on 2xx, an error naming the path otherwise.
+fn post_answer(path: &str, status: u16, bytes: &[u8]) -> Result<Value, VaultError> {
+    let body = json_or_null(bytes);
+    match status {
+        200..=299 => Ok(body),
+        _ => Err(VaultError::from_response(
+            "POST",
+            path,
+            Response { status, body },
+        )),
     }
 }
 
@@ -365,25 +348,36 @@ mod tests {
 
     #[test]
     fn request_urls_keep_the_address_and_its_path_prefix() {
-        let v = vault("http://127.0.0.1:8200");
-        assert_eq!(
-            v.url("secret/data/app").as_str(),
-            "http://127.0.0.1:8200/v1/secret/data/app"
-        );
-        assert_eq!(
-            v.url("/sys/mounts").as_str(),
-            "http://127.0.0.1:8200/v1/sys/mounts"
-        );
-        let v = vault("https://vault.example.com/prefix/");
-        assert_eq!(
-            v.url("sys/policies/acl/a b").as_str(),
-            "https://vault.example.com/prefix/v1/sys/policies/acl/a%20b"
-        );
-        // A `?` in a name is part of the path, not a query.
-        assert_eq!(
-            v.url("kv/data/x?y").as_str(),
-            "https://vault.example.com/prefix/v1/kv/data/x%3Fy"
-        );
+        let cases = [
+            (
+                "http://127.0.0.1:8200",
+                "secret/data/app",
+                "http://127.0.0.1:8200/v1/secret/data/app",
+            ),
+            (
+                "http://127.0.0.1:8200",
+                "/sys/mounts",
+                "http://127.0.0.1:8200/v1/sys/mounts",
+            ),
+            (
+                "https://vault.example.com/prefix/",
+                "sys/policies/acl/a b",
+                "https://vault.example.com/prefix/v1/sys/policies/acl/a%20b",
+            ),
+            // A `?` in a name is part of the path, not a query.
+            (
+                "https://vault.example.com/prefix/",
+                "kv/data/x?y",
+                "https://vault.example.com/prefix/v1/kv/data/x%3Fy",
+            ),
+        ];
+        for (address, path, want) in cases {
+            assert_eq!(
+                vault(address).url(path).as_str(),
+                want,
+                "{address} + {path}"
+            );
+        }
     }
 
     #[test]
