@@ -148,28 +148,33 @@ pub async fn apply(
             .map_err(step_err(record, 0))?;
     }
 
-    let (deletes, rest): (Vec<&Change>, Vec<&Change>) = plan
-        .changes
-        .iter()
-        .partition(|c| c.action == Action::Delete);
-    for kind in Kind::ALL {
-        let batch: Vec<&Change> = rest
+    if let Err(e) = run_changes(vault, plan, desired, live, opts, &mut report).await {
+        // The record was written first, so that a crash never leaves something
+        // created but unclaimed. A create that failed created nothing: take its
+        // address back out, so that a later manifest without it can never
+        // delete what someone else creates at that path.
+        let applied: BTreeSet<&Address> = report.applied.iter().map(|(a, _)| a).collect();
+        let failed: Vec<&Address> = plan
+            .changes
             .iter()
-            .copied()
-            .filter(|c| c.address.kind == kind && c.action != Action::Adopt)
+            .filter(|c| c.action == Action::Create && plan.ownership.add.contains(&c.address))
+            .map(|c| &c.address)
+            .filter(|a| !applied.contains(a))
             .collect();
-        run_batch(vault, &batch, desired, live, opts.parallelism, &mut report).await?;
-    }
-    for kind in Kind::ALL.into_iter().rev() {
-        let batch: Vec<&Change> = deletes
-            .iter()
-            .copied()
-            .filter(|c| c.address.kind == kind)
-            .collect();
-        run_batch(vault, &batch, desired, live, opts.parallelism, &mut report).await?;
-    }
-    for c in rest.iter().filter(|c| c.action == Action::Adopt) {
-        report.applied.push((c.address.clone(), Action::Adopt));
+        if !failed.is_empty() {
+            for a in &failed {
+                managed.remove(*a);
+            }
+            if let Err(prune) =
+                ownership::write(vault, &desired.ownership_mount, &managed, record_version).await
+            {
+                tracing::warn!(
+                    error = %prune,
+                    "could not take the addresses of failed creates back out of the ownership record"
+                );
+            }
+        }
+        return Err(e);
     }
 
     if !plan.ownership.remove.is_empty() {
@@ -182,6 +187,42 @@ pub async fn apply(
             .map_err(step_err(record, done))?;
     }
     Ok(report)
+}
+
+/// Creates and updates kind by kind, then deletions in reverse, then adoptions.
+async fn run_changes(
+    vault: &Vault,
+    plan: &Plan,
+    desired: &Desired,
+    live: &Live,
+    opts: ApplyOptions,
+    report: &mut ApplyReport,
+) -> Result<(), ApplyError> {
+    let (deletes, rest): (Vec<&Change>, Vec<&Change>) = plan
+        .changes
+        .iter()
+        .partition(|c| c.action == Action::Delete);
+    for kind in Kind::ALL {
+        let batch: Vec<&Change> = rest
+            .iter()
+            .copied()
+            .filter(|c| c.address.kind == kind && c.action != Action::Adopt)
+            .collect();
+        run_batch(vault, &batch, desired, live, opts.parallelism, report).await?;
+    }
+    for kind in Kind::ALL.into_iter().rev() {
+        let batch: Vec<&Change> = deletes
+            .iter()
+            .copied()
+            .filter(|c| c.address.kind == kind)
+            .collect();
+        run_batch(vault, &batch, desired, live, opts.parallelism, report).await?;
+    }
+    for c in rest.iter().filter(|c| c.action == Action::Adopt) {
+        report.applied.push((c.address.clone(), Action::Adopt));
+    }
+
+    Ok(())
 }
 
 async fn run_batch(
@@ -279,7 +320,7 @@ async fn one(vault: &Vault, c: &Change, desired: &Desired, live: &Live) -> Resul
             kinds::policy::vault::write(vault, &d.name, &d.text).await
         }
         (Kind::Approle | Kind::KubernetesRole, Action::Delete) => {
-            let (mount, role) = name.split_once('/').ok_or_else(|| missing(a))?;
+            let (mount, role) = a.mount_and_role().ok_or_else(|| missing(a))?;
             kinds::role::vault::delete(vault, mount, role).await
         }
         (Kind::Approle | Kind::KubernetesRole, _) => {

@@ -112,7 +112,7 @@ pub async fn read(
     ] {
         let keys = map.keys().cloned().chain(names_of(kind));
         for key in keys {
-            if let Some((mount, _)) = key.split_once('/')
+            if let Some((mount, _)) = key.rsplit_once('/')
                 && auths.contains_key(mount)
             {
                 role_mounts.insert((kind, mount.to_string()));
@@ -160,7 +160,7 @@ pub async fn read(
     ] {
         let keys: BTreeSet<String> = map.keys().cloned().chain(names_of(kind)).collect();
         for key in keys.into_iter().filter(|k| listed.contains(k)) {
-            if let Some((mount, name)) = key.split_once('/') {
+            if let Some((mount, name)) = key.rsplit_once('/') {
                 reads.push(Read::Role(kind, mount.to_string(), name.to_string()));
             }
         }

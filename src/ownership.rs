@@ -33,20 +33,33 @@ pub async fn read(vault: &Vault, mount: &str) -> Result<Managed, VaultError> {
     let version = resp.body["data"]["metadata"]["version"]
         .as_u64()
         .unwrap_or(0);
-    let addresses = match resp.status {
+    let entries: Vec<&str> = match resp.status {
         200 => match &resp.body["data"]["data"]["addresses"] {
             // One address per line (format 2).
-            Value::String(s) => s.lines().filter_map(Address::parse).collect(),
+            Value::String(s) => s.lines().collect(),
             // A JSON list (format 1).
-            Value::Array(a) => a
-                .iter()
-                .filter_map(|v| v.as_str().and_then(Address::parse))
-                .collect(),
-            _ => BTreeSet::new(),
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
         },
-        404 => BTreeSet::new(),
+        404 => Vec::new(),
         _ => return Err(VaultError::from_response("GET", &api, resp)),
     };
+    // Only addresses of a known kind with a name valid for that kind count:
+    // an entry that is not (written by hand, or by a vaultform before names
+    // were checked) is never read, never deleted, and dropped at the next write.
+    let addresses: BTreeSet<Address> = entries.iter().filter_map(|e| Address::parse(e)).collect();
+    let ignored = entries.len()
+        - entries
+            .iter()
+            .filter(|e| Address::parse(e).is_some())
+            .count();
+    if ignored > 0 {
+        tracing::warn!(
+            ignored,
+            record = %api,
+            "the ownership record holds entries that are not valid addresses; they are ignored (never read, never deleted) and dropped the next time the record is written"
+        );
+    }
     Ok(Managed {
         addresses,
         version,

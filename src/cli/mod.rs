@@ -217,6 +217,15 @@ pub struct ApplyArgs {
 }
 
 fn parse_address(text: &str) -> Result<Address, String> {
+    if let Some((kind, name)) = text.split_once('.')
+        && let Some(kind) = crate::kinds::Kind::from_name(kind)
+        && let Err(why) = crate::kinds::names::address_name(kind, name)
+    {
+        return Err(format!(
+            "`{}` is not a valid {kind} name: {why}",
+            crate::kinds::names::excerpt(name)
+        ));
+    }
     Address::parse(text).ok_or_else(|| {
         format!(
             "`{text}` is not an address; write <kind>.<name> with kind one of {}",

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod fields;
 pub mod kv;
 pub mod mount;
+pub mod names;
 pub mod policy;
 pub mod role;
 
@@ -96,14 +97,21 @@ impl Address {
         }
     }
 
-    /// Parses `<kind>.<name>`.
+    /// Parses `<kind>.<name>`. The name must be valid for its kind
+    /// ([`names::address_name`]): addresses from the ownership record, saved
+    /// plans and `--target` name only what the manifest itself could declare,
+    /// so no request is ever built from an unchecked name.
     pub fn parse(text: &str) -> Option<Self> {
         let (kind, name) = text.split_once('.')?;
         let kind = Kind::from_name(kind)?;
-        if name.is_empty() {
-            return None;
-        }
+        names::address_name(kind, name).ok()?;
         Some(Self::new(kind, name))
+    }
+
+    /// For roles and credentials, `(<mount>, <role>)`: split on the last `/`,
+    /// since mounts may be nested (`team/approle/web`).
+    pub fn mount_and_role(&self) -> Option<(&str, &str)> {
+        self.name.rsplit_once('/')
     }
 }
 

@@ -19,7 +19,7 @@ use crate::kinds::mount::DesiredBackend;
 use crate::kinds::policy::DesiredPolicy;
 use crate::kinds::role::DesiredRole;
 use crate::kinds::role::model::{field_names, field_type};
-use crate::kinds::{Address, BUILTIN_AUTHS, BUILTIN_MOUNTS, BUILTIN_POLICIES, Kind};
+use crate::kinds::{Address, BUILTIN_AUTHS, BUILTIN_MOUNTS, BUILTIN_POLICIES, Kind, names};
 use crate::secret::Secret;
 use miette::NamedSource;
 use std::collections::{BTreeMap, BTreeSet};
@@ -265,7 +265,7 @@ impl Loader<'_> {
         self.w.only_keys(t, "[vaultform]", &["ownership_mount"]);
         if let Some(m) = t.get("ownership_mount")
             && let Some(s) = self.w.string(m, "ownership_mount")
-            && self.check_path(&s, m.span(), "ownership_mount")
+            && self.check_name(&s, m.span(), "ownership_mount", names::mount_path)
         {
             self.d.ownership_mount = s;
         }
@@ -314,24 +314,31 @@ impl Loader<'_> {
         }
     }
 
-    fn check_path(&mut self, path: &str, span: Range<usize>, what: &str) -> bool {
-        let ok = !path.is_empty()
-            && !path.starts_with('/')
-            && !path.ends_with('/')
-            && !path.contains("//")
-            && path
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
-        if !ok {
-            self.w.problem(
-                "vaultform::manifest::bad_path",
-                span,
-                format!("{what} `{path}` is not a valid path"),
-                "invalid path",
-                "use letters, digits, `-`, `_`, `.` and `/`, without a leading or trailing slash",
-            );
+    /// Checks a name with one of [`names`]' rules; a problem at `span` if it fails.
+    fn check_name(
+        &mut self,
+        name: &str,
+        span: Range<usize>,
+        what: &str,
+        rule: fn(&str) -> Result<(), names::NameError>,
+    ) -> bool {
+        match rule(name) {
+            Ok(()) => true,
+            Err(why) => {
+                self.w.problem(
+                    "vaultform::manifest::bad_name",
+                    span,
+                    format!("{what} `{}` is not valid: {why}", names::excerpt(name)),
+                    "invalid name",
+                    why.help(),
+                );
+                false
+            }
         }
-        ok
+    }
+
+    fn check_path(&mut self, path: &str, span: Range<usize>, what: &str) -> bool {
+        self.check_name(path, span, what, names::path)
     }
 
     fn backends(&mut self, v: &Val<'_>, auth: bool) {
@@ -346,11 +353,12 @@ impl Loader<'_> {
             } else {
                 format!("[mounts.{path}]")
             };
-            if !self.check_path(
-                &path,
-                k.span(),
-                if auth { "auth path" } else { "mount path" },
-            ) {
+            let ok = if auth {
+                self.check_path(&path, k.span(), "auth path")
+            } else {
+                self.check_name(&path, k.span(), "mount path", names::mount_path)
+            };
+            if !ok {
                 continue;
             }
             let builtin = if auth {
@@ -567,6 +575,19 @@ impl Loader<'_> {
                 );
                 continue;
             }
+            if let Err(why) = names::policy_name(&name) {
+                self.w.problem(
+                    "vaultform::manifest::bad_name",
+                    dv.span(),
+                    format!(
+                        "policy file `{}.hcl` does not name a valid policy: {why}",
+                        names::excerpt(&name)
+                    ),
+                    "in this directory",
+                    why.help(),
+                );
+                continue;
+            }
             if BUILTIN_POLICIES.contains(&name.as_str()) {
                 self.w.problem(
                     "vaultform::manifest::builtin",
@@ -648,14 +669,7 @@ impl Loader<'_> {
             );
             return;
         }
-        if name.is_empty() || name.contains('/') {
-            self.w.problem(
-                "vaultform::manifest::bad_name",
-                span.clone(),
-                format!("role name `{name}` is not valid"),
-                "invalid",
-                "use a name without `/`",
-            );
+        if !self.check_name(name, span.clone(), "role name", names::role_name) {
             return;
         }
         let Some(t) = self.w.table(v, &what) else {

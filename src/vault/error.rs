@@ -23,6 +23,20 @@ pub enum VaultError {
         #[source]
         source: reqwest::Error,
     },
+    /// A request path that could address something else than it names (a `.`
+    /// or `..` segment, an empty segment, `%`, `?`, `#`, a control character):
+    /// refused before anything is sent.
+    #[error("refusing to send {method} to an unsafe API path ({why})")]
+    #[diagnostic(
+        code(vaultform::vault::unsafe_path),
+        help("this is a bug in vaultform if the manifest validated; please report it")
+    )]
+    UnsafePath {
+        /// HTTP method.
+        method: String,
+        /// Why the path was refused.
+        why: crate::kinds::names::NameError,
+    },
     /// 403: the token may not do this.
     #[error("permission denied: {method} {path} (403): the token lacks permission for this path")]
     #[diagnostic(

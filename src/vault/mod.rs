@@ -148,6 +148,12 @@ impl Vault {
         token: Option<&str>,
         wrap_ttl: Option<u64>,
     ) -> Result<(u16, bytes::Bytes), VaultError> {
+        // The last line of defence: whatever built `path`, a request can only
+        // address the path it names (the URL parser would collapse `..`).
+        crate::kinds::names::api_path(path).map_err(|why| VaultError::UnsafePath {
+            method: method.to_string(),
+            why,
+        })?;
         let counter = match method.as_str() {
             "GET" => &self.inner.counts.reads,
             "LIST" => &self.inner.counts.lists,
@@ -361,14 +367,8 @@ mod tests {
             ),
             (
                 "https://vault.example.com/prefix/",
-                "sys/policies/acl/a b",
-                "https://vault.example.com/prefix/v1/sys/policies/acl/a%20b",
-            ),
-            // A `?` in a name is part of the path, not a query.
-            (
-                "https://vault.example.com/prefix/",
-                "kv/data/x?y",
-                "https://vault.example.com/prefix/v1/kv/data/x%3Fy",
+                "sys/policies/acl/a_b",
+                "https://vault.example.com/prefix/v1/sys/policies/acl/a_b",
             ),
         ];
         for (address, path, want) in cases {
@@ -378,6 +378,31 @@ mod tests {
                 "{address} + {path}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn paths_that_could_address_something_else_are_never_sent() {
+        // Port 9 on loopback: were anything sent, it would fail as a transport
+        // error, not as an unsafe path.
+        let v = vault("http://127.0.0.1:9");
+        for path in [
+            "secret/data/a/../../../sys/mounts/important",
+            "secret/data/./x",
+            "secret/data/%2e%2e/x",
+            "secret/data/a//b",
+            "sys/policies/acl/a b",
+            "kv/data/x?y",
+            "kv/data/x#y",
+            "kv/data/a\\..\\b",
+            "kv/data/a\nb",
+        ] {
+            let err = v.send(Method::DELETE, path, None).await.unwrap_err();
+            assert!(
+                matches!(err, VaultError::UnsafePath { .. }),
+                "{path}: {err:?}"
+            );
+        }
+        assert_eq!(v.counts().snapshot(), (0, 0, 0));
     }
 
     #[test]

@@ -148,6 +148,8 @@ pub struct BaoDev {
     agent: ureq::Agent,
     /// Per-server scratch space: logs, pid file, fresh `HOME`s for commands.
     dir: tempfile::TempDir,
+    /// The file audit device's log, for servers from [`BaoDev::start_audited`].
+    audit_log: Option<PathBuf>,
 }
 
 impl BaoDev {
@@ -157,6 +159,58 @@ impl BaoDev {
     /// another server (port races between parallel tests), up to 5 attempts. Panics with every
     /// attempt's reason and log if no server comes up.
     pub fn start() -> BaoDev {
+        Self::start_with_args(&[])
+    }
+
+    /// A dev server with a file audit device (declared in an extra `-config` file, the only
+    /// way OpenBao allows): every request it serves is logged to [`BaoDev::audit_log_path`].
+    pub fn start_audited() -> BaoDev {
+        let config = tempfile::Builder::new()
+            .prefix("vaultform-audit-")
+            .tempdir()
+            .unwrap_or_else(|e| panic!("cannot create a temp dir for the audit config: {e}"))
+            .keep();
+        let log = config.join("audit.log");
+        let file = config.join("audit.hcl");
+        fs::write(
+            &file,
+            format!(
+                "audit \"file\" \"trail\" {{\n  options {{\n    file_path = \"{}\"\n  }}\n}}\n",
+                log.display()
+            ),
+        )
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", file.display()));
+        let mut bao = Self::start_with_args(&[format!("-config={}", file.display())]);
+        bao.audit_log = Some(log);
+        bao
+    }
+
+    /// The audit log of a server from [`BaoDev::start_audited`].
+    pub fn audit_log_path(&self) -> PathBuf {
+        self.audit_log
+            .clone()
+            .unwrap_or_else(|| panic!("the server on port {} has no audit device", self.port))
+    }
+
+    /// Every request the audit device has logged so far: `(operation, path)`.
+    pub fn audited_requests(&self) -> Vec<(String, String)> {
+        let path = self.audit_log_path();
+        let text = fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read the audit log {}: {e}", path.display()));
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["type"] == "request")
+            .map(|v| {
+                (
+                    v["request"]["operation"].as_str().unwrap_or("").to_string(),
+                    v["request"]["path"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// Starts a dev server with extra `bao server` arguments.
+    pub fn start_with_args(extra: &[String]) -> BaoDev {
         let bin = bao_bin();
         let dir = tempfile::Builder::new()
             .prefix("vaultform-bao-")
@@ -166,7 +220,7 @@ impl BaoDev {
         let probe_agent = new_agent(Duration::from_secs(2));
         let mut failures: Vec<Failure> = Vec::new();
         for attempt in 1..=MAX_ATTEMPTS {
-            match try_start(&bin, dir.path(), &token, attempt, &probe_agent) {
+            match try_start(&bin, dir.path(), &token, attempt, &probe_agent, extra) {
                 Ok(started) => {
                     return BaoDev {
                         addr: format!("http://127.0.0.1:{}", started.port),
@@ -178,6 +232,7 @@ impl BaoDev {
                         log_path: started.log_path,
                         agent: new_agent(Duration::from_secs(60)),
                         dir,
+                        audit_log: None,
                     };
                 }
                 Err(failure) => {
@@ -360,6 +415,7 @@ fn try_start(
     token: &str,
     attempt: u32,
     agent: &ureq::Agent,
+    extra: &[String],
 ) -> Result<Started, Failure> {
     let port = free_port_pair().map_err(|reason| Failure {
         port: 0,
@@ -385,7 +441,7 @@ fn try_start(
         token,
         port,
         (&log_path, &pid_path, &watchdog_log),
-        &[],
+        extra,
     )
     .map_err(|e| {
         fail(
