@@ -18,6 +18,7 @@ pub mod apply;
 pub mod bootstrap;
 pub mod cli;
 pub mod duration;
+pub mod files;
 pub mod kinds;
 pub mod live;
 pub mod manifest;

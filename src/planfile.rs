@@ -117,14 +117,25 @@ pub fn write(path: &Path, saved: &SavedPlan) -> Result<(), PlanFileError> {
 
 /// Reads a saved plan.
 pub fn read(path: &Path) -> Result<SavedPlan, PlanFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Io {
-        what: "read",
-        path: path.display().to_string(),
-        source,
+    let text = crate::files::read_text(path, crate::files::PLAN_FILE_LIMIT).map_err(|e| {
+        PlanFileError::Io {
+            what: "read",
+            path: path.display().to_string(),
+            source: match e {
+                crate::files::ReadError::Io(io) => io,
+                other => std::io::Error::other(other.to_string()),
+            },
+        }
     })?;
+    // serde's message can quote what it read: say only where.
     let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| PlanFileError::Format {
         path: path.display().to_string(),
-        reason: e.to_string(),
+        reason: format!(
+            "{:?} error at line {}, column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        ),
     })?;
     if saved.saved_plan_version != SAVED_PLAN_VERSION {
         return Err(PlanFileError::Format {

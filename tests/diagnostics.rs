@@ -22,6 +22,16 @@ const EXPECTED: &[(&str, &[&str])] = &[
     ("generate_length", &["vaultform::manifest::generate_length"]),
     ("missing_env", &["vaultform::manifest::missing_env"]),
     (
+        "path_traversal",
+        &[
+            "vaultform::manifest::bad_name",
+            "vaultform::manifest::bad_name",
+            "vaultform::manifest::bad_name",
+            "vaultform::manifest::bad_name",
+            "vaultform::manifest::bad_name",
+        ],
+    ),
+    (
         "several_errors",
         &[
             "vaultform::manifest::unknown_key",

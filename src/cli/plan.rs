@@ -16,7 +16,7 @@ pub(super) async fn run(cli: &Cli, args: &PlanArgs) -> miette::Result<Outcome> {
             .map(|d| d.as_secs())
             .unwrap_or(0);
         let plan = result.as_ref().ok().map(|(p, _)| p);
-        let previous = std::fs::read_to_string(path).ok();
+        let previous = crate::files::read_text(path, crate::files::CREDENTIAL_LIMIT).ok();
         let last_success = previous
             .as_deref()
             .and_then(crate::metrics::previous_success);

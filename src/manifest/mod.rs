@@ -6,11 +6,13 @@
 //! [`ManifestError`]. Reads files and the environment; never talks to Vault.
 
 mod diag;
+mod envfile;
 mod policy_lint;
 mod walk;
 
-pub use diag::{ManifestError, Problem};
+pub use diag::{ManifestError, Problem, SourceFile};
 
+use crate::files;
 use crate::kinds::auth::DesiredAuthConfig;
 use crate::kinds::credentials::DesiredCredentials;
 use crate::kinds::fields::FieldValue;
@@ -129,7 +131,7 @@ pub fn load_with_env(
     env: &BTreeMap<String, String>,
 ) -> Result<Desired, ManifestError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ManifestError {
+    let text = files::read_text(path, files::MANIFEST_LIMIT).map_err(|e| ManifestError {
         manifest: name.clone(),
         problems: vec![
             Problem::general(
@@ -145,7 +147,7 @@ pub fn load_with_env(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."));
     let mut w = Walker {
-        src: NamedSource::new(name.clone(), text.clone()),
+        src: SourceFile::from(&NamedSource::new(name.clone(), text.clone())),
         problems: Vec::new(),
     };
     let (root, syntax) = DeTable::parse_recoverable(&text);
@@ -284,32 +286,34 @@ impl Loader<'_> {
             self.env_file_missing = Some(path);
             return;
         }
-        match dotenvy::from_path_iter(&path) {
-            Ok(iter) => {
-                for item in iter {
-                    match item {
-                        Ok((k, val)) => {
-                            self.env_file.insert(k, val);
-                        }
-                        Err(e) => {
-                            self.w.problem(
-                                "vaultform::manifest::env_file",
-                                v.span(),
-                                format!("cannot parse env_file {}: {e}", path.display()),
-                                "this file",
-                                "use KEY=value lines",
-                            );
-                            return;
-                        }
-                    }
-                }
+        let text = match files::read_text(&path, files::ENV_FILE_LIMIT) {
+            Ok(text) => text,
+            Err(e) => {
+                self.w.problem(
+                    "vaultform::manifest::env_file",
+                    v.span(),
+                    format!("cannot read env_file {}: {e}", path.display()),
+                    "this file",
+                    "check the path, its permissions and its size",
+                );
+                return;
             }
-            Err(e) => self.w.problem(
-                "vaultform::manifest::env_file",
-                v.span(),
-                format!("cannot read env_file {}: {e}", path.display()),
-                "this file",
-                "check the path and its permissions",
+        };
+        match envfile::parse(&text) {
+            Ok(vars) => self.env_file = vars,
+            // No source snippet: the line holds a value.
+            Err(e) => self.w.problems.push(
+                Problem::general(
+                    "vaultform::manifest::env_file",
+                    format!(
+                        "cannot parse env_file {}:{}:{}: {}",
+                        path.display(),
+                        e.line,
+                        e.column,
+                        e.reason
+                    ),
+                )
+                .help("write KEY=value lines; quote values with spaces, `#`, `$`, `\\` or quotes in single quotes"),
             ),
         }
     }
@@ -598,7 +602,7 @@ impl Loader<'_> {
                 );
                 continue;
             }
-            let text = match std::fs::read_to_string(&file) {
+            let text = match files::read_text(&file, files::POLICY_LIMIT) {
                 Ok(t) => t,
                 Err(e) => {
                     self.w.problem(
@@ -611,7 +615,7 @@ impl Loader<'_> {
                     continue;
                 }
             };
-            let src = NamedSource::new(file.display().to_string(), text.clone());
+            let src = SourceFile::from(&NamedSource::new(file.display().to_string(), text.clone()));
             self.w.problems.extend(policy_lint::lint(&src, &text));
             self.d
                 .origins
@@ -926,7 +930,7 @@ impl Loader<'_> {
                     "file" => {
                         let rel = self.w.string(sv, "file")?;
                         let path = self.base_dir.join(&rel);
-                        match std::fs::read_to_string(&path) {
+                        match files::read_text(&path, files::SECRET_FILE_LIMIT) {
                             Ok(mut text) => {
                                 if text.ends_with('\n') {
                                     text.pop();

@@ -1,11 +1,10 @@
 //! Offline checks of ACL policy files: HCL syntax (with line and column) and
 //! the shape Vault accepts (`path "<glob>" { capabilities = [...] }`).
 
-use super::diag::Problem;
+use super::diag::{Problem, SourceFile};
 use hcl::edit::Span;
 use hcl::edit::expr::Expression;
 use hcl::edit::structure::{BlockLabel, Structure};
-use miette::NamedSource;
 
 /// Capabilities Vault and OpenBao accept.
 pub const CAPABILITIES: &[&str] = &[
@@ -34,7 +33,7 @@ const PATH_KEYS: &[&str] = &[
 ];
 
 /// Checks one policy file; returns its problems.
-pub fn lint(src: &NamedSource<String>, text: &str) -> Vec<Problem> {
+pub fn lint(src: &SourceFile, text: &str) -> Vec<Problem> {
     let mut out = Vec::new();
     if text.trim().is_empty() {
         out.push(
@@ -135,7 +134,7 @@ pub fn lint(src: &NamedSource<String>, text: &str) -> Vec<Problem> {
 }
 
 fn check_capabilities(
-    src: &NamedSource<String>,
+    src: &SourceFile,
     value: &Expression,
     span: std::ops::Range<usize>,
     out: &mut Vec<Problem>,
@@ -186,7 +185,10 @@ mod tests {
     use super::*;
 
     fn lint_text(t: &str) -> Vec<Problem> {
-        lint(&NamedSource::new("p.hcl", t.to_string()), t)
+        lint(
+            &SourceFile::from(&miette::NamedSource::new("p.hcl", t.to_string())),
+            t,
+        )
     }
 
     #[test]

@@ -1,10 +1,9 @@
 //! Typed reads of a spanned TOML tree that record a [`Problem`] for every
 //! wrong type and keep going, so one run reports every problem.
 
-use super::diag::Problem;
+use super::diag::{Problem, SourceFile};
 use crate::duration;
 use crate::kinds::fields::{FieldType, FieldValue};
-use miette::NamedSource;
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -15,7 +14,7 @@ pub type Val<'i> = Spanned<DeValue<'i>>;
 /// The reader: the source for diagnostics and the problems found so far.
 pub struct Walker {
     /// The manifest source.
-    pub src: NamedSource<String>,
+    pub src: SourceFile,
     /// Problems found.
     pub problems: Vec<Problem>,
 }

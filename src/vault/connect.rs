@@ -70,8 +70,11 @@ impl Connection {
         let token = env("VAULT_TOKEN")
             .or_else(|| {
                 let home = env("HOME")?;
-                let text =
-                    std::fs::read_to_string(PathBuf::from(home).join(".vault-token")).ok()?;
+                let text = crate::files::read_text(
+                    &PathBuf::from(home).join(".vault-token"),
+                    crate::files::CREDENTIAL_LIMIT,
+                )
+                .ok()?;
                 Some(text.trim().to_string())
             })
             .unwrap_or_default();

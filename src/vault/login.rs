@@ -96,11 +96,11 @@ fn credential(
     }
     let file = env(&format!("{name}_FILE")).or(default_file.map(str::to_string));
     if let Some(f) = file {
-        return std::fs::read_to_string(PathBuf::from(&f))
+        return crate::files::read_text(&PathBuf::from(&f), crate::files::CREDENTIAL_LIMIT)
             .map(|t| Secret::from_string(t.trim().to_string()))
             .map_err(|e| LoginError::Missing {
                 method,
-                what: format!("{name} (cannot read {f}: {})", e.kind()),
+                what: format!("{name} (cannot read {f}: {e})"),
                 help: format!("set {name} or {name}_FILE"),
             });
     }

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::Path;
 
 fn read_trimmed(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path)
+    crate::files::read_text(path, crate::files::CREDENTIAL_LIMIT)
         .ok()
         .map(|t| t.trim().to_string())
         .filter(|t| !t.is_empty())

@@ -1,0 +1,134 @@
+//! Bounded reads of local files. Every file vaultform reads (the manifest,
+//! policies, the env file, `{ file = ... }` sources, delivered credentials,
+//! token files, saved plans, metrics) goes through [`read_bytes`] or
+//! [`read_text`], with a documented size limit: `/dev/zero`, a FIFO or a
+//! multi-gigabyte file gives a clear error instead of filling memory or
+//! hanging.
+//!
+//! Errors name the file and say what is wrong; they never hold its contents.
+
+use std::io::Read;
+use std::path::Path;
+
+/// The manifest (`vault.toml`).
+pub const MANIFEST_LIMIT: u64 = 8 << 20;
+/// One policy file.
+pub const POLICY_LIMIT: u64 = 1 << 20;
+/// The manifest's `env_file`.
+pub const ENV_FILE_LIMIT: u64 = 8 << 20;
+/// A `{ file = ... }` secret source.
+pub const SECRET_FILE_LIMIT: u64 = 1 << 20;
+/// A small credential file: `role_id`, `secret_id`, `~/.vault-token`, a JWT.
+pub const CREDENTIAL_LIMIT: u64 = 64 << 10;
+/// A saved plan (`plan --out`).
+pub const PLAN_FILE_LIMIT: u64 = 256 << 20;
+
+/// Why a file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file system refused (missing, permissions, ...).
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// A device, FIFO, socket or directory.
+    #[error("it is not a regular file")]
+    NotAFile,
+    /// Larger than the limit for this kind of file.
+    #[error("it is larger than {} (the limit for this kind of file)", size(*.limit))]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// Not UTF-8; where the first bad byte is.
+    #[error("it is not valid UTF-8 (line {line}, column {column})")]
+    NotUtf8 {
+        /// One-based line of the first invalid byte.
+        line: usize,
+        /// One-based column (in characters) of the first invalid byte.
+        column: usize,
+    },
+}
+
+fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{} KiB", bytes >> 10)
+    }
+}
+
+/// Reads at most `limit` bytes of a regular file (symbolic links are followed).
+pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    // Checked before opening: opening a FIFO for reading blocks until a writer comes.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(ReadError::NotAFile);
+    }
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    Ok(bytes)
+}
+
+/// Like [`read_bytes`], as UTF-8 text.
+pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+    utf8(read_bytes(path, limit)?)
+}
+
+/// Bytes as UTF-8, or where the first invalid byte is.
+pub fn utf8(bytes: Vec<u8>) -> Result<String, ReadError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        // `good` is valid UTF-8 by definition of `valid_up_to`.
+        let text = std::str::from_utf8(good).unwrap_or_default();
+        let line = text.matches('\n').count() + 1;
+        let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        ReadError::NotUtf8 { line, column }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_and_fifos_are_refused_without_reading() {
+        assert!(matches!(
+            read_bytes(Path::new("/dev/zero"), 10),
+            Err(ReadError::NotAFile)
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            read_bytes(dir.path(), 10),
+            Err(ReadError::NotAFile)
+        ));
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            assert!(matches!(read_bytes(&fifo, 10), Err(ReadError::NotAFile)));
+        }
+    }
+
+    #[test]
+    fn files_over_the_limit_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("big");
+        std::fs::write(&f, vec![b'x'; 11]).unwrap();
+        assert!(matches!(
+            read_bytes(&f, 10),
+            Err(ReadError::TooLarge { limit: 10 })
+        ));
+        assert_eq!(read_bytes(&f, 11).unwrap().len(), 11);
+    }
+
+    #[test]
+    fn invalid_utf8_is_located() {
+        let err = utf8(b"ab\ncd\xffe".to_vec()).unwrap_err();
+        assert!(
+            matches!(err, ReadError::NotUtf8 { line: 2, column: 3 }),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains("cd"));
+    }
+}
