@@ -12,14 +12,21 @@ use serde_json::Value;
 pub enum FieldType {
     /// A duration: `"1h"` or integer seconds; Vault returns seconds.
     Duration,
-    /// An integer.
+    /// An integer, 0 or more (counts such as `token_num_uses`).
     Int,
     /// A boolean.
     Bool,
     /// A string.
     Str,
-    /// A list of strings, compared as a set.
+    /// A list of strings, compared as a set (items trimmed, as the server does).
     List,
+    /// A list of CIDR blocks or addresses, compared in canonical form: the
+    /// server stores `127.0.0.1/32` as `127.0.0.1` in some fields and keeps it
+    /// in others, and rewrites IPv6 text.
+    Cidrs,
+    /// One of a fixed set of strings: `(accepted, stored)` pairs, for fields the
+    /// server normalises (an AppRole stores `default-service` as `service`).
+    Choice(&'static [(&'static str, &'static str)]),
 }
 
 /// A field value from the manifest, already checked against its type.
@@ -35,6 +42,8 @@ pub enum FieldValue {
     Str(String),
     /// A list of strings.
     List(Vec<String>),
+    /// CIDR blocks in canonical form ([`canonical_cidr`]).
+    Cidrs(Vec<String>),
 }
 
 impl FieldValue {
@@ -45,7 +54,7 @@ impl FieldValue {
             FieldValue::Int(i) => Value::from(*i),
             FieldValue::Bool(b) => Value::from(*b),
             FieldValue::Str(s) => Value::from(s.clone()),
-            FieldValue::List(l) => Value::from(l.clone()),
+            FieldValue::List(l) | FieldValue::Cidrs(l) => Value::from(l.clone()),
         }
     }
 
@@ -56,7 +65,7 @@ impl FieldValue {
             FieldValue::Int(i) => i.to_string(),
             FieldValue::Bool(b) => b.to_string(),
             FieldValue::Str(s) => s.clone(),
-            FieldValue::List(l) => display_list(l),
+            FieldValue::List(l) | FieldValue::Cidrs(l) => display_list(l),
         }
     }
 
@@ -68,13 +77,71 @@ impl FieldValue {
             FieldValue::Bool(b) => live.and_then(Value::as_bool).unwrap_or(false) == *b,
             FieldValue::Str(s) => live.and_then(Value::as_str).unwrap_or("") == s,
             FieldValue::List(l) => {
-                let mut want: Vec<String> = l.clone();
+                let mut want: Vec<String> = l.iter().map(|s| s.trim().to_string()).collect();
                 want.sort();
                 want.dedup();
                 live_list(live) == want
             }
+            FieldValue::Cidrs(l) => {
+                let canon = |items: Vec<String>| {
+                    let mut out: Vec<String> = items
+                        .into_iter()
+                        .map(|s| canonical_cidr(&s).unwrap_or(s))
+                        .collect();
+                    out.sort();
+                    out.dedup();
+                    out
+                };
+                canon(live_list(live)) == canon(l.clone())
+            }
         }
     }
+
+    /// The field type this value belongs to, for showing the live value.
+    pub fn field_type(&self) -> FieldType {
+        match self {
+            FieldValue::Duration(..) => FieldType::Duration,
+            FieldValue::Int(_) => FieldType::Int,
+            FieldValue::Bool(_) => FieldType::Bool,
+            FieldValue::Str(_) => FieldType::Str,
+            FieldValue::List(_) => FieldType::List,
+            FieldValue::Cidrs(_) => FieldType::Cidrs,
+        }
+    }
+}
+
+/// A CIDR block or address in the one form vaultform compares and sends:
+/// `address/prefix`, the address as Rust prints it (RFC 5952 for IPv6,
+/// lower case, zeros compressed), an IPv4-mapped IPv6 address as IPv4, and a
+/// bare address as a full-length block (`127.0.0.1` -> `127.0.0.1/32`).
+/// `None` when it is not an address or block (the server would store such
+/// text as a Unix socket address, measured, and then never match).
+pub fn canonical_cidr(text: &str) -> Option<String> {
+    use std::net::IpAddr;
+    let text = text.trim();
+    let (addr, prefix) = match text.split_once('/') {
+        Some((a, p)) => {
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || p.len() > 3 {
+                return None;
+            }
+            (a, Some(p.parse::<u8>().ok()?))
+        }
+        None => (text, None),
+    };
+    let ip: IpAddr = addr.parse().ok()?;
+    let (ip, max, prefix) = match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => match prefix {
+                Some(p) if p < 96 => return None,
+                Some(p) => (IpAddr::V4(v4), 32, Some(p - 96)),
+                None => (IpAddr::V4(v4), 32, None),
+            },
+            None => (ip, 128, prefix),
+        },
+        IpAddr::V4(_) => (ip, 32, prefix),
+    };
+    let prefix = prefix.unwrap_or(max);
+    (prefix <= max).then(|| format!("{ip}/{prefix}"))
 }
 
 /// How a live value is shown in a plan, in the same style as the desired one.
@@ -84,8 +151,8 @@ pub fn display_live(ty: FieldType, live: Option<&Value>) -> String {
             Some(s) => duration::format(s),
             None => "(unset)".to_string(),
         },
-        FieldType::List => display_list(&live_list(live)),
-        FieldType::Str => match live.and_then(Value::as_str) {
+        FieldType::List | FieldType::Cidrs => display_list(&live_list(live)),
+        FieldType::Str | FieldType::Choice(_) => match live.and_then(Value::as_str) {
             Some(s) => s.to_string(),
             None => "(unset)".to_string(),
         },
@@ -149,6 +216,36 @@ mod tests {
         assert!(l.matches(Some(&json!("b,a"))));
         assert!(FieldValue::List(vec![]).matches(Some(&Value::Null)));
         assert!(!l.matches(Some(&json!(["a"]))));
+    }
+
+    #[test]
+    fn cidrs_compare_in_the_form_the_server_stores() {
+        // Measured on OpenBao 2.7.2: token_bound_cidrs stores 127.0.0.1/32 as
+        // 127.0.0.1 and ::ffff:1.2.3.4 as 1.2.3.4; secret_id_bound_cidrs keeps text.
+        let c = |s: &str| canonical_cidr(s);
+        assert_eq!(c("127.0.0.1/32").as_deref(), Some("127.0.0.1/32"));
+        assert_eq!(c("127.0.0.1"), c("127.0.0.1/32"));
+        assert_eq!(c("::1"), c("::1/128"));
+        assert_eq!(c("2001:DB8::/32"), c("2001:db8::/32"));
+        assert_eq!(c("2001:0db8:0000::/32"), c("2001:db8::/32"));
+        assert_eq!(c("::ffff:1.2.3.4"), c("1.2.3.4"));
+        assert_eq!(c(" 10.0.0.0/8").as_deref(), Some("10.0.0.0/8"));
+        for bad in [
+            "999.1.1.1/99",
+            "10.0.0.0/33",
+            "010.0.0.1",
+            "::1/129",
+            "/tmp/sock",
+            "10.0.0.0/",
+            "10.0.0.0/+8",
+            "x",
+        ] {
+            assert_eq!(c(bad), None, "{bad}");
+        }
+        let want = FieldValue::Cidrs(vec!["127.0.0.1/32".into(), "::1/128".into()]);
+        assert!(want.matches(Some(&json!(["127.0.0.1", "::1"]))));
+        assert!(want.matches(Some(&json!(["::1/128", "127.0.0.1/32", "127.0.0.1"]))));
+        assert!(!want.matches(Some(&json!(["127.0.0.1"]))));
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub use diag::{ManifestError, Problem, SourceFile};
 use crate::files;
 use crate::kinds::auth::DesiredAuthConfig;
 use crate::kinds::credentials::DesiredCredentials;
-use crate::kinds::fields::FieldValue;
+use crate::kinds::fields::{FieldType, FieldValue};
 use crate::kinds::kv::{DesiredSecret, DesiredValue};
 use crate::kinds::mount::DesiredBackend;
 use crate::kinds::policy::DesiredPolicy;
@@ -437,9 +437,13 @@ impl Loader<'_> {
                 }
             }
             if let Some(tv) = tbl.get("token_type")
-                && let Some(s) = self.w.string(tv, "token_type")
+                && let Some(t) = self.w.field(
+                    tv,
+                    "token_type",
+                    FieldType::Choice(crate::kinds::role::model::MOUNT_TOKEN_TYPES),
+                )
             {
-                config.insert("token_type".to_string(), FieldValue::Str(s));
+                config.insert("token_type".to_string(), t);
             }
             if let (Some(FieldValue::Duration(d, _)), Some(FieldValue::Duration(m, _))) =
                 (config.get("default_lease_ttl"), config.get("max_lease_ttl"))
@@ -719,6 +723,58 @@ impl Loader<'_> {
                 "token_ttl is longer than token_max_ttl",
                 "longer than the maximum",
                 "make token_ttl at most token_max_ttl (Vault rejects the role otherwise)",
+            );
+        }
+        // Rules the server enforces only at write time (measured: 500 and 400).
+        let empty = |f: Option<&FieldValue>| match f {
+            Some(FieldValue::List(l) | FieldValue::Cidrs(l)) => l.is_empty(),
+            _ => true,
+        };
+        if kind == Kind::Approle
+            && fields.get("bind_secret_id") == Some(&FieldValue::Bool(false))
+            && empty(fields.get("secret_id_bound_cidrs"))
+            && empty(fields.get("token_bound_cidrs"))
+        {
+            let s = t
+                .get("bind_secret_id")
+                .map(|v| v.span())
+                .unwrap_or(span.clone());
+            self.w.problem(
+                "vaultform::manifest::no_constraint",
+                s,
+                "bind_secret_id = false needs another login constraint",
+                "no constraint left",
+                "add secret_id_bound_cidrs or token_bound_cidrs (Vault refuses a role without any)",
+            );
+        }
+        if fields.get("token_type") == Some(&FieldValue::Str("batch".into()))
+            && matches!(fields.get("token_num_uses"), Some(FieldValue::Int(n)) if *n > 0)
+        {
+            let s = t
+                .get("token_num_uses")
+                .map(|v| v.span())
+                .unwrap_or(span.clone());
+            self.w.problem(
+                "vaultform::manifest::batch_token_uses",
+                s,
+                "batch tokens cannot have a limited use count",
+                "limited uses",
+                "set token_num_uses = 0, or token_type = \"service\" (Vault refuses this pair)",
+            );
+        }
+        if let Some(FieldValue::List(names)) = fields.get("bound_service_account_names")
+            && (names.is_empty() || (names.len() > 1 && names.iter().any(|n| n == "*")))
+        {
+            let s = t
+                .get("bound_service_account_names")
+                .map(|v| v.span())
+                .unwrap_or(span.clone());
+            self.w.problem(
+                "vaultform::manifest::bad_list",
+                s,
+                "bound_service_account_names must name at least one account, and `*` only alone",
+                "refused by Vault",
+                "write [\"name\", ...] or [\"*\"]",
             );
         }
         if kind == Kind::KubernetesRole

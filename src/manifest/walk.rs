@@ -3,7 +3,7 @@
 
 use super::diag::{Problem, SourceFile};
 use crate::duration;
-use crate::kinds::fields::{FieldType, FieldValue};
+use crate::kinds::fields::{self, FieldType, FieldValue};
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -197,12 +197,68 @@ impl Walker {
     pub fn field(&mut self, v: &Val<'_>, what: &str, ty: FieldType) -> Option<FieldValue> {
         match ty {
             FieldType::Duration => self.duration(v, what),
-            FieldType::Int => self.integer(v, what).map(FieldValue::Int),
+            FieldType::Int => {
+                let n = self.integer(v, what)?;
+                if n < 0 {
+                    self.problem(
+                        "vaultform::manifest::out_of_range",
+                        v.span(),
+                        format!("{what} cannot be negative"),
+                        "negative",
+                        "use 0 (no limit) or a positive number",
+                    );
+                    return None;
+                }
+                Some(FieldValue::Int(n))
+            }
             FieldType::Bool => self.boolean(v, what).map(FieldValue::Bool),
             FieldType::Str => self.string(v, what).map(FieldValue::Str),
-            FieldType::List => self
-                .string_list(v, what)
-                .map(|l| FieldValue::List(l.into_iter().map(|(s, _)| s).collect())),
+            FieldType::List => self.string_list(v, what).map(|l| {
+                FieldValue::List(l.into_iter().map(|(s, _)| s.trim().to_string()).collect())
+            }),
+            FieldType::Cidrs => {
+                let list = self.string_list(v, what)?;
+                let mut out = Vec::new();
+                let mut ok = true;
+                for (s, span) in list {
+                    match fields::canonical_cidr(&s) {
+                        Some(c) => out.push(c),
+                        None => {
+                            // An address is not a value: naming it is fine, cut short.
+                            self.problem(
+                                "vaultform::manifest::bad_cidr",
+                                span,
+                                format!(
+                                    "{what}: `{}` is not an IP address or CIDR block",
+                                    crate::kinds::names::excerpt(&s)
+                                ),
+                                "not a CIDR",
+                                "write an address such as 10.0.0.1 or a block such as 10.0.0.0/8 or 2001:db8::/32",
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+                ok.then_some(FieldValue::Cidrs(out))
+            }
+            FieldType::Choice(choices) => {
+                let s = self.string(v, what)?;
+                match choices.iter().find(|(accepted, _)| *accepted == s) {
+                    Some((_, stored)) => Some(FieldValue::Str((*stored).to_string())),
+                    None => {
+                        let mut valid: Vec<&str> = choices.iter().map(|(a, _)| *a).collect();
+                        valid.dedup();
+                        self.problem(
+                            "vaultform::manifest::bad_choice",
+                            v.span(),
+                            format!("{what} must be one of: {}", valid.join(", ")),
+                            "not a valid choice",
+                            format!("write one of: {}", valid.join(", ")),
+                        );
+                        None
+                    }
+                }
+            }
         }
     }
 

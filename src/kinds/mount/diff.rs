@@ -3,7 +3,7 @@
 
 use super::model::{DesiredBackend, LiveBackend};
 use crate::kinds::Address;
-use crate::kinds::fields::{FieldType, display_live};
+use crate::kinds::fields::display_live;
 use crate::plan::{Action, Change, FieldChange};
 
 /// Diffs one backend. `None` means no change.
@@ -77,12 +77,7 @@ pub fn diff(
             for (key, want) in &d.config {
                 let have = l.config.get(key);
                 if !want.matches(have) {
-                    let ty = match want {
-                        crate::kinds::fields::FieldValue::Duration(..) => FieldType::Duration,
-                        crate::kinds::fields::FieldValue::List(..) => FieldType::List,
-                        crate::kinds::fields::FieldValue::Str(..) => FieldType::Str,
-                        _ => FieldType::Int,
-                    };
+                    let ty = want.field_type();
                     fields.push(FieldChange::new(
                         key.clone(),
                         Some(display_live(ty, have)),

@@ -13,16 +13,41 @@ const TOKEN_FIELDS: &[(&str, FieldType)] = &[
     ("token_period", FieldType::Duration),
     ("token_num_uses", FieldType::Int),
     ("token_no_default_policy", FieldType::Bool),
-    ("token_bound_cidrs", FieldType::List),
-    ("token_type", FieldType::Str),
+    ("token_bound_cidrs", FieldType::Cidrs),
+];
+
+/// `token_type` of an AppRole role: the server stores `default-service` as
+/// `service` and `default-batch` as `batch` (measured on OpenBao 2.7.2).
+pub const APPROLE_TOKEN_TYPES: &[(&str, &str)] = &[
+    ("service", "service"),
+    ("batch", "batch"),
+    ("default", "default"),
+    ("default-service", "service"),
+    ("default-batch", "batch"),
+];
+
+/// `token_type` of a Kubernetes role (`default-service` is refused there).
+pub const KUBERNETES_TOKEN_TYPES: &[(&str, &str)] = &[
+    ("service", "service"),
+    ("batch", "batch"),
+    ("default", "default"),
+];
+
+/// `token_type` of an auth method's tune (`default` is refused there).
+pub const MOUNT_TOKEN_TYPES: &[(&str, &str)] = &[
+    ("service", "service"),
+    ("batch", "batch"),
+    ("default-service", "default-service"),
+    ("default-batch", "default-batch"),
 ];
 
 const APPROLE_FIELDS: &[(&str, FieldType)] = &[
     ("bind_secret_id", FieldType::Bool),
     ("secret_id_ttl", FieldType::Duration),
     ("secret_id_num_uses", FieldType::Int),
-    ("secret_id_bound_cidrs", FieldType::List),
+    ("secret_id_bound_cidrs", FieldType::Cidrs),
     ("local_secret_ids", FieldType::Bool),
+    ("token_type", FieldType::Choice(APPROLE_TOKEN_TYPES)),
 ];
 
 const KUBERNETES_FIELDS: &[(&str, FieldType)] = &[
@@ -30,7 +55,14 @@ const KUBERNETES_FIELDS: &[(&str, FieldType)] = &[
     ("bound_service_account_namespaces", FieldType::List),
     ("bound_service_account_namespace_selector", FieldType::Str),
     ("audience", FieldType::Str),
-    ("alias_name_source", FieldType::Str),
+    (
+        "alias_name_source",
+        FieldType::Choice(&[
+            ("serviceaccount_uid", "serviceaccount_uid"),
+            ("serviceaccount_name", "serviceaccount_name"),
+        ]),
+    ),
+    ("token_type", FieldType::Choice(KUBERNETES_TOKEN_TYPES)),
 ];
 
 /// The type of a role field for a method, or `None` if the method has no such field.
