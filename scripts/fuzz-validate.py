@@ -34,13 +34,17 @@ Every run is classified by its outcome:
     crash     killed by a signal
     hang      did not finish within --timeout (its whole process group is killed)
     exit-N    any other exit code (reported, not a failure by itself)
-and additionally flagged "big-output" when stderr exceeds 64 KiB (an over-long echo), and
-"leak" when stderr contains a secret value from the .env file or a `{ file = ... }` source
-that the manifest and policies do not themselves contain (reported, not a failure).
+and additionally flagged "big-output" when stderr exceeds 64 KiB (an over-long echo; a child
+that writes more than 64 MiB is stopped by RLIMIT_FSIZE and counts as big-output too). Two extra
+flags are reported but are not failures: "leak" when stderr contains a secret value from the
+.env file or a `{ file = ... }` source that the manifest and policies do not themselves contain,
+and "raw-control" when stderr holds control bytes other than TAB and LF (input echoed raw to a
+terminal).
 
-Every panic, crash, hang, big-output and leak input is saved (a few per distinct signature) under
---keep as <dir>/seed<S>-run<N>-<class>/ with input/ (the case directory, FIFOs and symbolic
-links included), stdout.txt, stderr.txt (first MiB) and a README.md saying how to reproduce it.
+Every flagged input is saved (at most 3 per signature -- the panic location, the signal, or the
+commonest diagnostic code -- and 60 per invocation) under --keep as
+<dir>/seed<S>-run<N>-<flags>/ with input/ (the case directory, FIFOs and symbolic links
+included), stdout.txt, stderr.txt (first MiB) and a README.md saying how to reproduce it.
 
 The run is deterministic for a given seed: run N always gets the same input (random.Random(seed)
 draws a sub-seed for every run). It ends after --seconds (default 60) or --max-runs runs,
@@ -603,6 +607,22 @@ def head(path: Path, n: int) -> bytes:
 
 
 PANIC_RE = re.compile(rb"panicked at ([^\n]*?:\d+:\d+)")
+CODE_RE = re.compile(rb"Error: (vaultform::[a-z_:]+)")
+# Control bytes other than \t and \n in stderr: input echoed raw (NO_COLOR=1 means no escapes of its own).
+RAW_CONTROL_RE = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]")
+FAILING = ("panic", "crash", "hang", "big-output")
+
+
+def signature(mark: str, status, sh: bytes) -> str:
+    """What makes two findings the same: the panic location, the signal, or the commonest diagnostic code."""
+    if mark == "panic":
+        m = PANIC_RE.search(sh)
+        return "panic at " + (m.group(1).decode(errors="replace") if m else f"? (exit {status[1]})")
+    if mark == "crash":
+        return f"crash: signal {status[1]}"
+    codes = CODE_RE.findall(sh)
+    top = max(set(codes), key=codes.count).decode() if codes else "no diagnostic"
+    return f"{mark}: {top}"
 
 
 def classify(status, stderr_head: bytes, stderr_size: int):
@@ -646,7 +666,7 @@ def copy_tree(src: Path, dst: Path):
 
 
 def save_finding(keep: Path, seed: int, run: int, cls: str, case: Case, case_dir: Path, so: Path, se: Path,
-                 status, wall, stderr_size, run_seed, binary_orig: Path, sig: str):
+                 status, wall, stderr_size, run_seed, binary_orig: Path, sig: str, note: str = ""):
     d = keep / f"seed{seed}-run{run}-{cls}"
     if d.exists():
         shutil.rmtree(d)
@@ -660,6 +680,7 @@ def save_finding(keep: Path, seed: int, run: int, cls: str, case: Case, case_dir
 - seed {seed}, run {run} (sub-seed {run_seed}); seed case `{case.seed_name}`
 - signature: {sig}
 - outcome: {status[0]} {status[1]}, wall {wall:.3f} s, stderr {stderr_size} bytes (stderr.txt holds the first MiB)
+{"- " + note if note else ""}
 
 Mutations:
 
@@ -708,7 +729,7 @@ def main(argv=None) -> int:
 
     master = random.Random(a.seed)
     tmp = Path(tempfile.mkdtemp(prefix="vf-fuzz-"))
-    counts, flags = {}, {"big-output": 0, "leak": 0}
+    counts, flags = {}, {"big-output": 0, "leak": 0, "raw-control": 0}
     walls, max_stderr, max_rss, max_wall_run = [], 0, 0, None
     findings, per_sig = [], {}
     failed = False
@@ -742,28 +763,27 @@ def main(argv=None) -> int:
                 max_wall_run = (wall, runs, case.log[:])
             max_stderr = max(max_stderr, size)
             max_rss = max(max_rss, rss)
-            marks = []
-            if cls in ("panic", "crash", "hang", "big-output"):
-                marks.append(cls)
-            if size > BIG_OUTPUT and cls != "big-output":
+            marks = [cls] if cls in FAILING else []
+            if size > BIG_OUTPUT or cls == "big-output":
                 flags["big-output"] += 1
-                marks.append("big-output")
-            if cls == "big-output":
-                flags["big-output"] += 1
+                if "big-output" not in marks:
+                    marks.append("big-output")
             if any(v in sh for v in secrets_of(case)):
                 flags["leak"] += 1
                 marks.append("leak")
-            for mark in dict.fromkeys(marks):
-                if mark in ("panic", "crash", "hang", "big-output"):
-                    failed = True
-                m = PANIC_RE.search(sh)
-                sig = f"{mark}: " + (m.group(1).decode(errors="replace") if m and mark == "panic"
-                                     else f"{status[0]} {status[1]}, seed case {case.seed_name}")
+            ctl = sorted(set(RAW_CONTROL_RE.findall(sh)))
+            if ctl:
+                flags["raw-control"] += 1
+                marks.append("raw-control")
+            if marks:
+                failed = failed or any(m in FAILING for m in marks)
+                sig = signature(marks[0], status, sh)
                 n = per_sig.get(sig, 0)
                 per_sig[sig] = n + 1
                 if n < MAX_SAVED_PER_SIGNATURE and len(findings) < MAX_SAVED_TOTAL:
-                    d = save_finding(a.keep, a.seed, runs, mark, case, case_dir, so, se, status, wall, size,
-                                     run_seed, a.bin.resolve(), sig)
+                    note = f"control bytes in stderr: {b''.join(ctl)!r}" if ctl else ""
+                    d = save_finding(a.keep, a.seed, runs, "+".join(marks), case, case_dir, so, se, status, wall,
+                                     size, run_seed, a.bin.resolve(), sig, note)
                     findings.append((sig, d))
                     if not a.quiet:
                         print(f"[run {runs}] {sig} -> {d}", file=sys.stderr, flush=True)
@@ -782,7 +802,8 @@ def main(argv=None) -> int:
     print(f"runs:            {runs}")
     print(f"seconds:         {elapsed:.1f} (budget {a.seconds:g}, per-run timeout {a.timeout:g})")
     print("classes:         " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
-    print(f"flags:           big-output={flags['big-output']} (stderr > {BIG_OUTPUT} bytes), leak={flags['leak']}")
+    print(f"big-output:      {flags['big-output']} run(s) with stderr > {BIG_OUTPUT} bytes")
+    print(f"extra flags:     leak={flags['leak']}, raw-control={flags['raw-control']} (reported, not failures)")
     if walls:
         print(f"wall time:       max {max(walls):.3f} s (run {max_wall_run[1]}), median {statistics.median(walls):.3f} s")
         print(f"  slowest run:   " + " | ".join(max_wall_run[2]))

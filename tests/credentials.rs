@@ -219,3 +219,55 @@ fn rotating_a_generated_value_makes_a_new_version() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("not a generated value"), "{}", r.stderr);
 }
+
+/// Regression for issue 9, item 6: modes widened after delivery (or a
+/// pre-existing 0777 directory) are planned and narrowed; a symbolic link is
+/// refused, never followed.
+#[cfg(unix)]
+#[test]
+fn loose_modes_are_fixed_and_links_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    with_delivery(&ws, false);
+    // A directory that already exists, world-writable.
+    let dir = ws.path("creds/web");
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+    ws.apply(&bao);
+    assert_eq!(mode(&dir), 0o700);
+    let secret_file = ws.path("creds/web/secret_id");
+    ws.secrets.push(read(&secret_file));
+    ws.assert_converged(&bao);
+
+    fs::set_permissions(&secret_file, fs::Permissions::from_mode(0o644)).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    let r = ws.plan(&bao);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("~ credentials.approle/web"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("secret_id mode"), "{}", r.stdout);
+    assert!(r.stdout.contains("0644"), "{}", r.stdout);
+    assert!(r.stdout.contains("credentials_dir mode"), "{}", r.stdout);
+    let before = read(&secret_file);
+    ws.apply(&bao);
+    assert_eq!(mode(&secret_file), 0o600);
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(read(&secret_file), before, "a valid secret ID is kept");
+    ws.assert_converged(&bao);
+
+    // The directory replaced by a link to somewhere else: refused, nothing written there.
+    let elsewhere = ws.path("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    fs::rename(&dir, ws.path("creds/old")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &dir).unwrap();
+    for args in [&["plan"][..], &["apply", "--auto-approve"][..]] {
+        let r = ws.run(&bao, args);
+        assert_eq!(r.code, 1, "{args:?}: {}\n{}", r.stdout, r.stderr);
+        assert!(r.stderr.contains("symbolic link"), "{}", r.stderr);
+    }
+    assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
+}

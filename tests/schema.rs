@@ -290,6 +290,7 @@ fn kubernetes_live() -> Live {
             role_id_current: false,
             role_id_file_exists: true,
             secret_id: SecretIdState::Invalid,
+            loose_modes: Vec::new(),
         },
     );
     live.managed.mount_exists = true;
@@ -327,6 +328,7 @@ fn kubernetes_applied() -> Live {
             role_id_current: true,
             role_id_file_exists: true,
             secret_id: SecretIdState::Valid,
+            loose_modes: Vec::new(),
         },
     );
     live

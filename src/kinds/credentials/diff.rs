@@ -58,6 +58,13 @@ pub fn diff(
             Some(format!("{secret_note} written to {dir}")),
         )),
     }
+    for (which, now, want) in &l.loose_modes {
+        fields.push(FieldChange::new(
+            format!("{which} mode"),
+            Some(format!("{now:04o}")),
+            Some(format!("{want:04o}")),
+        ));
+    }
     if fields.is_empty() {
         return None;
     }
@@ -95,6 +102,7 @@ mod tests {
             role_id_current: true,
             role_id_file_exists: true,
             secret_id: SecretIdState::Valid,
+            loose_modes: Vec::new(),
         };
         assert!(diff(addr(), Some(&d()), Some(&l)).is_none());
     }
@@ -105,11 +113,27 @@ mod tests {
             role_id_current: true,
             role_id_file_exists: true,
             secret_id: SecretIdState::Invalid,
+            loose_modes: Vec::new(),
         };
         let c = diff(addr(), Some(&d()), Some(&l)).expect("change");
         assert_eq!(c.action, Action::Update);
         assert_eq!(c.fields.len(), 1);
         assert_eq!(c.fields[0].before.as_deref(), Some("expired or revoked"));
+    }
+
+    #[test]
+    fn loose_modes_are_planned_as_an_update() {
+        let l = LiveCredentials {
+            role_id_current: true,
+            role_id_file_exists: true,
+            secret_id: SecretIdState::Valid,
+            loose_modes: vec![("credentials_dir".into(), 0o777, 0o700)],
+        };
+        let c = diff(addr(), Some(&d()), Some(&l)).expect("change");
+        assert_eq!(c.action, Action::Update);
+        assert_eq!(c.fields[0].name, "credentials_dir mode");
+        assert_eq!(c.fields[0].before.as_deref(), Some("0777"));
+        assert_eq!(c.fields[0].after.as_deref(), Some("0700"));
     }
 
     #[test]

@@ -48,4 +48,7 @@ pub struct LiveCredentials {
     pub role_id_file_exists: bool,
     /// The `secret_id` file's state.
     pub secret_id: SecretIdState,
+    /// Paths whose permissions are wider than vaultform creates them:
+    /// `(which, mode now, mode wanted)`, e.g. `("credentials_dir", 0o777, 0o700)`.
+    pub loose_modes: Vec<(String, u32, u32)>,
 }

@@ -62,14 +62,74 @@ pub async fn secret_id_state(
     })
 }
 
+/// Refuses a credentials directory, or a `role_id` or `secret_id` file, that is
+/// a symbolic link: credentials are delivered where the manifest says, never
+/// wherever a link (perhaps planted by someone else) points.
+pub fn refuse_links(d: &DesiredCredentials) -> Result<(), VaultError> {
+    for path in [d.dir.clone(), d.role_id_file(), d.secret_id_file()] {
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(VaultError::Internal {
+                what: format!(
+                    "{} is a symbolic link; vaultform does not deliver credentials through links (point credentials_dir at the real directory)",
+                    path.display()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Permissions wider than vaultform creates (0700 for the directory, 0600
+/// for the files), for those that exist.
+pub fn loose_modes(d: &DesiredCredentials) -> Vec<(String, u32, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut out = Vec::new();
+    for (which, path, want) in [
+        ("credentials_dir", d.dir.clone(), 0o700),
+        ("role_id", d.role_id_file(), 0o600),
+        ("secret_id", d.secret_id_file(), 0o600),
+    ] {
+        if let Ok(m) = std::fs::symlink_metadata(&path) {
+            let mode = m.permissions().mode() & 0o7777;
+            if mode & !want != 0 {
+                out.push((which.to_string(), mode, want));
+            }
+        }
+    }
+    out
+}
+
+/// Narrows permissions that [`loose_modes`] reports.
+fn fix_modes(d: &DesiredCredentials) -> Result<(), VaultError> {
+    use std::os::unix::fs::PermissionsExt;
+    for (which, _, want) in loose_modes(d) {
+        let path = match which.as_str() {
+            "credentials_dir" => d.dir.clone(),
+            "role_id" => d.role_id_file(),
+            _ => d.secret_id_file(),
+        };
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(want)).map_err(|e| {
+            VaultError::Internal {
+                what: format!(
+                    "cannot set the mode of {} to {want:04o}: {e}",
+                    path.display()
+                ),
+            }
+        })?;
+    }
+    Ok(())
+}
+
 /// Reads the state of a delivery whose role exists.
 pub async fn read(vault: &Vault, d: &DesiredCredentials) -> Result<LiveCredentials, VaultError> {
+    refuse_links(d)?;
     let current = role_id(vault, &d.mount, &d.role).await?;
     let file = read_trimmed(&d.role_id_file());
     Ok(LiveCredentials {
         role_id_current: current.is_some() && file == current,
         role_id_file_exists: file.is_some(),
         secret_id: secret_id_state(vault, d).await?,
+        loose_modes: loose_modes(d),
     })
 }
 
@@ -133,6 +193,7 @@ pub async fn deliver(vault: &Vault, d: &DesiredCredentials) -> Result<(), VaultE
     let io = |path: &Path, e: std::io::Error| VaultError::Internal {
         what: format!("cannot write {}: {e}", path.display()),
     };
+    refuse_links(d)?;
     let current =
         role_id(vault, &d.mount, &d.role)
             .await?
@@ -148,5 +209,5 @@ pub async fn deliver(vault: &Vault, d: &DesiredCredentials) -> Result<(), VaultE
         let (secret, _) = issue_secret_id(vault, d).await?;
         write_private(&d.secret_id_file(), &secret).map_err(|e| io(&d.secret_id_file(), e))?;
     }
-    Ok(())
+    fix_modes(d)
 }
