@@ -56,6 +56,7 @@ Python 3 standard library only.
 """
 
 import argparse
+import hashlib
 import os
 import random
 import re
@@ -729,6 +730,7 @@ def main(argv=None) -> int:
 
     master = random.Random(a.seed)
     tmp = Path(tempfile.mkdtemp(prefix="vf-fuzz-"))
+    bin_id = "?"
     counts, flags = {}, {"big-output": 0, "leak": 0, "raw-control": 0}
     walls, max_stderr, max_rss, max_wall_run = [], 0, 0, None
     findings, per_sig = [], {}
@@ -739,6 +741,12 @@ def main(argv=None) -> int:
     try:
         binary = tmp / "vaultform"
         shutil.copy2(a.bin.resolve(), binary)
+        h = hashlib.sha256()
+        with open(binary, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        bin_id = "sha256 %s, built %s" % (h.hexdigest()[:16],
+                                          time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(binary.stat().st_mtime)))
         home = tmp / "home"
         home.mkdir()
         env = child_env(home)
@@ -798,7 +806,7 @@ def main(argv=None) -> int:
 
     print("== fuzz-validate summary ==")
     print(f"seed:            {a.seed}")
-    print(f"binary:          {a.bin}")
+    print(f"binary:          {a.bin} ({bin_id}; a copy was run)")
     print(f"runs:            {runs}")
     print(f"seconds:         {elapsed:.1f} (budget {a.seconds:g}, per-run timeout {a.timeout:g})")
     print("classes:         " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))
