@@ -34,6 +34,7 @@ Every run is classified by its outcome:
     crash     killed by a signal
     hang      did not finish within --timeout (its whole process group is killed)
     exit-N    any other exit code (reported, not a failure by itself)
+    skipped   the mutated case could not be written to disk (not run; counted to keep run numbers)
 and additionally flagged "big-output" when stderr exceeds 64 KiB (an over-long echo; a child
 that writes more than 64 MiB is stopped by RLIMIT_FSIZE and counts as big-output too). Two extra
 flags are reported but are not failures: "leak" when stderr contains a secret value from the
@@ -490,9 +491,13 @@ def m_newline_key(rng, data, case, kind):
 def m_policy_name(rng, data, case, kind, rel=None):
     """Rename the policy file to a hostile name, or add a special file beside it."""
     name = rng.choice(["..", ".", "", "A", "a b", "a\u2215b", "\uff0e\uff0e", "\u0130", "\u212a", "-",
-                       "a\nb", "a\rb", "\x1b[2J", "\ufeffa", "x" * 250, os.fsdecode(b"\xff\xfe"),
+                       "a\nb", "a\rb", "\x1b[2J", "\ufeffa", "x" * 251, os.fsdecode(b"\xff\xfe"),
                        os.fsdecode(b"a\xc3"), "sys", "root", "default", "web-policy"])
     ext = rng.choice([".hcl", ".hcl", ".HCL", ".hcl.bak", ".hcl~", ""])
+    if name + ext in ("", ".", ".."):
+        ext = ".hcl"
+    while len(os.fsencode(name + ext)) > 255:  # NAME_MAX: the longest name a file can have
+        name = name[:-1]
     new = "policies/" + name + ext
     if rng.random() < 0.6:
         case.files.pop(rel, None)
@@ -760,7 +765,13 @@ def main(argv=None) -> int:
             case_dir = tmp / "case"
             if case_dir.exists():
                 shutil.rmtree(case_dir)
-            case.materialize(case_dir)
+            try:
+                case.materialize(case_dir)
+            except OSError as e:  # an input the file system cannot hold: not a run
+                counts["skipped"] = counts.get("skipped", 0) + 1
+                if not a.quiet:
+                    print(f"[run {runs}] skipped, cannot write the case: {e}", file=sys.stderr, flush=True)
+                continue
             status, wall, so, se, rss = run_case(binary, case_dir, case.manifest_arg, env, a.timeout, out_dir)
             size = se.stat().st_size
             sh = head(se, 4 * MIB)
