@@ -428,3 +428,115 @@ fn a_failed_create_leaves_no_claim_in_the_ownership_record() {
     let (_, mounts) = bao.get("sys/mounts");
     assert!(mounts["data"]["broken/"].is_object(), "broken/ was deleted");
 }
+
+/// Percent-encodes every byte but ASCII letters and digits (for the test's own requests).
+fn enc(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Names and values that come from the server (an unmanaged policy's name, a
+/// KV key vaultform will remove, a mount's description, a policy's old text)
+/// cannot inject terminal escapes into a plan or markup into a pull-request
+/// comment.
+#[test]
+fn text_from_the_server_cannot_inject_into_plans() {
+    let bao = BaoDev::start();
+    let evil = "evil\u{1b}[2J`|</details>\u{202e}\r\n- [x](http://127.0.0.1)";
+    // Policy names cannot hold control or bidi characters (400); markup they can.
+    let evil_name = "evil`|</details>x";
+    let (s, body) = bao.request(
+        "PUT",
+        &format!("sys/policies/acl/{}", enc(evil_name)),
+        Some(&json!({ "policy": "path \"x\" { capabilities = [\"read\"] }" })),
+    );
+    assert_eq!(s, 204, "{body}");
+    let (s, _) = bao.write(
+        "sys/policies/acl/p",
+        &json!({ "policy": "path \"x\" { capabilities = [\"read\"] }\n/*\n````\nevil \u{1b}[2J \u{202e}\n*/\n" }),
+    );
+    assert_eq!(s, 204);
+    let (s, _) = bao.write(
+        "sys/mounts/kvh",
+        &json!({ "type": "kv", "options": { "version": "2" }, "description": evil }),
+    );
+    assert_eq!(s, 204);
+    let mut status = 0;
+    for _ in 0..100 {
+        status = bao
+            .write(
+                "kvh/data/app",
+                &json!({ "data": { "GOOD": "v", evil: "x" } }),
+            )
+            .0;
+        if status == 200 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(status, 200);
+
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("policies")).unwrap();
+    fs::write(
+        dir.path().join("policies/p.hcl"),
+        "path \"x\" { capabilities = [\"read\"] }\n",
+    )
+    .unwrap();
+    let manifest = dir.path().join("vault.toml");
+    fs::write(
+        &manifest,
+        "[policies]\ndir = \"policies\"\n[mounts.kvh]\ntype = \"kv\"\noptions = { version = \"2\" }\ndescription = \"clean\"\n[secrets.\"kvh/app\"]\nGOOD = \"v\"\n",
+    )
+    .unwrap();
+    for format in ["human", "markdown"] {
+        let out = vaultform_cmd(&bao)
+            .arg("-f")
+            .arg(&manifest)
+            .args(["plan", "--format", format])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // Everything hostile was shown (escaped), and nothing raw got through.
+        assert!(stdout.contains("evil"), "{format}:\n{stdout}");
+        for raw in ['\u{1b}', '\u{202e}', '\r'] {
+            assert!(!stdout.contains(raw), "{format}: raw {raw:?} in\n{stdout}");
+        }
+        assert!(
+            !stdout.contains("\n- [x]"),
+            "{format}: injected line:\n{stdout}"
+        );
+        if format == "markdown" {
+            // Our own tags, or text inside a code span (where markup is literal).
+            for line in stdout.lines().filter(|l| l.contains("</details>")) {
+                assert!(
+                    line == "</details>" || line.starts_with("| `") || line.starts_with("- `"),
+                    "injected </details>: {line}\n{stdout}"
+                );
+            }
+            // The policy diff block is closed only by its own fence.
+            let fence = stdout
+                .lines()
+                .find(|l| l.starts_with("```") && l.ends_with("diff"))
+                .expect("a diff block");
+            let fence = fence.trim_end_matches("diff");
+            assert!(
+                fence.len() > 4,
+                "fence {fence:?} is not longer than the text's ````"
+            );
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! before -> after, policy text diffs, secret keys with values always
 //! `(sensitive)`, unmanaged resources summarised, and the closing count line.
 
-use super::{Style, policy_diff, summary_line};
+use super::{Style, clean, policy_diff, summary_line};
 use crate::plan::{Action, Change, KeyAction, Plan};
 use std::io::{self, Write};
 
@@ -39,7 +39,11 @@ pub fn render(plan: &Plan, out: &mut impl Write, style: Style) -> io::Result<()>
         }
     }
     if !plan.unmanaged.is_empty() {
-        let names: Vec<String> = plan.unmanaged.iter().map(|a| a.to_string()).collect();
+        let names: Vec<String> = plan
+            .unmanaged
+            .iter()
+            .map(|a| clean(&a.to_string()).into_owned())
+            .collect();
         writeln!(
             out,
             "{}",
@@ -51,7 +55,7 @@ pub fn render(plan: &Plan, out: &mut impl Write, style: Style) -> io::Result<()>
         writeln!(out)?;
     }
     for w in &plan.warnings {
-        writeln!(out, "{} {w}", style.changed("Warning:"))?;
+        writeln!(out, "{} {}", style.changed("Warning:"), clean(w))?;
     }
     if !plan.warnings.is_empty() {
         writeln!(out)?;
@@ -89,7 +93,7 @@ fn change(c: &Change, out: &mut impl Write, style: Style) -> io::Result<()> {
         out,
         "  {} {} {}",
         marker(c.action, style),
-        style.bold(&c.address.to_string()),
+        style.bold(&clean(&c.address.to_string())),
         style.dim(&format!("({note})"))
     )?;
     let width = c.fields.iter().map(|f| f.name.len()).max().unwrap_or(0);
@@ -102,22 +106,22 @@ fn change(c: &Change, out: &mut impl Write, style: Style) -> io::Result<()> {
             (Some(b), None) => shown(b),
             (None, None) => String::new(),
         };
-        writeln!(out, "      {:width$} = {line}", f.name)?;
+        writeln!(out, "      {:width$} = {line}", clean(&f.name))?;
     }
     if let Some(p) = &c.policy {
         let before = p.before.as_deref().unwrap_or("");
         let after = p.after.as_deref().unwrap_or("");
         if c.action == Action::Update || c.action == Action::Create {
-            for line in policy_diff(before, after).lines() {
+            for line in policy_diff(before, after).lines().map(clean) {
                 if line.starts_with("---") || line.starts_with("+++") {
                     continue;
                 }
                 let styled = if line.starts_with('+') {
-                    style.added(line)
+                    style.added(&line)
                 } else if line.starts_with('-') {
-                    style.removed(line)
+                    style.removed(&line)
                 } else if line.starts_with("@@") {
-                    style.dim(line)
+                    style.dim(&line)
                 } else {
                     line.to_string()
                 };
@@ -130,12 +134,13 @@ fn change(c: &Change, out: &mut impl Write, style: Style) -> io::Result<()> {
             writeln!(out, "      all versions and metadata are destroyed")?;
         } else {
             for k in &s.keys {
+                let key = clean(&k.key);
                 let line = match k.action {
-                    KeyAction::Add => format!("{} {} = (sensitive)", style.added("+"), k.key),
-                    KeyAction::Change => format!("{} {} = (sensitive)", style.changed("~"), k.key),
-                    KeyAction::Remove => format!("{} {}", style.removed("-"), k.key),
+                    KeyAction::Add => format!("{} {key} = (sensitive)", style.added("+")),
+                    KeyAction::Change => format!("{} {key} = (sensitive)", style.changed("~")),
+                    KeyAction::Remove => format!("{} {key}", style.removed("-")),
                     KeyAction::Generate => {
-                        format!("{} {} = (generated at apply)", style.added("+"), k.key)
+                        format!("{} {key} = (generated at apply)", style.added("+"))
                     }
                 };
                 writeln!(out, "      {line}")?;
@@ -149,9 +154,10 @@ fn change(c: &Change, out: &mut impl Write, style: Style) -> io::Result<()> {
 /// A field value for people: quoted when it is empty or has spaces, so that
 /// `description = "" -> "Application secrets"` reads unambiguously.
 fn shown(v: &str) -> String {
+    let v: &str = &clean(v);
     if v.is_empty() || v.contains(char::is_whitespace) && !v.starts_with('<') && !v.starts_with('[')
     {
-        format!("{v:?}")
+        format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
     } else {
         v.to_string()
     }

@@ -2,7 +2,7 @@
 //! summary table, one collapsible section per resource, policy diffs in
 //! ```diff blocks. Secret values are never present.
 
-use super::{policy_diff, summary_line};
+use super::{clean, policy_diff, summary_line};
 use crate::plan::{Action, KeyAction, Plan};
 use std::io::{self, Write};
 
@@ -39,7 +39,7 @@ pub fn render(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
                 out,
                 "<details><summary><code>{} {}</code> ({:?})</summary>",
                 c.action.marker(),
-                c.address,
+                html(&c.address.to_string()),
                 c.action
             )?;
             writeln!(out)?;
@@ -49,8 +49,8 @@ pub fn render(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
                 for f in &c.fields {
                     writeln!(
                         out,
-                        "| `{}` | {} | {} |",
-                        f.name,
+                        "| {} | {} | {} |",
+                        cell(Some(&f.name)),
                         cell(f.before.as_deref()),
                         cell(f.after.as_deref())
                     )?;
@@ -60,18 +60,21 @@ pub fn render(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
             if let Some(p) = &c.policy
                 && matches!(c.action, Action::Create | Action::Update)
             {
-                writeln!(out, "```diff")?;
                 let d = policy_diff(
                     p.before.as_deref().unwrap_or(""),
                     p.after.as_deref().unwrap_or(""),
                 );
+                // A fence longer than any run of backticks inside, so that no
+                // policy line (the server's text included) can close it.
+                let fence = "`".repeat(longest_backtick_run(&d).max(2) + 1);
+                writeln!(out, "{fence}diff")?;
                 for line in d
                     .lines()
                     .filter(|l| !l.starts_with("---") && !l.starts_with("+++"))
                 {
-                    writeln!(out, "{line}")?;
+                    writeln!(out, "{}", clean(line))?;
                 }
-                writeln!(out, "```")?;
+                writeln!(out, "{fence}")?;
                 writeln!(out)?;
             }
             if let Some(s) = &c.secret {
@@ -89,7 +92,7 @@ pub fn render(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
                         KeyAction::Remove => "removed",
                         KeyAction::Generate => "generated at apply",
                     };
-                    writeln!(out, "- `{}`: {what}", k.key)?;
+                    writeln!(out, "- {}: {what}", code(&k.key))?;
                 }
                 writeln!(out)?;
             }
@@ -104,12 +107,12 @@ pub fn render(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
             plan.unmanaged.len()
         )?;
         for a in &plan.unmanaged {
-            writeln!(out, "- `{a}`")?;
+            writeln!(out, "- {}", code(&a.to_string()))?;
         }
         writeln!(out, "\n</details>\n")?;
     }
     for w in &plan.warnings {
-        writeln!(out, "> **Warning:** {}", w.replace('\n', " "))?;
+        writeln!(out, "> **Warning:** {}", clean(&w.replace('\n', " ")))?;
         writeln!(out)?;
     }
     if plan.has_changes() {
@@ -119,9 +122,28 @@ pub fn render(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
     Ok(())
 }
 
+/// A code span safe in a table cell or list item: control characters
+/// escaped, `|` escaped, backticks (which would end the span) replaced.
 fn cell(v: Option<&str>) -> String {
     match v {
         None => "—".to_string(),
-        Some(s) => format!("`{}`", s.replace('|', "\\|").replace('`', "'")),
+        Some(s) => format!("`{}`", clean(s).replace('|', "\\|").replace('`', "'")),
     }
+}
+
+/// A code span outside tables: control characters escaped, backticks replaced.
+fn code(s: &str) -> String {
+    format!("`{}`", clean(s).replace('`', "'"))
+}
+
+/// Text inside an HTML element (`<code>` in a summary).
+fn html(s: &str) -> String {
+    clean(s)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }

@@ -5,6 +5,34 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// Text that may come from outside (names the server lists, field values it
+/// returns, KV key names, policy lines) made safe to print: control characters
+/// and bidirectional-text overrides are shown as `\u{..}` escapes, so no name
+/// can move the cursor, rewrite a CI log line or reorder what a reviewer reads.
+/// Tabs are kept.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn unsafe_char(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// ANSI styling, off unless asked for (terminal and no `NO_COLOR`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Style {
@@ -85,7 +113,16 @@ pub fn policy_diff(before: &str, after: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::policy_diff;
+    use super::{clean, policy_diff};
+
+    #[test]
+    fn control_and_bidi_characters_are_escaped() {
+        assert_eq!(clean("plain name"), "plain name");
+        assert_eq!(clean("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
+        assert_eq!(clean("x\ny\r"), "x\\u{a}y\\u{d}");
+        assert_eq!(clean("evil\u{202e}txt"), "evil\\u{202e}txt");
+        assert_eq!(clean("tab\tkept"), "tab\tkept");
+    }
 
     #[test]
     fn a_new_policy_renders_like_a_diff_from_nothing() {
