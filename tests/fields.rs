@@ -384,3 +384,53 @@ fn a_slash_32_cidr_converges_after_apply() {
     );
     ws.assert_converged(&bao);
 }
+
+#[test]
+fn auth_configs_written_read_back_equal() {
+    let rig = rig();
+    let ca = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/k8s/ca.pem"))
+        .unwrap();
+    let pubkey = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/jwt/test-signing-key.pub.pem"
+    ))
+    .unwrap();
+    let (s, body) = rig.bao.write("sys/auth/jwt", &json!({ "type": "jwt" }));
+    assert_eq!(s, 204, "{body}");
+    let cases = [
+        format!(
+            "[auth.kubernetes]\ntype = \"kubernetes\"\nconfig = {{ kubernetes_host = \"https://127.0.0.1:6443\", kubernetes_ca_cert = {}, disable_local_ca_jwt = \"true\" }}\n",
+            serde_json::to_string(&ca).unwrap()
+        ),
+        format!(
+            "[auth.kubernetes]\ntype = \"kubernetes\"\nconfig = {{ kubernetes_host = \"https://k8s.example:443/\", kubernetes_ca_cert = {}, disable_local_ca_jwt = true, pem_keys = [] }}\n",
+            serde_json::to_string(&ca).unwrap()
+        ),
+        format!(
+            "[auth.jwt]\ntype = \"jwt\"\nconfig = {{ jwt_validation_pubkeys = [{}], bound_issuer = \"https://issuer.example\", default_role = \"ci\", jwt_supported_algs = \"RS256,ES256\" }}\n",
+            serde_json::to_string(&pubkey).unwrap()
+        ),
+    ];
+    for text in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.toml");
+        std::fs::write(&path, &text).unwrap();
+        let desired = vaultform::manifest::load_with_env(&path, &BTreeMap::new())
+            .unwrap_or_else(|e| panic!("{text}\n{e:?}"));
+        let (name, d) = desired.auth_configs.iter().next().unwrap();
+        rig.rt.block_on(async {
+            vaultform::kinds::auth::vault::write(&rig.vault, d)
+                .await
+                .unwrap_or_else(|e| panic!("{text}\n{e}"));
+            let live = vaultform::kinds::auth::vault::read(&rig.vault, name)
+                .await
+                .unwrap();
+            let change = vaultform::kinds::auth::diff::diff(
+                Address::new(Kind::AuthConfig, name.clone()),
+                Some(d),
+                live.as_ref(),
+            );
+            assert!(change.is_none(), "{text}\n{change:?}\n{live:?}");
+        });
+    }
+}

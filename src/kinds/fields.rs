@@ -180,9 +180,10 @@ fn live_seconds(live: Option<&Value>) -> Option<u64> {
 /// sorted and deduplicated.
 pub fn live_list(live: Option<&Value>) -> Vec<String> {
     let mut out: Vec<String> = match live {
+        // Items trimmed: the server trims list items (and PEM blocks) it stores.
         Some(Value::Array(items)) => items
             .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
+            .filter_map(|v| v.as_str().map(|s| s.trim().to_string()))
             .collect(),
         Some(Value::String(s)) => s
             .split(',')
