@@ -884,6 +884,7 @@ fn plan_reads(size: usize) -> Vec<Req> {
         Req::get("sys/auth"),
         Req::list("sys/policies/acl"),
         Req::get("vaultform/data/managed"),
+        Req::list("vaultform/metadata/records"),
         Req::get("vaultform/data/fingerprint-key"),
         Req::list("auth/approle/role"),
     ];

@@ -129,10 +129,37 @@ pub async fn apply(
                 .map_err(step_err(record, 0))?;
         }
         managed.extend(plan.ownership.add.iter().cloned());
-        record_version =
-            ownership::write(vault, &desired.ownership_mount, &managed, record_version)
-                .await
-                .map_err(step_err(record, 0))?;
+        record_version = ownership::write(
+            vault,
+            &desired.ownership_mount,
+            &desired.name,
+            &managed,
+            record_version,
+        )
+        .await
+        .map_err(step_err(record, 0))?;
+    }
+    // A migration: what this manifest took over leaves the other record, after
+    // it entered this one (in between, both claim it; the next plan completes it).
+    for r in &plan.ownership.release {
+        let mut theirs = live
+            .managed
+            .others
+            .get(&r.manifest)
+            .map(|o| o.addresses.clone())
+            .unwrap_or_default();
+        for a in &r.addresses {
+            theirs.remove(a);
+        }
+        ownership::write(
+            vault,
+            &desired.ownership_mount,
+            &r.manifest,
+            &theirs,
+            r.record_version,
+        )
+        .await
+        .map_err(step_err(record, 0))?;
     }
 
     // The key for saved plans' fingerprints lives beside the record; make it
@@ -165,8 +192,14 @@ pub async fn apply(
             for a in &failed {
                 managed.remove(*a);
             }
-            if let Err(prune) =
-                ownership::write(vault, &desired.ownership_mount, &managed, record_version).await
+            if let Err(prune) = ownership::write(
+                vault,
+                &desired.ownership_mount,
+                &desired.name,
+                &managed,
+                record_version,
+            )
+            .await
             {
                 tracing::warn!(
                     error = %prune,
@@ -182,9 +215,15 @@ pub async fn apply(
             managed.remove(a);
         }
         let done = report.applied.len();
-        ownership::write(vault, &desired.ownership_mount, &managed, record_version)
-            .await
-            .map_err(step_err(record, done))?;
+        ownership::write(
+            vault,
+            &desired.ownership_mount,
+            &desired.name,
+            &managed,
+            record_version,
+        )
+        .await
+        .map_err(step_err(record, done))?;
     }
     Ok(report)
 }

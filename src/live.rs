@@ -29,6 +29,27 @@ pub struct Managed {
     pub mount_exists: bool,
     /// The key for saved plans' fingerprints, kept beside the record.
     pub fingerprint_key: Option<crate::secret::FingerprintKey>,
+    /// Other manifests' records, by manifest name (only those that exist).
+    pub others: BTreeMap<String, Record>,
+}
+
+/// One manifest's ownership record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Record {
+    /// The addresses it claims.
+    pub addresses: BTreeSet<Address>,
+    /// Its KV version (0 when it does not exist).
+    pub version: u64,
+}
+
+impl Managed {
+    /// The other manifest whose record claims `address`, if any.
+    pub fn owner_elsewhere(&self, address: &Address) -> Option<&str> {
+        self.others
+            .iter()
+            .find(|(_, r)| r.addresses.contains(address))
+            .map(|(n, _)| n.as_str())
+    }
 }
 
 /// Live state, as far as the plan needs it.
@@ -87,7 +108,7 @@ pub async fn read(
         kinds::mount::vault::read_all(vault, Family::Mounts),
         kinds::mount::vault::read_all(vault, Family::Auth),
         kinds::policy::vault::list(vault),
-        ownership::read(vault, &desired.ownership_mount),
+        ownership::read(vault, &desired.ownership_mount, &desired.name),
     )?;
     managed.mount_exists = mounts.contains_key(&desired.ownership_mount);
     let mut live = Live {

@@ -1,35 +1,84 @@
-//! The ownership record: which resources vaultform manages, kept inside Vault
+//! The ownership records: which resources vaultform manages, kept inside Vault
 //! itself (never in a local file), so that removing a resource from the manifest
 //! deletes it only if vaultform created or adopted it.
 //!
-//! The record is one KV v2 secret, `<ownership_mount>/data/managed` (mount
-//! `vaultform/` by default), whose `addresses` key holds the sorted addresses,
-//! one per line, such as `policy.user-policy`. It holds no secret values. Writes use
-//! check-and-set, so two concurrent applies cannot lose each other's entries.
+//! Each manifest has its own record, named by `[vaultform] name`: the KV v2
+//! secret `<ownership_mount>/data/records/<name>` (mount `vaultform/` by
+//! default). A manifest without a name is `default`, whose record is the older
+//! single record `<ownership_mount>/data/managed`. The `addresses` key holds the
+//! sorted addresses, one per line, such as `policy.user-policy`. A record holds
+//! no secret values. Writes use check-and-set, so two concurrent applies cannot
+//! lose each other's entries.
+//!
+//! Every plan reads every record: a resource that another manifest's record
+//! claims is never adopted, changed or deleted.
 
 use crate::kinds::Address;
-use crate::live::Managed;
+use crate::live::{Managed, Record};
 use crate::secret::FingerprintKey;
 use crate::vault::{Vault, VaultError};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-/// The record's path inside its mount.
+/// The name of a manifest that does not set `[vaultform] name`.
+pub const DEFAULT_NAME: &str = "default";
+/// The default manifest's record inside the ownership mount (the path of the
+/// single record of earlier versions).
 pub const RECORD_PATH: &str = "managed";
+/// The folder of named manifests' records inside the ownership mount.
+pub const RECORDS_DIR: &str = "records";
 /// Where the key of saved plans' fingerprints lives, beside the record. Keeping
 /// it in Vault (never in the plan file) means a saved plan's fingerprints cannot
 /// be checked against guesses by someone who has only the file.
 pub const FINGERPRINT_KEY_PATH: &str = "fingerprint-key";
 
-/// Reads the record. A missing mount or secret means nothing is managed yet.
-pub async fn read(vault: &Vault, mount: &str) -> Result<Managed, VaultError> {
-    // The record and the key are read together, and without waiting for the
-    // mount list: a missing mount answers 404 like a missing record.
-    let api = format!("{mount}/data/{RECORD_PATH}");
-    let (resp, fingerprint_key) = tokio::try_join!(
-        vault.send(reqwest::Method::GET, &api, None),
+/// A record's path inside the ownership mount.
+pub fn record_path(name: &str) -> String {
+    if name == DEFAULT_NAME {
+        RECORD_PATH.to_string()
+    } else {
+        format!("{RECORDS_DIR}/{name}")
+    }
+}
+
+/// Reads the record of manifest `name`, every other manifest's record, and the
+/// fingerprint key. A missing mount or record means nothing is managed yet.
+pub async fn read(vault: &Vault, mount: &str, name: &str) -> Result<Managed, VaultError> {
+    // Without waiting for the mount list: a missing mount answers 404 like a
+    // missing record.
+    let records_dir = format!("{mount}/metadata/{RECORDS_DIR}");
+    let (own, names, fingerprint_key) = tokio::try_join!(
+        read_record(vault, mount, name),
+        vault.list(&records_dir),
         read_fingerprint_key(vault, mount)
     )?;
+    let mut other_names: BTreeSet<String> = names
+        .into_iter()
+        .filter(|n| !n.ends_with('/') && crate::kinds::names::role_name(n).is_ok())
+        .collect();
+    other_names.insert(DEFAULT_NAME.to_string());
+    other_names.remove(name);
+    let reads = other_names.iter().map(|n| read_record(vault, mount, n));
+    let others: BTreeMap<String, Record> = other_names
+        .iter()
+        .cloned()
+        .zip(futures::future::try_join_all(reads).await?)
+        .filter(|(_, r)| r.version > 0)
+        .collect();
+    Ok(Managed {
+        addresses: own.addresses,
+        version: own.version,
+        // Set by the caller from the mount list.
+        mount_exists: false,
+        fingerprint_key,
+        others,
+    })
+}
+
+/// Reads one record.
+async fn read_record(vault: &Vault, mount: &str, name: &str) -> Result<Record, VaultError> {
+    let api = format!("{mount}/data/{}", record_path(name));
+    let resp = vault.send(reqwest::Method::GET, &api, None).await?;
     let version = resp.body["data"]["metadata"]["version"]
         .as_u64()
         .unwrap_or(0);
@@ -60,13 +109,7 @@ pub async fn read(vault: &Vault, mount: &str) -> Result<Managed, VaultError> {
             "the ownership record holds entries that are not valid addresses; they are ignored (never read, never deleted) and dropped the next time the record is written"
         );
     }
-    Ok(Managed {
-        addresses,
-        version,
-        // Set by the caller from the mount list.
-        mount_exists: false,
-        fingerprint_key,
-    })
+    Ok(Record { addresses, version })
 }
 
 async fn read_fingerprint_key(
@@ -113,29 +156,51 @@ pub async fn ensure_fingerprint_key(
     }
 }
 
-/// Creates the record's mount (KV v2).
+/// Creates the record's mount (KV v2). Another apply (of another manifest,
+/// say) may create it at the same moment: "already in use" is success when the
+/// mount that is there is KV v2.
 pub async fn create_mount(vault: &Vault, mount: &str) -> Result<(), VaultError> {
-    vault
+    let created = vault
         .write(
             &format!("sys/mounts/{mount}"),
             &json!({
                 "type": "kv",
                 "options": { "version": "2" },
-                "description": "vaultform ownership record (resource addresses only, no secret values)",
+                "description": "vaultform ownership records (resource addresses only, no secret values)",
             }),
         )
-        .await
-        .map(drop)
+        .await;
+    match created {
+        Err(VaultError::Api {
+            status: 400,
+            ref errors,
+            ..
+        }) if errors.iter().any(|e| e.contains("already in use")) => {
+            let mounts = crate::kinds::mount::vault::read_all(
+                vault,
+                crate::kinds::mount::vault::Family::Mounts,
+            )
+            .await?;
+            if mounts.get(mount).is_some_and(|m| m.is_kv2()) {
+                Ok(())
+            } else {
+                created.map(drop)
+            }
+        }
+        other => other.map(drop),
+    }
 }
 
-/// Writes the record with check-and-set against `version`; returns the new version.
+/// Writes the record of manifest `name` with check-and-set against `version`;
+/// returns the new version.
 pub async fn write(
     vault: &Vault,
     mount: &str,
+    name: &str,
     addresses: &BTreeSet<Address>,
     version: u64,
 ) -> Result<u64, VaultError> {
-    let api = format!("{mount}/data/{RECORD_PATH}");
+    let api = format!("{mount}/data/{}", record_path(name));
     // One string, one address per line: OpenBao refuses request bodies with more
     // than 1000 JSON strings by default, and a list would hit that at ~330 services.
     let list: Vec<String> = addresses.iter().map(|a| a.to_string()).collect();

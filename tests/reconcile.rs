@@ -759,11 +759,12 @@ fn a_no_op_apply_reads_each_resource_once_and_writes_nothing() {
         assert!(r.stdout.contains("No changes."), "{}", r.stdout);
         // One GET per declared policy, role and secret path (2 + 2 + 2), plus
         // sys/mounts, sys/auth, the ownership record and the fingerprint key
-        // (mounts and auth methods come from those two); one LIST of policies
-        // and one of the AppRole mount's roles; no write at all.
+        // (mounts and auth methods come from those two); one LIST of policies,
+        // one of the AppRole mount's roles and one of the other manifests'
+        // ownership records; no write at all.
         assert_eq!(
             request_counts(&r.stderr),
-            (10, 2, 0),
+            (10, 3, 0),
             "{args:?}:\n{}",
             r.stderr
         );

@@ -114,10 +114,20 @@ path "secret/metadata/*" {
 # --- vaultform's own data ---------------------------------------------------------
 
 # ADAPT if [vaultform] ownership_mount is set (default `vaultform`). The
-# ownership record, written with check-and-set before the first change and
-# after the last deletion, and the fingerprint key, created once by the first
-# apply. The mount itself is created through sys/mounts/* above.
+# ownership records, written with check-and-set before the first change and
+# after the last deletion (`managed` for a manifest without a name, also written
+# once when a manifest that gains a name takes its resources over from it;
+# `records/<name>` for named ones; every record is read), and the fingerprint
+# key, created once by the first apply. The mount itself is created through
+# sys/mounts/* above. To keep teams apart, give each team's token
+# `vaultform/data/records/<its name>` instead of `+`.
 path "vaultform/data/managed" {
+  capabilities = ["create", "read", "update"]
+}
+path "vaultform/metadata/records" {
+  capabilities = ["list"]
+}
+path "vaultform/data/records/+" {
   capabilities = ["create", "read", "update"]
 }
 path "vaultform/data/fingerprint-key" {

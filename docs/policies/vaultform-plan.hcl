@@ -76,9 +76,18 @@ path "secret/data/*" {
 }
 
 # ADAPT if [vaultform] ownership_mount is set (default `vaultform`): the
-# ownership record (which addresses vaultform manages; no secret values) and the
-# HMAC key that makes saved plans' fingerprints checkable only with Vault access.
+# ownership records (which addresses each manifest manages; no secret values:
+# `managed` for a manifest without a name, `records/<name>` for named ones; every
+# plan reads them all, so that it never touches another manifest's resources)
+# and the HMAC key that makes saved plans' fingerprints checkable only with
+# Vault access.
 path "vaultform/data/managed" {
+  capabilities = ["read"]
+}
+path "vaultform/metadata/records" {
+  capabilities = ["list"]
+}
+path "vaultform/data/records/+" {
   capabilities = ["read"]
 }
 path "vaultform/data/fingerprint-key" {

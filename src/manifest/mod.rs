@@ -55,6 +55,9 @@ pub struct Desired {
     pub credentials: BTreeMap<String, DesiredCredentials>,
     /// Where the ownership record lives.
     pub ownership_mount: String,
+    /// The manifest's name (`[vaultform] name`): which ownership record is
+    /// its own. `default` (the record of manifests without a name) unless set.
+    pub name: String,
     /// Lint warnings (literal values under secret-looking keys, ...).
     pub warnings: Vec<String>,
     /// The manifest source, for diagnostics found later.
@@ -177,6 +180,7 @@ pub fn load_with_env(
             secrets: BTreeMap::new(),
             credentials: BTreeMap::new(),
             ownership_mount: DEFAULT_OWNERSHIP_MOUNT.to_string(),
+            name: crate::ownership::DEFAULT_NAME.to_string(),
             warnings: Vec::new(),
             source: NamedSource::new(name.clone(), text.clone()),
             origins: BTreeMap::new(),
@@ -264,7 +268,24 @@ impl Loader<'_> {
         let Some(t) = self.w.table(v, "[vaultform]") else {
             return;
         };
-        self.w.only_keys(t, "[vaultform]", &["ownership_mount"]);
+        self.w
+            .only_keys(t, "[vaultform]", &["name", "ownership_mount"]);
+        if let Some(n) = t.get("name")
+            && let Some(s) = self.w.string(n, "name")
+            && self.check_name(&s, n.span(), "manifest name", names::role_name)
+        {
+            if s != s.to_lowercase() {
+                self.w.problem(
+                    "vaultform::manifest::upper_case",
+                    n.span(),
+                    "the manifest name has upper-case letters",
+                    "upper-case",
+                    format!("write `{}`", s.to_lowercase()),
+                );
+            } else {
+                self.d.name = s;
+            }
+        }
         if let Some(m) = t.get("ownership_mount")
             && let Some(s) = self.w.string(m, "ownership_mount")
             && self.check_name(&s, m.span(), "ownership_mount", names::mount_path)

@@ -1,20 +1,39 @@
 //! `plan(&Desired, &Live) -> Plan`: the pure heart of vaultform.
 
-use super::{Action, Change, FORMAT_VERSION, OwnershipChange, Plan, Summary};
+use super::{Action, Change, FORMAT_VERSION, OwnershipChange, Plan, Release, Summary};
 use crate::kinds::{self, Address, BUILTIN_AUTHS, BUILTIN_MOUNTS, BUILTIN_POLICIES, Kind};
 use crate::live::Live;
 use crate::manifest::{Desired, Problem};
+use crate::ownership::DEFAULT_NAME;
 use crate::secret::FingerprintKey;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Builds the plan. Pure: the same inputs always give the same plan (up to
 /// fingerprints, which depend on `fp`).
 pub fn plan(desired: &Desired, live: &Live, fp: &FingerprintKey) -> Plan {
-    let managed = &live.managed.addresses;
+    // Delivered credentials are local files, not Vault resources: never recorded.
+    let wanted: BTreeSet<Address> = desired
+        .addresses()
+        .into_iter()
+        .filter(|a| a.kind != Kind::Credentials)
+        .collect();
+    let own = &live.managed.addresses;
+    let released = released_from_default(desired, live, &wanted);
+    // What this manifest manages: its own record, plus what it takes over.
+    let managed_set: BTreeSet<Address> = own.union(&released).cloned().collect();
+    let managed = &managed_set;
     let mut b = Builder {
         managed,
+        elsewhere: &|a: &Address| {
+            if released.contains(a) {
+                None
+            } else {
+                live.managed.owner_elsewhere(a)
+            }
+        },
         changes: Vec::new(),
         unmanaged: Vec::new(),
+        owned_elsewhere: BTreeMap::new(),
     };
     let ownership_mount = desired.ownership_mount.as_str();
 
@@ -105,27 +124,32 @@ pub fn plan(desired: &Desired, live: &Live, fp: &FingerprintKey) -> Plan {
     let mut changes = rest;
     changes.extend(deletes);
 
-    // Delivered credentials are local files, not Vault resources: never recorded.
-    let wanted: BTreeSet<Address> = desired
-        .addresses()
-        .into_iter()
-        .filter(|a| a.kind != Kind::Credentials)
-        .collect();
+    let release = match live.managed.others.get(DEFAULT_NAME) {
+        Some(record) if !released.is_empty() => vec![Release {
+            manifest: DEFAULT_NAME.to_string(),
+            addresses: released.iter().cloned().collect(),
+            record_version: record.version,
+        }],
+        _ => Vec::new(),
+    };
     let ownership = OwnershipChange {
-        add: wanted.difference(managed).cloned().collect(),
+        add: wanted.difference(own).cloned().collect(),
         remove: managed.difference(&wanted).cloned().collect(),
         record_version: live.managed.version,
         create_mount: !live.managed.mount_exists,
+        release,
     };
 
     let summary = Summary::of(&changes);
     let mut unmanaged = b.unmanaged;
     unmanaged.sort();
+    let owned_elsewhere = b.owned_elsewhere;
 
     Plan {
         format_version: FORMAT_VERSION,
         changes,
         unmanaged,
+        owned_elsewhere,
         warnings,
         ownership: if ownership.is_empty() {
             OwnershipChange {
@@ -139,10 +163,38 @@ pub fn plan(desired: &Desired, live: &Live, fp: &FingerprintKey) -> Plan {
     }
 }
 
+/// What a named manifest takes over from the `default` record: on its first
+/// run (no record of its own yet), the declared addresses the default record
+/// claims — the migration from the single record of earlier versions. Also,
+/// on later runs, declared addresses both records claim (a migration that
+/// stopped half-way), so that it completes.
+fn released_from_default(
+    desired: &Desired,
+    live: &Live,
+    wanted: &BTreeSet<Address>,
+) -> BTreeSet<Address> {
+    if desired.name == DEFAULT_NAME {
+        return BTreeSet::new();
+    }
+    let Some(default) = live.managed.others.get(DEFAULT_NAME) else {
+        return BTreeSet::new();
+    };
+    default
+        .addresses
+        .iter()
+        .filter(|a| wanted.contains(a))
+        .filter(|a| live.managed.version == 0 || live.managed.addresses.contains(a))
+        .cloned()
+        .collect()
+}
+
 struct Builder<'a> {
     managed: &'a BTreeSet<Address>,
+    /// The other manifest that owns an address, if any.
+    elsewhere: &'a dyn Fn(&Address) -> Option<&'a str>,
     changes: Vec<Change>,
     unmanaged: Vec<Address>,
+    owned_elsewhere: BTreeMap<String, Vec<Address>>,
 }
 
 impl Builder<'_> {
@@ -178,6 +230,17 @@ impl Builder<'_> {
             let d = desired.get(name);
             let l = live.get(name);
             let exists = l.is_some() || listed.contains(name);
+            // Another manifest's: never adopted, changed or deleted here
+            // (declaring it is an error from `check_against_live`).
+            if let Some(owner) = (self.elsewhere)(&address) {
+                if exists && d.is_none() && !is_managed {
+                    self.owned_elsewhere
+                        .entry(owner.to_string())
+                        .or_default()
+                        .push(address);
+                }
+                continue;
+            }
             match d {
                 Some(d) => match diff(address.clone(), Some(d), l) {
                     Some(c) => self.changes.push(c),
@@ -200,9 +263,29 @@ impl Builder<'_> {
 
 /// Checks the manifest against facts only the server knows: every secret must
 /// sit on a KV v2 mount (declared, or existing on the server), every role on an
-/// auth method of the right type. Pure.
+/// auth method of the right type, nothing declared that another manifest owns.
+/// Pure.
 pub fn check_against_live(desired: &Desired, live: &Live) -> Vec<Problem> {
     let mut problems = Vec::new();
+    let wanted: BTreeSet<Address> = desired
+        .addresses()
+        .into_iter()
+        .filter(|a| a.kind != Kind::Credentials)
+        .collect();
+    let released = released_from_default(desired, live, &wanted);
+    for a in wanted.iter().filter(|a| !released.contains(*a)) {
+        if let Some(owner) = live.managed.owner_elsewhere(a) {
+            let this = &desired.name;
+            problems.push(desired.problem_at(
+                a,
+                "vaultform::manifest::owned_elsewhere",
+                format!("{a} belongs to manifest `{owner}` (its ownership record claims it); manifest `{this}` cannot manage it"),
+                format!(
+                    "remove it from this manifest, or from manifest `{owner}` first (its apply then deletes it); each manifest's `[vaultform] name` has its own record"
+                ),
+            ));
+        }
+    }
     for (name, s) in &desired.secrets {
         let ok = match desired.mounts.get(&s.mount) {
             Some(m) => m.is_kv2(),

@@ -12,6 +12,7 @@ pub use build::{check_against_live, plan, target_closure};
 use crate::kinds::{Address, Kind};
 use crate::secret::Fingerprint;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Version of the JSON plan format (`--format json`, saved plans). Bumped on
 /// any incompatible change; additions of optional fields do not bump it.
@@ -170,12 +171,28 @@ pub struct OwnershipChange {
     pub record_version: u64,
     /// Whether the record's mount must be created first.
     pub create_mount: bool,
+    /// Addresses taken over from another manifest's record: the `default`
+    /// record of a manifest that had no name, when this manifest first runs
+    /// with one (the migration from a single record).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub release: Vec<Release>,
+}
+
+/// Addresses removed from another manifest's record.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    /// The other manifest's name.
+    pub manifest: String,
+    /// The addresses.
+    pub addresses: Vec<Address>,
+    /// That record's KV version the plan read (check-and-set).
+    pub record_version: u64,
 }
 
 impl OwnershipChange {
     /// Whether the record changes at all.
     pub fn is_empty(&self) -> bool {
-        self.add.is_empty() && self.remove.is_empty()
+        self.add.is_empty() && self.remove.is_empty() && self.release.is_empty()
     }
 }
 
@@ -222,6 +239,10 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Resources on the server that vaultform does not manage and never deletes.
     pub unmanaged: Vec<Address>,
+    /// Resources on the server that other manifests' records claim, by
+    /// manifest name: never adopted, changed or deleted by this manifest.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub owned_elsewhere: BTreeMap<String, Vec<Address>>,
     /// Things worth a look that do not stop the plan.
     #[serde(default)]
     pub warnings: Vec<String>,
@@ -247,6 +268,10 @@ impl Plan {
         self.changes.retain(|c| keep.contains(&c.address));
         self.ownership.add.retain(|a| keep.contains(a));
         self.ownership.remove.retain(|a| keep.contains(a));
+        for r in &mut self.ownership.release {
+            r.addresses.retain(|a| keep.contains(a));
+        }
+        self.ownership.release.retain(|r| !r.addresses.is_empty());
         if self.ownership.is_empty() {
             self.ownership.create_mount = false;
         }

@@ -25,6 +25,7 @@ fn empty_desired() -> Desired {
         secrets: BTreeMap::new(),
         credentials: BTreeMap::new(),
         ownership_mount: "vaultform".into(),
+        name: crate::ownership::DEFAULT_NAME.into(),
         warnings: Vec::new(),
         source: NamedSource::new("vault.toml", String::new()),
         origins: BTreeMap::new(),
@@ -433,5 +434,145 @@ proptest! {
     #[test]
     fn planning_is_deterministic((d, live) in arb_world()) {
         prop_assert_eq!(plan(&d, &live, &fp()), plan(&d, &live, &fp()));
+    }
+}
+
+mod manifests {
+    //! Several manifests on one server: each its own record; another's
+    //! resources are never adopted, changed or deleted.
+
+    use super::*;
+    use crate::live::Record;
+    use crate::ownership::DEFAULT_NAME;
+
+    fn named(name: &str) -> Desired {
+        let mut d = empty_desired();
+        d.name = name.into();
+        d
+    }
+
+    fn record(addresses: &[Address], version: u64) -> Record {
+        Record {
+            addresses: addresses.iter().cloned().collect(),
+            version,
+        }
+    }
+
+    fn with_policy_on_server(live: &mut Live, name: &str) {
+        live.policy_names.insert(name.into());
+        live.policies.insert(
+            name.into(),
+            LivePolicy {
+                text: "path \"x\" { capabilities = [\"read\"] }\n".into(),
+            },
+        );
+    }
+
+    #[test]
+    fn another_manifests_resources_are_never_deleted_or_adopted() {
+        let theirs = Address::new(Kind::Policy, "payments");
+        let mut live = dev_live();
+        with_policy_on_server(&mut live, "payments");
+        live.managed
+            .others
+            .insert("payments".into(), record(std::slice::from_ref(&theirs), 3));
+        // Even if this manifest's own record claims it too (a race, a bug):
+        // it is not deleted, only dropped from this record.
+        live.managed.addresses.insert(theirs.clone());
+        live.managed.version = 1;
+        let p = plan(&named("web"), &live, &FingerprintKey::random());
+        assert!(p.changes.is_empty(), "{:?}", p.changes);
+        assert_eq!(p.ownership.remove, vec![theirs.clone()]);
+        assert!(!p.unmanaged.contains(&theirs));
+
+        live.managed.addresses.clear();
+        let p = plan(&named("web"), &live, &FingerprintKey::random());
+        assert!(p.changes.is_empty());
+        assert_eq!(p.owned_elsewhere["payments"], vec![theirs.clone()]);
+        assert!(!p.unmanaged.contains(&theirs));
+    }
+
+    #[test]
+    fn declaring_another_manifests_resource_is_an_error_naming_the_owner() {
+        let mut d = named("web");
+        d.policies.insert(
+            "payments".into(),
+            policy("payments", "path \"x\" { capabilities = [\"read\"] }\n"),
+        );
+        let mut live = dev_live();
+        with_policy_on_server(&mut live, "payments");
+        live.managed.others.insert(
+            "payments".into(),
+            record(&[Address::new(Kind::Policy, "payments")], 3),
+        );
+        live.managed.version = 1;
+        let problems = check_against_live(&d, &live);
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].message.contains("manifest `payments`"),
+            "{}",
+            problems[0].message
+        );
+        // And the plan itself (as the planner is also used without the check) changes nothing.
+        let p = plan(&d, &live, &FingerprintKey::random());
+        assert!(p.changes.is_empty(), "{:?}", p.changes);
+    }
+
+    #[test]
+    fn a_named_manifests_first_run_takes_over_from_the_default_record() {
+        let mine = Address::new(Kind::Policy, "web");
+        let not_mine = Address::new(Kind::Policy, "old");
+        let mut d = named("web");
+        d.policies.insert(
+            "web".into(),
+            policy("web", "path \"x\" { capabilities = [\"read\"] }\n"),
+        );
+        let mut live = dev_live();
+        with_policy_on_server(&mut live, "web");
+        with_policy_on_server(&mut live, "old");
+        live.managed.others.insert(
+            DEFAULT_NAME.into(),
+            record(&[mine.clone(), not_mine.clone()], 7),
+        );
+        assert!(check_against_live(&d, &live).is_empty());
+        let p = plan(&d, &live, &FingerprintKey::random());
+        // No adoption, no change: it was managed already, under the old record.
+        assert!(p.changes.is_empty(), "{:?}", p.changes);
+        assert_eq!(p.ownership.add, vec![mine.clone()]);
+        assert_eq!(p.ownership.release.len(), 1);
+        assert_eq!(p.ownership.release[0].manifest, DEFAULT_NAME);
+        assert_eq!(p.ownership.release[0].addresses, vec![mine.clone()]);
+        assert_eq!(p.ownership.release[0].record_version, 7);
+        // What the default record keeps stays the default manifest's.
+        assert_eq!(p.owned_elsewhere[DEFAULT_NAME], vec![not_mine.clone()]);
+
+        // Later runs (own record exists) take nothing more, but finish a
+        // migration that stopped between the two writes.
+        live.managed.addresses.insert(mine.clone());
+        live.managed.version = 1;
+        let p = plan(&d, &live, &FingerprintKey::random());
+        assert_eq!(p.ownership.release[0].addresses, vec![mine.clone()]);
+        live.managed
+            .others
+            .get_mut(DEFAULT_NAME)
+            .unwrap()
+            .addresses
+            .remove(&mine);
+        let p = plan(&d, &live, &FingerprintKey::random());
+        assert!(!p.has_changes(), "{p:?}");
+    }
+
+    #[test]
+    fn the_default_manifest_never_touches_named_ones() {
+        let theirs = Address::new(Kind::Policy, "payments");
+        let mut live = dev_live();
+        with_policy_on_server(&mut live, "payments");
+        live.managed
+            .others
+            .insert("payments".into(), record(std::slice::from_ref(&theirs), 1));
+        let p = plan(&empty_desired(), &live, &FingerprintKey::random());
+        assert!(p.changes.is_empty());
+        assert!(p.ownership.release.is_empty());
+        assert_eq!(p.owned_elsewhere["payments"], vec![theirs]);
     }
 }

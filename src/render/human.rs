@@ -22,9 +22,17 @@ pub fn render(plan: &Plan, out: &mut impl Write, style: Style) -> io::Result<()>
                 out,
                 "{}",
                 style.dim(&format!(
-                    "  ownership record: {} address(es) added, {} removed",
+                    "  ownership record: {} address(es) added, {} removed{}",
                     o.add.len(),
-                    o.remove.len()
+                    o.remove.len(),
+                    o.release
+                        .iter()
+                        .map(|r| format!(
+                            "; {} taken over from manifest `{}`",
+                            r.addresses.len(),
+                            clean(&r.manifest)
+                        ))
+                        .collect::<String>()
                 ))
             )?;
             writeln!(out)?;
@@ -37,6 +45,18 @@ pub fn render(plan: &Plan, out: &mut impl Write, style: Style) -> io::Result<()>
             )?;
             writeln!(out)?;
         }
+    }
+    for (owner, addresses) in &plan.owned_elsewhere {
+        writeln!(
+            out,
+            "{}",
+            style.dim(&format!(
+                "Owned by manifest `{}` (never touched by this one): {}",
+                clean(owner),
+                first_few(addresses)
+            ))
+        )?;
+        writeln!(out)?;
     }
     if !plan.unmanaged.is_empty() {
         let names: Vec<String> = plan
@@ -66,8 +86,19 @@ pub fn render(plan: &Plan, out: &mut impl Write, style: Style) -> io::Result<()>
     Ok(())
 }
 
+/// Up to ten addresses, then how many more.
+fn first_few(addresses: &[crate::kinds::Address]) -> String {
+    let mut shown: Vec<String> = addresses.iter().take(10).map(|a| a.to_string()).collect();
+    if addresses.len() > 10 {
+        shown.push(format!("and {} more", addresses.len() - 10));
+    }
+    shown.join(", ")
+}
+
+/// Only stale entries leave the record: nothing else changes.
 fn c_only_ownership(plan: &Plan) -> bool {
-    plan.changes.is_empty() && !plan.ownership.is_empty()
+    let o = &plan.ownership;
+    plan.changes.is_empty() && o.add.is_empty() && o.release.is_empty() && !o.remove.is_empty()
 }
 
 fn marker(action: Action, style: Style) -> String {

@@ -100,6 +100,18 @@ pub fn render(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
             writeln!(out)?;
         }
     }
+    for (owner, addresses) in &plan.owned_elsewhere {
+        writeln!(
+            out,
+            "<details><summary>{} resource(s) owned by manifest <code>{}</code>, never touched by this one</summary>\n",
+            addresses.len(),
+            html(owner)
+        )?;
+        for a in addresses {
+            writeln!(out, "- {}", code(&a.to_string()))?;
+        }
+        writeln!(out, "\n</details>\n")?;
+    }
     if !plan.unmanaged.is_empty() {
         writeln!(
             out,
