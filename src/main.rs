@@ -8,7 +8,7 @@
 )]
 
 use clap::Parser;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::process::ExitCode;
 use vaultform::cli::{self, Cli};
 
@@ -25,7 +25,7 @@ fn main() -> ExitCode {
     let color =
         !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
     let level = match cli.verbose {
-        0 => "warn",
+        0 => "vaultform=warn",
         1 => "vaultform=info,warn",
         _ => "vaultform=debug,info",
     };
@@ -56,15 +56,30 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: cannot start the async runtime: {e}"
+            );
             return ExitCode::from(1);
         }
     };
     match runtime.block_on(cli::run(cli)) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
+        // A reader that went away (`vaultform plan | head`): a quiet exit,
+        // with the status a shell gives a process killed by SIGPIPE.
+        Err(report) if broken_pipe(&report) => ExitCode::from(141),
+        // Never `eprintln!`: it panics when stderr is closed too.
         Err(report) => {
-            eprintln!("{report:?}");
+            let _ = writeln!(std::io::stderr(), "{report:?}");
             ExitCode::from(1)
         }
     }
+}
+
+/// Whether the error is a write to a closed pipe.
+fn broken_pipe(report: &miette::Report) -> bool {
+    report.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

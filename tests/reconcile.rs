@@ -467,7 +467,8 @@ fn server_errors_name_the_path_and_the_cause() {
     assert!(
         stderr.contains("GET sys/")
             || stderr.contains("LIST sys/")
-            || stderr.contains("GET vaultform/"),
+            || stderr.contains("GET vaultform/")
+            || stderr.contains("LIST vaultform/"),
         "names the path: {stderr}"
     );
     assert!(!stderr.contains(&weak), "token leaked: {stderr}");

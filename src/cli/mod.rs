@@ -15,7 +15,7 @@ use crate::render::Style;
 use crate::secret::FingerprintKey;
 use crate::vault::{AuthMethod, Connection, Session, Vault};
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::PathBuf;
 
 /// vaultform: declarative, state-file-free management of Vault and OpenBao.
@@ -311,9 +311,12 @@ pub(crate) async fn make_plan(
     let live = crate::live::read(vault, &desired, cli.parallelism as usize).await;
     if let Some(p) = progress {
         p.abort();
-        eprint!("\r\x1b[2K");
+        let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }
-    let mut live = live?;
+    let mut live = match live {
+        Ok(live) => live,
+        Err(e) => return Err(vault.diagnose(e).await.into()),
+    };
     desired.resolve_secret_mounts(&live.mounts);
     let problems = crate::plan::check_against_live(&desired, &live);
     if !problems.is_empty() {
@@ -365,7 +368,11 @@ fn progress_ticker(vault: &Vault) -> Option<tokio::task::JoinHandle<()>> {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         loop {
             let (r, l, _) = vault.counts().snapshot();
-            eprint!("\rreading live state: {} requests", r + l);
+            let _ = write!(
+                std::io::stderr(),
+                "\rreading live state: {} requests",
+                r + l
+            );
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
     }))

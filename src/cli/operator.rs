@@ -66,7 +66,10 @@ pub(super) async fn unseal(_cli: &Cli, args: &UnsealArgs) -> miette::Result<Outc
     }
     let keys = if args.keys_stdin {
         if std::io::stdin().is_terminal() {
-            eprintln!("Enter the unseal keys, one per line, then Ctrl-D:");
+            let _ = writeln!(
+                std::io::stderr(),
+                "Enter the unseal keys, one per line, then Ctrl-D:"
+            );
         }
         bootstrap::keys::keys_from_lines(std::io::stdin().lock())?
     } else {

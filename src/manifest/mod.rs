@@ -169,6 +169,8 @@ pub fn load_with_env(
         env,
         env_file: BTreeMap::new(),
         env_file_missing: None,
+        env_file_span: 0..0,
+        missing_vars: Vec::new(),
         base_dir: base_dir.clone(),
         d: Desired {
             mounts: BTreeMap::new(),
@@ -190,6 +192,7 @@ pub fn load_with_env(
     };
     loader.root(root.get_ref());
     loader.check_policy_refs();
+    loader.report_missing_vars();
     if loader.w.problems.is_empty() {
         Ok(loader.d)
     } else {
@@ -232,6 +235,10 @@ struct Loader<'e> {
     env_file: BTreeMap<String, String>,
     /// The declared env_file, when it does not exist.
     env_file_missing: Option<PathBuf>,
+    /// Where env_file is declared.
+    env_file_span: Range<usize>,
+    /// Variables not set while the env file does not exist: reported together.
+    missing_vars: Vec<(String, Range<usize>)>,
     base_dir: PathBuf,
     d: Desired,
     /// (role address, policy name, span) to check once policies are known.
@@ -299,6 +306,7 @@ impl Loader<'_> {
             return;
         };
         let path = self.base_dir.join(&rel);
+        self.env_file_span = v.span();
         if !path.exists() {
             self.d.warnings.push(format!(
                 "env_file {} does not exist; values come from the process environment only",
@@ -982,17 +990,14 @@ impl Loader<'_> {
                             Some(val) => {
                                 Some(DesiredValue::Value(Secret::from_string(val.clone())))
                             }
+                            // No env file at all: one problem for every variable, below.
+                            None if self.env_file_missing.is_some() => {
+                                self.missing_vars.push((var, sv.span()));
+                                None
+                            }
                             None => {
-                                let help = match &self.env_file_missing {
-                                    Some(p) => format!(
-                                        "set it in the environment or in {} (which does not exist yet; copy .env.example?)",
-                                        p.display()
-                                    ),
-                                    None => {
-                                        "set it in the environment or in the manifest's env_file"
-                                            .to_string()
-                                    }
-                                };
+                                let help =
+                                    "set it in the environment or in the manifest's env_file";
                                 self.w.problem(
                                     "vaultform::manifest::missing_env",
                                     sv.span(),
@@ -1076,6 +1081,37 @@ impl Loader<'_> {
                 None
             }
         }
+    }
+
+    /// One problem for every variable that is not set when the env file does
+    /// not exist (a missing `.env` is one mistake, not one per variable).
+    fn report_missing_vars(&mut self) {
+        let Some(path) = self.env_file_missing.clone() else {
+            return;
+        };
+        if self.missing_vars.is_empty() {
+            return;
+        }
+        let mut names: Vec<String> = self.missing_vars.iter().map(|(n, _)| n.clone()).collect();
+        names.sort();
+        names.dedup();
+        let list = if names.len() > 40 {
+            format!("{}, and {} more", names[..40].join(", "), names.len() - 40)
+        } else {
+            names.join(", ")
+        };
+        self.w.problem(
+            "vaultform::manifest::missing_env",
+            self.env_file_span.clone(),
+            format!(
+                "env_file {} does not exist, and {} environment variable(s) the manifest uses are not set: {list}",
+                path.display(),
+                names.len()
+            ),
+            "does not exist",
+            "create it (copy .env.example?) or set the variables in the environment",
+        );
+        self.d.warnings.retain(|w| !w.starts_with("env_file "));
     }
 
     fn check_policy_refs(&mut self) {

@@ -99,6 +99,16 @@ impl Connection {
     }
 
     pub(super) fn build_client(&self) -> Result<VaultClient, ConnectError> {
+        // Checked here: vaultrs panics on an address it cannot parse.
+        let scheme_ok = reqwest::Url::parse(&self.address)
+            .ok()
+            .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+        if !scheme_ok {
+            return Err(ConnectError::Settings {
+                address: self.address.clone(),
+                reason: "it is not an http:// or https:// URL (write http://HOST:PORT or https://HOST:PORT)".into(),
+            });
+        }
         let mut b = VaultClientSettingsBuilder::default();
         b.address(&self.address)
             .token(&self.token)

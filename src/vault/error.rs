@@ -37,6 +37,45 @@ pub enum VaultError {
         /// Why the path was refused.
         why: crate::kinds::names::NameError,
     },
+    /// 403, and the token itself is not valid (unknown, expired or revoked).
+    #[error(
+        "the Vault token is not valid (unknown, expired or revoked): {method} {path} answered 403 and so did auth/token/lookup-self"
+    )]
+    #[diagnostic(
+        code(vaultform::vault::invalid_token),
+        help(
+            "log in again and export VAULT_TOKEN (or fix ~/.vault-token, or the --auth-method credentials)"
+        )
+    )]
+    InvalidToken {
+        /// HTTP method.
+        method: String,
+        /// API path.
+        path: String,
+    },
+    /// 503 from a server that has not been initialised.
+    #[error("Vault at {address} is not initialised: {method} {path} (503)")]
+    #[diagnostic(
+        code(vaultform::vault::not_initialised),
+        help("initialise it first: `vaultform operator init` (or `vaultform bootstrap`)")
+    )]
+    NotInitialised {
+        /// Server address.
+        address: String,
+        /// HTTP method.
+        method: String,
+        /// API path.
+        path: String,
+    },
+    /// A TLS handshake with a server that speaks plain HTTP, or the reverse.
+    #[error("cannot reach Vault: {what}")]
+    #[diagnostic(code(vaultform::vault::wrong_scheme), help("{help}"))]
+    WrongScheme {
+        /// The request and what happened.
+        what: String,
+        /// The fix.
+        help: String,
+    },
     /// 403: the token may not do this.
     #[error("permission denied: {method} {path} (403): the token lacks permission for this path")]
     #[diagnostic(

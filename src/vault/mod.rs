@@ -175,12 +175,10 @@ impl Vault {
         if let Some(body) = body {
             req = req.json(body);
         }
-        let resp = req.send().await.map_err(|e| VaultError::Transport {
-            method: method.to_string(),
-            path: path.to_string(),
-            address: self.inner.base.clone(),
-            source: e,
-        })?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| transport_error(&method, path, &self.inner.base, e))?;
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.map_err(|e| VaultError::Transport {
             method: method.to_string(),
@@ -312,6 +310,66 @@ impl Vault {
     }
 }
 
+/// A transport error, or a clearer one when the cause is an `https://` address
+/// for a plain-HTTP listener.
+fn transport_error(method: &Method, path: &str, address: &str, e: reqwest::Error) -> VaultError {
+    let mut chain = String::new();
+    let mut cause: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(c) = cause {
+        chain.push_str(&c.to_string());
+        chain.push(' ');
+        cause = c.source();
+    }
+    if address.starts_with("https://")
+        && (chain.contains("InvalidContentType") || chain.contains("corrupt message"))
+    {
+        return VaultError::WrongScheme {
+            what: format!(
+                "{method} {path} at {address}: the server answered the TLS handshake in plain HTTP"
+            ),
+            help: format!(
+                "the listener does not use TLS: set VAULT_ADDR={}",
+                address.replacen("https://", "http://", 1)
+            ),
+        };
+    }
+    VaultError::Transport {
+        method: method.to_string(),
+        path: path.to_string(),
+        address: address.to_string(),
+        source: e,
+    }
+}
+
+impl Vault {
+    /// A clearer error for a failure whose cause the server can tell: a 403
+    /// from a token that is not valid at all, a 503 from a server that is not
+    /// initialised rather than sealed. One extra request, only on failure.
+    pub async fn diagnose(&self, err: VaultError) -> VaultError {
+        match err {
+            VaultError::PermissionDenied { method, path } => {
+                match self.send(Method::GET, "auth/token/lookup-self", None).await {
+                    Ok(r) if r.status == 403 => VaultError::InvalidToken { method, path },
+                    _ => VaultError::PermissionDenied { method, path },
+                }
+            }
+            VaultError::Sealed { method, path } => {
+                match self.send(Method::GET, "sys/seal-status", None).await {
+                    Ok(r) if r.body["initialized"] == Value::Bool(false) => {
+                        VaultError::NotInitialised {
+                            address: self.inner.base.clone(),
+                            method,
+                            path,
+                        }
+                    }
+                    _ => VaultError::Sealed { method, path },
+                }
+            }
+            other => other,
+        }
+    }
+}
+
 /// A POST's answer: the body on 2xx, an error naming the path otherwise.
 fn post_answer(path: &str, status: u16, bytes: &[u8]) -> Result<Value, VaultError> {
     let body = json_or_null(bytes);
@@ -325,13 +383,26 @@ fn post_answer(path: &str, status: u16, bytes: &[u8]) -> Result<Value, VaultErro
     }
 }
 
-/// The body as JSON; `Null` when empty or not JSON.
+/// The body as JSON; `Null` when empty. A body that is not JSON (a proxy's
+/// page, "Client sent an HTTP request to an HTTPS server.") becomes an
+/// `errors` list holding its first line, cut to 120 characters, so that the
+/// error says what answered.
 fn json_or_null(bytes: &[u8]) -> Value {
     if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(bytes).unwrap_or(Value::Null)
+        return Value::Null;
     }
+    serde_json::from_slice(bytes).unwrap_or_else(|_| {
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]);
+        let line: String = text
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(120)
+            .collect();
+        serde_json::json!({ "errors": [format!("(not a Vault answer) {line}")] })
+    })
 }
 
 #[cfg(test)]
