@@ -649,7 +649,8 @@ def classify(status, stderr_head: bytes, stderr_size: int):
 def secrets_of(case: Case):
     """Secret values this case holds outside the manifest and policies (for the leak check)."""
     vals = []
-    if case.canary:
+    # When -f names the secret file itself, showing its text is what a manifest error does.
+    if case.canary and os.path.normpath(case.manifest_arg or ".") != "secret.txt":
         vals.append(case.canary.encode())
     env = case.files.get(".env", b"")
     visible = b"".join(v for k, v in case.files.items() if k != ".env" and k != "secret.txt")
