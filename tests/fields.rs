@@ -173,14 +173,7 @@ fn rig() -> Rig {
         let (s, body) = bao.write(&format!("sys/auth/{path}"), &json!({ "type": ty }));
         assert_eq!(s, 204, "{body}");
     }
-    let vault = Vault::new(&Connection {
-        address: bao.addr().to_string(),
-        token: bao.token().to_string(),
-        ca_cert: None,
-        skip_verify: false,
-        namespace: None,
-    })
-    .unwrap();
+    let vault = Vault::new(&Connection::new(bao.addr(), bao.token())).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -18,7 +18,18 @@ pub struct Connection {
     pub skip_verify: bool,
     /// Vault Enterprise / OpenBao namespace.
     pub namespace: Option<String>,
+    /// How long one request may take, connection included
+    /// (`VAULT_CLIENT_TIMEOUT`, default 60 s, as the Vault CLI).
+    pub timeout: std::time::Duration,
+    /// How many times a failed request is retried where that is safe
+    /// (`VAULT_MAX_RETRIES`, default 2, as the Vault CLI).
+    pub max_retries: u32,
 }
+
+/// The default of `VAULT_CLIENT_TIMEOUT`.
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// The default of `VAULT_MAX_RETRIES`.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
 
 /// Why a client could not be built.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -86,6 +97,28 @@ impl Connection {
                 .map(|v| !matches!(v.as_str(), "0" | "false" | "False" | "FALSE"))
                 .unwrap_or(false),
             namespace: env("VAULT_NAMESPACE"),
+            timeout: env("VAULT_CLIENT_TIMEOUT")
+                .and_then(|t| crate::duration::parse(&t))
+                .filter(|s| *s > 0)
+                .map(std::time::Duration::from_secs)
+                .unwrap_or(DEFAULT_TIMEOUT),
+            max_retries: env("VAULT_MAX_RETRIES")
+                .and_then(|n| n.trim().parse::<u32>().ok())
+                .map(|n| n.min(10))
+                .unwrap_or(DEFAULT_MAX_RETRIES),
+        }
+    }
+
+    /// Settings for `address` and `token`, everything else at its default.
+    pub fn new(address: impl Into<String>, token: impl Into<String>) -> Self {
+        Connection {
+            address: address.into(),
+            token: token.into(),
+            ca_cert: None,
+            skip_verify: false,
+            namespace: None,
+            timeout: DEFAULT_TIMEOUT,
+            max_retries: DEFAULT_MAX_RETRIES,
         }
     }
 
@@ -111,6 +144,7 @@ impl Connection {
         }
         let mut b = VaultClientSettingsBuilder::default();
         b.address(&self.address)
+            .timeout(Some(self.timeout))
             .token(&self.token)
             .verify(!self.skip_verify)
             .ca_certs(

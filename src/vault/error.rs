@@ -37,6 +37,24 @@ pub enum VaultError {
         /// Why the path was refused.
         why: crate::kinds::names::NameError,
     },
+    /// No answer within the client timeout.
+    #[error("Vault at {address} did not answer {method} {path} within {seconds}s")]
+    #[diagnostic(
+        code(vaultform::vault::timeout),
+        help(
+            "check that the server is up and not overloaded; VAULT_CLIENT_TIMEOUT sets the limit per request, VAULT_MAX_RETRIES the retries"
+        )
+    )]
+    Timeout {
+        /// HTTP method.
+        method: String,
+        /// API path.
+        path: String,
+        /// Server address.
+        address: String,
+        /// The timeout.
+        seconds: u64,
+    },
     /// 403, and the token itself is not valid (unknown, expired or revoked).
     #[error(
         "the Vault token is not valid (unknown, expired or revoked): {method} {path} answered 403 and so did auth/token/lookup-self"

@@ -173,7 +173,7 @@ impl Session {
             },
         };
         let resp: Value = bootstrap
-            .write(&format!("auth/{mount}/login"), &body)
+            .write_once(&format!("auth/{mount}/login"), &body)
             .await
             .map_err(refused)?;
         let token = resp["auth"]["client_token"].as_str().ok_or_else(|| {

@@ -33,6 +33,8 @@ pub struct RequestCounts {
     pub lists: AtomicU64,
     /// POST, PUT and DELETE requests.
     pub writes: AtomicU64,
+    /// Requests sent again after a transient failure (also counted above).
+    pub retries: AtomicU64,
 }
 
 impl RequestCounts {
@@ -60,6 +62,20 @@ struct Inner {
     base_url: reqwest::Url,
     namespace: Option<String>,
     counts: RequestCounts,
+    timeout: std::time::Duration,
+    max_retries: u32,
+}
+
+/// Whether a request may be sent again after a failure whose effect is
+/// unknown (a timeout, a 500). Reads, deletes and writes that set a whole
+/// object (or are guarded by check-and-set) may; creating a mount, issuing a
+/// secret ID, logging in, initialising and unsealing may not. Either kind is
+/// sent again when the server certainly did not act on it: the connection
+/// was refused, or it answered 429 (standby, rate limit) or 412.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Repeat {
+    Safe,
+    Once,
 }
 
 /// A response: the HTTP status and the JSON body (`Null` when empty).
@@ -90,6 +106,8 @@ impl Vault {
                 base_url,
                 namespace: conn.namespace.clone(),
                 counts: RequestCounts::default(),
+                timeout: conn.timeout,
+                max_retries: conn.max_retries,
             }),
         })
     }
@@ -131,15 +149,25 @@ impl Vault {
         body: Option<&Value>,
         token: Option<&str>,
     ) -> Result<Response, VaultError> {
-        let (status, bytes) = self.send_bytes(method, path, body, token, None).await?;
+        let repeat = if method == Method::POST || method == Method::PUT {
+            Repeat::Once
+        } else {
+            Repeat::Safe
+        };
+        let (status, bytes) = self
+            .send_bytes(method, path, body, token, None, repeat)
+            .await?;
         Ok(Response {
             status,
             body: json_or_null(&bytes),
         })
     }
 
-    /// One request; the status and the raw body. `wrap_ttl` asks Vault to
-    /// answer with a response-wrapping token (`X-Vault-Wrap-TTL`, seconds).
+    /// One request with bounded retries: the status and the raw body.
+    /// `wrap_ttl` asks Vault to answer with a response-wrapping token
+    /// (`X-Vault-Wrap-TTL`, seconds). Transient failures (see [`Repeat`]) are
+    /// retried up to `max_retries` times with exponential backoff and jitter;
+    /// when they persist, the error says how many attempts were made.
     async fn send_bytes<B: Serialize + ?Sized>(
         &self,
         method: Method,
@@ -147,6 +175,7 @@ impl Vault {
         body: Option<&B>,
         token: Option<&str>,
         wrap_ttl: Option<u64>,
+        repeat: Repeat,
     ) -> Result<(u16, bytes::Bytes), VaultError> {
         // The last line of defence: whatever built `path`, a request can only
         // address the path it names (the URL parser would collapse `..`).
@@ -154,6 +183,94 @@ impl Vault {
             method: method.to_string(),
             why,
         })?;
+        let safe = repeat == Repeat::Safe;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .send_once(method.clone(), path, body, token, wrap_ttl)
+                .await;
+            let transient = match &result {
+                Err(VaultError::Transport { source, .. }) => {
+                    source.is_connect() || (safe && (source.is_timeout() || source.is_request()))
+                }
+                Err(_) => false,
+                Ok((status, bytes)) => transient_status(*status, bytes, safe),
+            };
+            if !transient {
+                return match result {
+                    Err(VaultError::Transport {
+                        method,
+                        path,
+                        address,
+                        source,
+                    }) if source.is_timeout() => Err(VaultError::Timeout {
+                        method,
+                        path,
+                        address,
+                        seconds: self.inner.timeout.as_secs(),
+                    }),
+                    other => other,
+                };
+            }
+            if attempt > self.inner.max_retries {
+                let attempts = format!("{path} (after {attempt} attempts)");
+                return match result {
+                    Err(VaultError::Transport {
+                        method,
+                        address,
+                        source,
+                        ..
+                    }) if source.is_timeout() => Err(VaultError::Timeout {
+                        method,
+                        path: attempts,
+                        address,
+                        seconds: self.inner.timeout.as_secs(),
+                    }),
+                    Err(VaultError::Transport {
+                        method,
+                        address,
+                        source,
+                        ..
+                    }) => Err(VaultError::Transport {
+                        method,
+                        path: attempts,
+                        address,
+                        source,
+                    }),
+                    Ok((status, bytes)) if attempt > 1 => Err(VaultError::from_response(
+                        method.as_str(),
+                        &attempts,
+                        Response {
+                            status,
+                            body: json_or_null(&bytes),
+                        },
+                    )),
+                    other => other,
+                };
+            }
+            self.inner.counts.retries.fetch_add(1, Ordering::Relaxed);
+            let wait = backoff(attempt);
+            tracing::warn!(
+                method = %method,
+                path,
+                attempt,
+                wait_ms = wait.as_millis() as u64,
+                "transient failure; retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// One request, no retry.
+    async fn send_once<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        token: Option<&str>,
+        wrap_ttl: Option<u64>,
+    ) -> Result<(u16, bytes::Bytes), VaultError> {
         let counter = match method.as_str() {
             "GET" => &self.inner.counts.reads,
             "LIST" => &self.inner.counts.lists,
@@ -211,7 +328,7 @@ impl Vault {
         path: &str,
     ) -> Result<(u16, Option<T>), VaultError> {
         let (status, bytes) = self
-            .send_bytes(Method::GET, path, None::<&Value>, None, None)
+            .send_bytes(Method::GET, path, None::<&Value>, None, None, Repeat::Safe)
             .await?;
         match status {
             200..=299 => serde_json::from_slice(&bytes)
@@ -282,7 +399,16 @@ impl Vault {
         body: &B,
     ) -> Result<Value, VaultError> {
         let (status, bytes) = self
-            .send_bytes(Method::POST, path, Some(body), None, None)
+            .send_bytes(Method::POST, path, Some(body), None, None, Repeat::Safe)
+            .await?;
+        post_answer(path, status, &bytes)
+    }
+
+    /// POST that must not be repeated after a failure whose effect is unknown
+    /// (creating a mount, issuing a secret ID, logging in).
+    pub async fn write_once(&self, path: &str, body: &Value) -> Result<Value, VaultError> {
+        let (status, bytes) = self
+            .send_bytes(Method::POST, path, Some(body), None, None, Repeat::Once)
             .await?;
         post_answer(path, status, &bytes)
     }
@@ -295,7 +421,14 @@ impl Vault {
         ttl_seconds: u64,
     ) -> Result<Value, VaultError> {
         let (status, bytes) = self
-            .send_bytes(Method::POST, path, Some(body), None, Some(ttl_seconds))
+            .send_bytes(
+                Method::POST,
+                path,
+                Some(body),
+                None,
+                Some(ttl_seconds),
+                Repeat::Once,
+            )
             .await?;
         post_answer(path, status, &bytes)
     }
@@ -308,6 +441,28 @@ impl Vault {
             _ => Err(VaultError::from_response("DELETE", path, resp)),
         }
     }
+}
+
+/// Whether an answer is worth another attempt: 429 and 412 always (the
+/// server did not act), 500, 502, 503 (unless sealed) and 504 for requests
+/// that are [`Repeat::Safe`]. The KV v2 upgrade window has its own, longer
+/// retry (`kinds::kv::vault::retry_while_upgrading`).
+fn transient_status(status: u16, bytes: &[u8], safe: bool) -> bool {
+    match status {
+        429 | 412 => true,
+        500 | 502 | 504 => safe,
+        503 => safe && !String::from_utf8_lossy(bytes).contains("sealed"),
+        _ => false,
+    }
+}
+
+/// The wait before attempt `attempt + 1`: 100 ms doubling, capped at 5 s,
+/// with ±50% jitter so that concurrent clients do not retry in step.
+fn backoff(attempt: u32) -> std::time::Duration {
+    use rand::Rng;
+    let base = 100u64.saturating_mul(1 << attempt.min(6)).min(5_000);
+    let jitter = rand::thread_rng().gen_range(0.5..1.5);
+    std::time::Duration::from_millis((base as f64 * jitter) as u64)
 }
 
 /// A transport error, or a clearer one when the cause is an `https://` address
@@ -410,13 +565,7 @@ mod tests {
     use super::*;
 
     fn connection(address: &str) -> Connection {
-        Connection {
-            address: address.into(),
-            token: "t".into(),
-            ca_cert: None,
-            skip_verify: false,
-            namespace: None,
-        }
+        Connection::new(address, "t")
     }
 
     fn vault(address: &str) -> Vault {

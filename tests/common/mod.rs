@@ -16,6 +16,7 @@
 //! vaultform's own client.
 #![allow(dead_code)]
 
+pub mod faultproxy;
 pub mod server;
 pub mod tls;
 pub mod tokenreview;

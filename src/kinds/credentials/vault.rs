@@ -162,7 +162,7 @@ pub async fn issue_secret_id(
     let body = json!({ "metadata": json!({ "delivered_by": "vaultform" }).to_string() });
     let resp: Value = match d.wrap_ttl {
         Some(ttl) => vault.write_wrapped(&path, &body, ttl).await?,
-        None => vault.write(&path, &body).await?,
+        None => vault.write_once(&path, &body).await?,
     };
     let unexpected = |what: &str| VaultError::Unexpected {
         method: "POST".into(),

@@ -100,9 +100,11 @@ where
                 errors,
                 ..
             }) if attempt < 20
-                && errors
-                    .iter()
-                    .any(|e| e.contains("Upgrading from non-versioned")) =>
+                && errors.iter().any(|e| {
+                    // The leader says the first; a standby, the second.
+                    e.contains("Upgrading from non-versioned")
+                        || e.contains("Waiting for the primary to upgrade")
+                }) =>
             {
                 attempt += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;

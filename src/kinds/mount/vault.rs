@@ -72,8 +72,10 @@ pub async fn enable(vault: &Vault, family: Family, d: &DesiredBackend) -> Result
     if let Some(sw) = d.seal_wrap {
         body["seal_wrap"] = json!(sw);
     }
+    // Not repeated after an unknown outcome: a second enable of a mount that
+    // the first one created fails with "path is already in use".
     vault
-        .write(&format!("{}/{}", family.base(), d.path), &body)
+        .write_once(&format!("{}/{}", family.base(), d.path), &body)
         .await
         .map(drop)
 }
