@@ -234,3 +234,71 @@ fn devices_fifos_and_huge_files_are_refused_without_reading_them() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
 }
+
+/// Found by scripts/fuzz-validate.py: the HCL parser overflowed the stack
+/// (SIGABRT) on a few hundred nested brackets.
+#[test]
+fn deeply_nested_policies_are_refused_not_a_stack_overflow() {
+    for body in ["capa{".repeat(500), "[".repeat(2000), "{a = ".repeat(3000)] {
+        let dir = workspace("[policies]\ndir = \"policies\"\n");
+        fs::create_dir(dir.path().join("policies")).unwrap();
+        fs::write(dir.path().join("policies/p.hcl"), &body).unwrap();
+        let out = validate(dir.path());
+        assert_eq!(out.code, Some(1), "{}", out.stderr);
+        assert!(out.stderr.contains("too_deep"), "{}", out.stderr);
+    }
+}
+
+/// Found by the fuzzer: one problem per line of a garbage file, each
+/// rendered by scanning the file from the start, took minutes (a hang) and
+/// printed megabytes.
+#[test]
+fn a_file_of_garbage_reports_the_first_problems_quickly() {
+    let mut text = String::from("[mounts.a]\ntype = \"kv\"\n");
+    for _ in 0..40_000 {
+        text.push_str("x\u{0}\n");
+    }
+    let dir = workspace(&text);
+    let out = validate(dir.path());
+    assert_eq!(
+        out.code,
+        Some(1),
+        "{}",
+        &out.stderr[..out.stderr.len().min(2000)]
+    );
+    assert!(
+        out.stderr.contains("more problem(s), not shown"),
+        "{}",
+        &out.stderr[..2000]
+    );
+    assert!(out.stderr.len() < 64 * 1024, "{} bytes", out.stderr.len());
+    assert!(out.took < Duration::from_secs(10), "took {:?}", out.took);
+}
+
+/// Found by the fuzzer: messages quoted whole keys and values (70,000
+/// characters) and passed control characters (ESC) to the terminal.
+#[test]
+fn messages_are_short_and_carry_no_control_characters() {
+    let long = "k".repeat(70_000);
+    for manifest in [
+        format!("\"{long}\" = 1\n"),
+        format!("[approles.web]\ntoken_ttl = \"{long}\"\n"),
+        "\"a\\u001b[2Jb\" = 1\n".to_string(),
+        "[approles.web]\ntoken_ttl = \"1h\u{1b}[2J\"\n".to_string(),
+    ] {
+        let dir = workspace(&manifest);
+        let out = validate(dir.path());
+        assert_eq!(
+            out.code,
+            Some(1),
+            "{}",
+            &out.stderr[..out.stderr.len().min(2000)]
+        );
+        assert!(out.stderr.len() < 8_000, "{} bytes", out.stderr.len());
+        assert!(
+            !out.stderr.chars().any(|c| c.is_control() && c != '\n'),
+            "raw control character in:\n{}",
+            out.stderr
+        );
+    }
+}

@@ -9,6 +9,10 @@ use miette::{
 use std::fmt;
 use std::sync::Arc;
 
+/// Longest message or help text, in characters (a typed key can be huge).
+const MAX_MESSAGE: usize = 600;
+/// At most this many problems are shown; the rest are counted.
+pub const MAX_PROBLEMS: usize = 100;
 /// Source lines longer than this are shown as an excerpt around the problem.
 const MAX_LINE: usize = 160;
 /// Bytes shown before the start of a problem on a long line.
@@ -19,13 +23,38 @@ const WINDOW_SPAN: usize = 80;
 /// A file shown in diagnostics. Long lines are cut to a short excerpt around
 /// the problem, so a diagnostic never echoes a 5 MB line (which could hold a
 /// value) and never renders a label past column 65,535 (where miette panics).
+/// Control and bidirectional-override characters are shown as `?` (or another
+/// replacement of the same byte length, so every offset stays true): no source
+/// line can drive the terminal. A line index makes each excerpt cost
+/// O(log n), not a scan of the file, so thousands of problems in a large file
+/// render quickly.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     name: Arc<str>,
     text: Arc<str>,
+    /// Byte offset of the start of every line.
+    lines: Arc<[usize]>,
 }
 
 impl SourceFile {
+    /// A file's name and text.
+    pub fn new(name: &str, text: &str) -> Self {
+        let shown = displayable(text);
+        let mut lines = vec![0];
+        lines.extend(
+            shown
+                .bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Self {
+            name: clean_text(name, 300).into(),
+            text: shown.into(),
+            lines: lines.into(),
+        }
+    }
+
     /// The file's name as shown.
     pub fn name(&self) -> &str {
         &self.name
@@ -43,6 +72,70 @@ impl SourceFile {
         }
         SourceSpan::new(start.into(), end - start)
     }
+
+    /// The index of the line holding byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        self.lines
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
+    }
+
+    /// The byte range of line `i`, without its line break.
+    fn line_range(&self, i: usize) -> (usize, usize) {
+        let start = self.lines[i];
+        let mut end = self.lines.get(i + 1).map_or(self.text.len(), |n| n - 1);
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        (start, end)
+    }
+}
+
+/// The text with every control character (but tab and line breaks) and every
+/// bidirectional-override character replaced by one of the same UTF-8 length.
+fn displayable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let keep = match c {
+            '\t' | '\n' => true,
+            '\r' => chars.peek() == Some(&'\n'),
+            c => !c.is_control() && !is_bidi(c),
+        };
+        if keep {
+            out.push(c);
+        } else {
+            match c.len_utf8() {
+                1 => out.push('?'),
+                2 => out.push('\u{bf}'),
+                3 => out.push('\u{fffd}'),
+                _ => out.push_str("\u{fffd}?"),
+            }
+        }
+    }
+    out
+}
+
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Text for a message: control and bidi characters escaped, at most `max`
+/// characters (names and keys a user typed can be 70,000 characters long).
+pub fn clean_text(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (n, c) in text.chars().enumerate() {
+        if n >= max {
+            out.push('…');
+            break;
+        }
+        if (c.is_control() && c != '\n' && c != '\t') || is_bidi(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl From<&SourceFile> for SourceFile {
@@ -53,10 +146,7 @@ impl From<&SourceFile> for SourceFile {
 
 impl From<&NamedSource<String>> for SourceFile {
     fn from(src: &NamedSource<String>) -> Self {
-        Self {
-            name: src.name().into(),
-            text: src.inner().as_str().into(),
-        }
+        SourceFile::new(src.name(), src.inner())
     }
 }
 
@@ -82,44 +172,52 @@ impl SourceCode for SourceFile {
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let text: &str = &self.text;
-        let full = text.read_span(span, before, after)?;
+        if span.offset() > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        let bytes = text.as_bytes();
+        let start = floor_char(text, span.offset());
+        let end = (start + span.len()).min(text.len());
+        let first = self.line_of(start);
+        let last = self.line_of(end.saturating_sub(1).max(start));
         let name = self.name.to_string();
-        if full
-            .data()
-            .split(|b| *b == b'\n')
-            .all(|l| l.len() <= MAX_LINE)
-        {
+        let context_first = first.saturating_sub(before);
+        let context_last = (last + after).min(self.lines.len() - 1);
+        let long = (context_first..=context_last).any(|i| {
+            let (a, b) = self.line_range(i);
+            b - a > MAX_LINE
+        });
+        if !long {
+            let from = self.lines[context_first];
+            let to = self
+                .lines
+                .get(context_last + 1)
+                .copied()
+                .unwrap_or(text.len());
+            let (line_start, _) = self.line_range(first);
             return Ok(Box::new(MietteSpanContents::new_named(
                 name,
-                full.data(),
-                *full.span(),
-                full.line(),
-                full.column(),
-                full.line_count(),
+                &bytes[from..to],
+                SourceSpan::new(from.into(), to - from),
+                context_first,
+                if before == 0 { start - line_start } else { 0 },
+                context_last - context_first + 1,
             )));
         }
         // A long line: only a window of the problem's own line, no context.
-        let bytes = text.as_bytes();
-        let start = floor_char(text, span.offset().min(text.len()));
-        let line_start = bytes[..start]
-            .iter()
-            .rposition(|b| *b == b'\n')
-            .map_or(0, |i| i + 1);
-        let line_end = bytes[start..]
-            .iter()
-            .position(|b| *b == b'\n' || *b == b'\r')
-            .map_or(text.len(), |i| start + i);
+        let (line_start, line_end) = self.line_range(first);
         let from = floor_char(text, start.saturating_sub(WINDOW_BEFORE).max(line_start));
         let to = ceil_char(
             text,
-            (start + span.len().min(WINDOW_SPAN) + WINDOW_SPAN).min(line_end),
+            (start + span.len().min(WINDOW_SPAN) + WINDOW_SPAN)
+                .min(line_end)
+                .max(from),
         );
-        let line = bytes[..line_start].iter().filter(|b| **b == b'\n').count();
         Ok(Box::new(MietteSpanContents::new_named(
             name,
             &bytes[from..to],
             SourceSpan::new(from.into(), to - from),
-            line,
+            first,
             if before == 0 {
                 start - line_start
             } else {
@@ -158,11 +256,11 @@ impl Problem {
     ) -> Self {
         Self {
             code,
-            message: message.into(),
+            message: clean_text(&message.into(), MAX_MESSAGE),
             help: None,
             src: Some(src.into()),
             span: Some(span.into()),
-            label: label.into(),
+            label: clean_text(&label.into(), 100),
         }
     }
 
@@ -170,7 +268,7 @@ impl Problem {
     pub fn general(code: &'static str, message: impl Into<String>) -> Self {
         Self {
             code,
-            message: message.into(),
+            message: clean_text(&message.into(), MAX_MESSAGE),
             help: None,
             src: None,
             span: None,
@@ -180,7 +278,7 @@ impl Problem {
 
     /// Adds a help line.
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(clean_text(&help.into(), MAX_MESSAGE));
         self
     }
 }

@@ -203,6 +203,18 @@ pub fn load_with_env(
                 p.span.map(|s| s.offset()),
             )
         });
+        // A file of garbage has a problem on every line: show the first ones.
+        if problems.len() > diag::MAX_PROBLEMS {
+            let more = problems.len() - diag::MAX_PROBLEMS;
+            problems.truncate(diag::MAX_PROBLEMS);
+            problems.push(
+                Problem::general(
+                    "vaultform::manifest::more_problems",
+                    format!("and {more} more problem(s), not shown"),
+                )
+                .help("fix the problems above first"),
+            );
+        }
         Err(ManifestError {
             manifest: name,
             problems,

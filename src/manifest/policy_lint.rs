@@ -6,6 +6,28 @@ use hcl::edit::Span;
 use hcl::edit::expr::Expression;
 use hcl::edit::structure::{BlockLabel, Structure};
 
+/// Deepest bracket nesting accepted in a policy file (real policies use 3).
+pub const MAX_DEPTH: usize = 32;
+
+/// Where nesting of `{`, `[` and `(` first exceeds [`MAX_DEPTH`], counting
+/// every bracket (inside strings too: deliberately conservative).
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Capabilities Vault and OpenBao accept.
 pub const CAPABILITIES: &[&str] = &[
     "create",
@@ -45,6 +67,21 @@ pub fn lint(src: &SourceFile, text: &str) -> Vec<Problem> {
                 "empty",
             )
             .help("Vault rejects empty policies; add at least one path block"),
+        );
+        return out;
+    }
+    // The HCL parser recurses once per nesting level with no limit of its own
+    // (a few hundred levels overflow the stack): refuse deep nesting first.
+    if let Some(at) = too_deep(text) {
+        out.push(
+            Problem::at(
+                "vaultform::policy::too_deep",
+                format!("brackets are nested more than {MAX_DEPTH} levels deep"),
+                src,
+                at..at + 1,
+                "too deep",
+            )
+            .help("a policy is `path \"...\" { capabilities = [...] }` blocks; check for unclosed brackets"),
         );
         return out;
     }
