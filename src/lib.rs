@@ -21,6 +21,7 @@ pub mod duration;
 pub mod files;
 pub mod kinds;
 pub mod live;
+pub mod lock;
 pub mod manifest;
 pub mod metrics;
 pub mod ownership;

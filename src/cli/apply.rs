@@ -2,6 +2,7 @@
 
 use super::{ApplyArgs, Cli, Outcome, make_plan, open_session, stdout_style};
 use crate::apply::{ApplyOptions, apply};
+use crate::lock::Lock;
 use crate::plan::Action;
 use crate::planfile::{self, PlanFileError};
 use crate::render;
@@ -17,7 +18,9 @@ pub(super) async fn run(cli: &Cli, args: &ApplyArgs) -> miette::Result<Outcome> 
 }
 
 /// Plans (or checks a saved plan), shows, confirms and applies. Shared with
-/// `bootstrap`.
+/// `bootstrap`. A plan with changes is made again under the apply lock (a
+/// no-op apply takes no lock and writes nothing), so that what is applied is
+/// what the server holds once no other apply of this manifest runs.
 pub(super) async fn body(
     cli: &Cli,
     args: &ApplyArgs,
@@ -27,12 +30,43 @@ pub(super) async fn body(
         Some(path) => Some(planfile::read(path)?),
         None => None,
     };
-    let targets = match &saved {
+    let first = prepare(cli, args, vault, saved.as_ref()).await?;
+    if !first.plan.has_changes() {
+        return finish(cli, args, vault, first, None).await;
+    }
+    let (mount, name) = (
+        first.desired.ownership_mount.clone(),
+        first.desired.name.clone(),
+    );
+    if !first.live.managed.mount_exists {
+        crate::ownership::create_mount(vault, &mount).await?;
+    }
+    super::leave_to_exit(first);
+    let lock = Lock::acquire(vault, &mount, &name, args.lock_timeout).await?;
+    tracing::info!(lock = lock.id(), manifest = %name, "took the apply lock");
+    let planned = match prepare(cli, args, vault, saved.as_ref()).await {
+        Ok(p) => p,
+        Err(e) => {
+            lock.release().await;
+            return Err(e);
+        }
+    };
+    finish(cli, args, vault, planned, Some(lock)).await
+}
+
+/// Plans, and checks a saved plan against the new one.
+async fn prepare(
+    cli: &Cli,
+    args: &ApplyArgs,
+    vault: &crate::vault::Vault,
+    saved: Option<&planfile::SavedPlan>,
+) -> miette::Result<super::Planned> {
+    let targets = match saved {
         Some(s) => s.targets.clone(),
         None => args.targets.clone(),
     };
     let mut planned = make_plan(cli, vault, &targets, saved.is_some()).await?;
-    if let Some(saved) = &saved {
+    if let Some(saved) = saved {
         let key = planned
             .key
             .as_ref()
@@ -70,6 +104,38 @@ pub(super) async fn body(
         }
         planned.plan.restrict(&keep);
     }
+    Ok(planned)
+}
+
+/// Shows, confirms and applies a plan; releases the lock when given one.
+async fn finish(
+    cli: &Cli,
+    args: &ApplyArgs,
+    vault: &crate::vault::Vault,
+    planned: super::Planned,
+    lock: Option<Lock>,
+) -> miette::Result<Outcome> {
+    let result = show_confirm_apply(cli, args, vault, planned).await;
+    if let Some(lock) = lock {
+        let lost = lock.lost();
+        lock.release().await;
+        if lost && result.is_ok() {
+            return Err(miette!(
+                code = "vaultform::lock::lost",
+                help = "run `vaultform plan`: another apply may have run at the same time",
+                "the apply lock was lost while applying (force-unlocked, or it expired)"
+            ));
+        }
+    }
+    result
+}
+
+async fn show_confirm_apply(
+    cli: &Cli,
+    args: &ApplyArgs,
+    vault: &crate::vault::Vault,
+    planned: super::Planned,
+) -> miette::Result<Outcome> {
     let plan = &planned.plan;
     let style = stdout_style(cli);
     let mut out = std::io::stdout().lock();
@@ -83,7 +149,7 @@ pub(super) async fn body(
         return Ok(Outcome::Ok);
     }
     // A saved plan was reviewed when it was made; applying the file is the approval.
-    if !args.auto_approve && saved.is_none() {
+    if !args.auto_approve && args.plan_file.is_none() {
         if !std::io::stdin().is_terminal() {
             return Err(miette!(
                 code = "vaultform::apply::no_approval",

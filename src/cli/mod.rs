@@ -67,6 +67,12 @@ pub enum Command {
     /// Rotate AppRole secret IDs or generated secret values.
     #[command(subcommand)]
     Rotate(RotateCommand),
+    /// Release the apply lock of this manifest held by a dead apply (the id is
+    /// in the error of the apply that waited for it).
+    ForceUnlock {
+        /// The lock's id.
+        id: String,
+    },
 }
 
 /// `vaultform operator ...`.
@@ -136,6 +142,9 @@ pub struct BootstrapArgs {
     /// Allow changes that destroy data.
     #[arg(long)]
     pub allow_destroy: bool,
+    /// How long to wait for another apply of this manifest to finish.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
 }
 
 /// `vaultform rotate ...`.
@@ -214,6 +223,10 @@ pub struct ApplyArgs {
     /// the manifest still match what it saw.
     #[arg(value_name = "PLANFILE")]
     pub plan_file: Option<PathBuf>,
+    /// How long to wait for another apply of this manifest to release the
+    /// apply lock before failing (naming the holder).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
 }
 
 fn parse_address(text: &str) -> Result<Address, String> {
@@ -263,6 +276,18 @@ pub async fn run(cli: Cli) -> miette::Result<Outcome> {
         Command::Operator(OperatorCommand::Unseal(args)) => operator::unseal(&cli, args).await,
         Command::Bootstrap(args) => operator::bootstrap(&cli, args).await,
         Command::Rotate(cmd) => rotate::run(&cli, cmd).await,
+        Command::ForceUnlock { id } => {
+            let (name, mount) = manifest::identity(&cli.manifest)?;
+            let session = open_session(&cli).await?;
+            let result = crate::lock::force_unlock(&session.vault, &mount, &name, id).await;
+            session.close().await;
+            result?;
+            let _ = writeln!(
+                std::io::stderr(),
+                "Released the apply lock `{id}` of manifest `{name}`."
+            );
+            Ok(Outcome::Ok)
+        }
     }
 }
 

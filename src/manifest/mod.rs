@@ -121,6 +121,44 @@ impl Desired {
     }
 }
 
+/// Only the manifest's name and ownership mount (`[vaultform]`), for commands
+/// that need no more (`force-unlock`): no env file, no policies, no values.
+pub fn identity(path: &Path) -> Result<(String, String), ManifestError> {
+    let name = path.display().to_string();
+    let unreadable = |what: String| ManifestError {
+        manifest: name.clone(),
+        problems: vec![Problem::general("vaultform::manifest::unreadable", what)],
+    };
+    let text = files::read_text(path, files::MANIFEST_LIMIT)
+        .map_err(|e| unreadable(format!("cannot read manifest {name}: {e}")))?;
+    let (root, _) = DeTable::parse_recoverable(&text);
+    let mut w = Walker {
+        src: SourceFile::from(&NamedSource::new(name.clone(), text.clone())),
+        problems: Vec::new(),
+    };
+    let mut manifest_name = crate::ownership::DEFAULT_NAME.to_string();
+    let mut mount = DEFAULT_OWNERSHIP_MOUNT.to_string();
+    if let Some(t) = root
+        .get_ref()
+        .get("vaultform")
+        .and_then(|v| v.get_ref().as_table())
+    {
+        if let Some(n) = t.get("name").and_then(|n| w.string(n, "name"))
+            && names::role_name(&n).is_ok()
+        {
+            manifest_name = n;
+        }
+        if let Some(m) = t
+            .get("ownership_mount")
+            .and_then(|m| w.string(m, "ownership_mount"))
+            && names::mount_path(&m).is_ok()
+        {
+            mount = m;
+        }
+    }
+    Ok((manifest_name, mount))
+}
+
 /// Loads and validates a manifest, reading `{ env = ... }` from the process
 /// environment (which wins) and the manifest's `env_file`.
 pub fn load(path: &Path) -> Result<Desired, ManifestError> {
