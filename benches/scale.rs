@@ -863,6 +863,14 @@ impl Req {
             keep: false,
         }
     }
+    fn scan(path: impl Into<String>) -> Req {
+        Req {
+            method: Method::from_bytes(b"SCAN").unwrap_or(Method::GET),
+            path: path.into(),
+            body: None,
+            keep: false,
+        }
+    }
     fn post(path: impl Into<String>, body: Value) -> Req {
         Req {
             method: Method::POST,
@@ -887,6 +895,7 @@ fn plan_reads(size: usize) -> Vec<Req> {
         Req::list("vaultform/metadata/records"),
         Req::get("vaultform/data/fingerprint-key"),
         Req::list("auth/approle/role"),
+        Req::scan("bench/metadata/"),
     ];
     for n in 0..size {
         v.push(Req::get(format!("sys/policies/acl/svc-{n}-policy")));
@@ -979,7 +988,7 @@ async fn issue(
     for r in &reqs {
         match r.method.as_str() {
             "GET" => counts.reads += 1,
-            "LIST" => counts.lists += 1,
+            "LIST" | "SCAN" => counts.lists += 1,
             _ => counts.writes += 1,
         }
     }

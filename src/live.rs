@@ -75,13 +75,21 @@ pub struct Live {
     pub kubernetes_role_names: BTreeSet<String>,
     /// Secrets read, keyed `<mount>/<path>`.
     pub secrets: BTreeMap<String, LiveSecret>,
+    /// Every secret path (relative, sorted) under each KV v2 mount the
+    /// manifest uses, for reporting unmanaged secrets. At most
+    /// [`MAX_KV_PATHS`] per mount.
+    pub kv_paths: BTreeMap<String, Vec<String>>,
     /// Delivered AppRole credentials, keyed `<mount>/<role>` (roles that exist).
     pub credentials: BTreeMap<String, LiveCredentials>,
     /// The ownership record.
     pub managed: Managed,
 }
 
+/// At most this many secret paths are listed per KV mount.
+pub const MAX_KV_PATHS: usize = 100_000;
+
 enum Read {
+    KvPaths(String),
     Credentials(String),
     Policy(String),
     Role(Kind, String, String),
@@ -90,6 +98,7 @@ enum Read {
 }
 
 enum Got {
+    KvPaths(String, Vec<String>),
     Credentials(String, LiveCredentials),
     Policy(String, Option<LivePolicy>),
     Role(Kind, String, Option<LiveRole>),
@@ -202,6 +211,22 @@ pub async fn read(
         .cloned()
         .chain(names_of(Kind::Kv))
         .collect();
+    // The KV v2 mounts the manifest uses: declared ones, and those its
+    // secrets (or managed ones) live on. Their whole trees are listed once.
+    let mut kv_mounts: BTreeSet<String> = desired
+        .mounts
+        .iter()
+        .filter(|(_, d)| d.is_kv2())
+        .map(|(p, _)| p.clone())
+        .collect();
+    kv_mounts.extend(secrets.iter().filter_map(|k| longest_mount(&mounts, k)));
+    kv_mounts.remove(&desired.ownership_mount);
+    reads.extend(
+        kv_mounts
+            .into_iter()
+            .filter(|m| mounts.get(m).is_some_and(LiveBackend::is_kv2))
+            .map(Read::KvPaths),
+    );
     for key in secrets {
         // A mount declared in the manifest wins; otherwise the longest mount
         // on the server that the path starts with (mounts may be nested, `team/kv`).
@@ -222,6 +247,10 @@ pub async fn read(
     let results = stream::iter(reads)
         .map(|r| async move {
             Ok::<_, VaultError>(match r {
+                Read::KvPaths(m) => {
+                    let paths = kinds::kv::vault::list_all(vault, &m, MAX_KV_PATHS).await?;
+                    Got::KvPaths(m, paths)
+                }
                 Read::Credentials(k) => {
                     let d = &desired.credentials[&k];
                     let c = kinds::credentials::vault::read(vault, d).await?;
@@ -250,6 +279,9 @@ pub async fn read(
         .await;
     for r in results {
         match r? {
+            Got::KvPaths(m, paths) => {
+                live.kv_paths.insert(m, paths);
+            }
             Got::Credentials(k, c) => {
                 live.credentials.insert(k, c);
             }

@@ -175,3 +175,45 @@ fn a_manifest_that_gains_a_name_takes_its_resources_over_from_the_single_record(
     assert_no_changes(&bao, &web);
     assert!(team_exists(&bao, "web"));
 }
+
+/// Issue 10, item 6: secrets nobody declares are reported like other
+/// unmanaged resources (a count and the first paths), never deleted.
+#[test]
+fn unmanaged_kv_paths_are_reported_with_a_count_and_a_sample() {
+    let bao = BaoDev::start();
+    let dir = tempfile::tempdir().unwrap();
+    let web = team(dir.path(), Some("web"), "web");
+    apply(&bao, &web);
+    for i in 0..12 {
+        let (s, _) = bao.write(
+            &format!("kv-web/data/hand/made-{i:02}"),
+            &serde_json::json!({ "data": { "k": "v" } }),
+        );
+        assert_eq!(s, 200);
+    }
+    let r = run(&bao, &web, &["plan", "--detailed-exitcode"]);
+    assert_eq!(r.code, Some(0), "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "Unmanaged secrets on kv-web/ (never deleted by vaultform): 12: hand/made-00"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("and 2 more"), "{}", r.stdout);
+    assert!(
+        !r.stdout.contains("kv-web/a"),
+        "a declared path is not unmanaged:\n{}",
+        r.stdout
+    );
+    let j = run(&bao, &web, &["plan", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&j.stdout).unwrap();
+    assert_eq!(plan["unmanaged_kv"]["kv-web"]["count"], 12);
+    assert_eq!(
+        plan["unmanaged_kv"]["kv-web"]["sample"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10
+    );
+}

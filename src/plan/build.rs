@@ -1,6 +1,6 @@
 //! `plan(&Desired, &Live) -> Plan`: the pure heart of vaultform.
 
-use super::{Action, Change, FORMAT_VERSION, OwnershipChange, Plan, Release, Summary};
+use super::{Action, Change, FORMAT_VERSION, OwnershipChange, Plan, Release, Summary, UnmanagedKv};
 use crate::kinds::{self, Address, BUILTIN_AUTHS, BUILTIN_MOUNTS, BUILTIN_POLICIES, Kind};
 use crate::live::Live;
 use crate::manifest::{Desired, Problem};
@@ -141,6 +141,26 @@ pub fn plan(desired: &Desired, live: &Live, fp: &FingerprintKey) -> Plan {
     };
 
     let summary = Summary::of(&changes);
+    let mut unmanaged_kv = BTreeMap::new();
+    for (mount, paths) in &live.kv_paths {
+        let mut entry = UnmanagedKv::default();
+        for p in paths {
+            let a = Address::new(Kind::Kv, format!("{mount}/{p}"));
+            if wanted.contains(&a)
+                || managed.contains(&a)
+                || live.managed.owner_elsewhere(&a).is_some()
+            {
+                continue;
+            }
+            entry.count += 1;
+            if entry.sample.len() < super::UNMANAGED_KV_SAMPLE {
+                entry.sample.push(p.clone());
+            }
+        }
+        if entry.count > 0 {
+            unmanaged_kv.insert(mount.clone(), entry);
+        }
+    }
     let mut unmanaged = b.unmanaged;
     unmanaged.sort();
     let owned_elsewhere = b.owned_elsewhere;
@@ -149,6 +169,7 @@ pub fn plan(desired: &Desired, live: &Live, fp: &FingerprintKey) -> Plan {
         format_version: FORMAT_VERSION,
         changes,
         unmanaged,
+        unmanaged_kv,
         owned_elsewhere,
         warnings,
         ownership: if ownership.is_empty() {

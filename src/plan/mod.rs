@@ -178,6 +178,18 @@ pub struct OwnershipChange {
     pub release: Vec<Release>,
 }
 
+/// Unmanaged secrets of one KV v2 mount: a count and a sample.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnmanagedKv {
+    /// How many.
+    pub count: usize,
+    /// The first [`UNMANAGED_KV_SAMPLE`] paths (inside the mount), sorted.
+    pub sample: Vec<String>,
+}
+
+/// How many unmanaged KV paths a plan names per mount.
+pub const UNMANAGED_KV_SAMPLE: usize = 10;
+
 /// Addresses removed from another manifest's record.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Release {
@@ -239,6 +251,11 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Resources on the server that vaultform does not manage and never deletes.
     pub unmanaged: Vec<Address>,
+    /// Secrets on the KV v2 mounts the manifest uses that no manifest
+    /// declares or manages, by mount: how many, and the first few paths.
+    /// Never deleted.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unmanaged_kv: BTreeMap<String, UnmanagedKv>,
     /// Resources on the server that other manifests' records claim, by
     /// manifest name: never adopted, changed or deleted by this manifest.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

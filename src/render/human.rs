@@ -46,6 +46,23 @@ pub fn render(plan: &Plan, out: &mut impl Write, style: Style) -> io::Result<()>
             writeln!(out)?;
         }
     }
+    for (mount, u) in &plan.unmanaged_kv {
+        let mut shown: Vec<String> = u.sample.iter().map(|p| clean(p).into_owned()).collect();
+        if u.count > u.sample.len() {
+            shown.push(format!("and {} more", u.count - u.sample.len()));
+        }
+        writeln!(
+            out,
+            "{}",
+            style.dim(&format!(
+                "Unmanaged secrets on {}/ (never deleted by vaultform): {}: {}",
+                clean(mount),
+                u.count,
+                shown.join(", ")
+            ))
+        )?;
+        writeln!(out)?;
+    }
     for (owner, addresses) in &plan.owned_elsewhere {
         writeln!(
             out,

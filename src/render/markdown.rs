@@ -100,6 +100,21 @@ pub fn render(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
             writeln!(out)?;
         }
     }
+    for (mount, u) in &plan.unmanaged_kv {
+        writeln!(
+            out,
+            "<details><summary>{} unmanaged secret(s) on <code>{}/</code>, never deleted</summary>\n",
+            u.count,
+            html(mount)
+        )?;
+        for p in &u.sample {
+            writeln!(out, "- {}", code(p))?;
+        }
+        if u.count > u.sample.len() {
+            writeln!(out, "- and {} more", u.count - u.sample.len())?;
+        }
+        writeln!(out, "\n</details>\n")?;
+    }
     for (owner, addresses) in &plan.owned_elsewhere {
         writeln!(
             out,

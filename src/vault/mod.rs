@@ -273,7 +273,7 @@ impl Vault {
     ) -> Result<(u16, bytes::Bytes), VaultError> {
         let counter = match method.as_str() {
             "GET" => &self.inner.counts.reads,
-            "LIST" => &self.inner.counts.lists,
+            "LIST" | "SCAN" => &self.inner.counts.lists,
             _ => &self.inner.counts.writes,
         };
         counter.fetch_add(1, Ordering::Relaxed);

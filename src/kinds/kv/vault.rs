@@ -114,6 +114,61 @@ where
     }
 }
 
+/// Every secret path under a KV v2 mount, at most `limit` of them (sorted):
+/// one `SCAN <mount>/metadata/` on OpenBao (recursive), a recursive LIST
+/// where the server does not know SCAN (HashiCorp Vault).
+pub async fn list_all(vault: &Vault, mount: &str, limit: usize) -> Result<Vec<String>, VaultError> {
+    let scan = reqwest::Method::from_bytes(b"SCAN").map_err(|_| VaultError::Internal {
+        what: "SCAN is a valid method token".into(),
+    })?;
+    let root = format!("{mount}/metadata/");
+    let resp = vault.send(scan, &root, None).await?;
+    let keys = |body: &Value| -> Vec<String> {
+        body["data"]["keys"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|k| k.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut out: Vec<String> = match resp.status {
+        200..=299 => keys(&resp.body)
+            .into_iter()
+            .filter(|k| !k.ends_with('/'))
+            .take(limit)
+            .collect(),
+        404 => Vec::new(),
+        405 | 400 => {
+            // No SCAN: walk the tree with LIST, breadth first, bounded.
+            let mut found = Vec::new();
+            let mut dirs = std::collections::VecDeque::from([String::new()]);
+            while let Some(dir) = dirs.pop_front() {
+                if found.len() >= limit {
+                    break;
+                }
+                let api = format!("{mount}/metadata/{dir}");
+                for key in vault.list(api.trim_end_matches('/')).await? {
+                    if key.ends_with('/') {
+                        // A folder whose name no request may carry is not walked.
+                        let sub = format!("{dir}{key}");
+                        if crate::kinds::names::path(sub.trim_end_matches('/')).is_ok() {
+                            dirs.push_back(sub);
+                        }
+                    } else if found.len() < limit {
+                        found.push(format!("{dir}{key}"));
+                    }
+                }
+            }
+            found
+        }
+        _ => return Err(VaultError::from_response("SCAN", &root, resp)),
+    };
+    out.sort();
+    Ok(out)
+}
+
 /// Destroys a secret: every version and its metadata.
 pub async fn destroy(vault: &Vault, mount: &str, path: &str) -> Result<(), VaultError> {
     vault.delete(&format!("{mount}/metadata/{path}")).await
