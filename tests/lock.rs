@@ -53,11 +53,23 @@ fn a_held_lock_makes_apply_wait_then_fail_naming_the_holder() {
     let r = ws.run(&bao, &["apply", "--auto-approve", "--lock-timeout", "2s"]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(started.elapsed() >= Duration::from_secs(2));
-    assert!(r.stderr.contains("vaultform::lock::held"), "{}", r.stderr);
-    assert!(r.stderr.contains("abc123lockid"), "{}", r.stderr);
-    assert!(r.stderr.contains("alice@ci-runner-7"), "{}", r.stderr);
     assert!(
-        r.stderr.contains("force-unlock abc123lockid"),
+        common::flat(&r.stderr).contains("vaultform::lock::held"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        common::flat(&r.stderr).contains("abc123lockid"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        common::flat(&r.stderr).contains("alice@ci-runner-7"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        common::flat(&r.stderr).contains("force-unlock abc123lockid"),
         "{}",
         r.stderr
     );
@@ -66,7 +78,11 @@ fn a_held_lock_makes_apply_wait_then_fail_naming_the_holder() {
 
     let r = ws.run(&bao, &["force-unlock", "not-the-id"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("not_holder"), "{}", r.stderr);
+    assert!(
+        common::flat(&r.stderr).contains("not_holder"),
+        "{}",
+        r.stderr
+    );
     let r = ws.run(&bao, &["force-unlock", "abc123lockid"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     ws.apply(&bao);

@@ -116,8 +116,16 @@ fn two_named_manifests_share_a_server_without_touching_each_other() {
     let before = bao.get("sys/policies/acl/alpha-policy").1["data"].clone();
     let r = run(&bao, &beta, &["apply", "--auto-approve"]);
     assert_eq!(r.code, Some(1), "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("owned_elsewhere"), "{}", r.stderr);
-    assert!(r.stderr.contains("manifest `alpha`"), "{}", r.stderr);
+    assert!(
+        common::flat(&r.stderr).contains("owned_elsewhere"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        common::flat(&r.stderr).contains("manifest `alpha`"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(bao.get("sys/policies/acl/alpha-policy").1["data"], before);
     fs::remove_file(&policy).unwrap();
 

@@ -770,3 +770,24 @@ fn clean_vaultform_cmd(home: &Path) -> assert_cmd::Command {
         .env("HOME", home);
     cmd
 }
+
+/// A diagnostic as one line: miette wraps messages and help at 80 columns
+/// (`\n  | ` and `\n        `); assertions on text use this.
+pub fn flat(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let t = line.trim_start();
+        let continued = t.starts_with("| ")
+            || (line.starts_with("        ") && !t.is_empty() && !out.is_empty());
+        if continued {
+            out.push(' ');
+            out.push_str(t.strip_prefix("| ").unwrap_or(t).trim_end());
+        } else {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(line.trim_end());
+        }
+    }
+    out
+}
