@@ -15,7 +15,7 @@ use std::io::{IsTerminal, Write};
 /// calls (`sys/init`, `sys/unseal` and the rest exist only in the root namespace).
 fn anonymous() -> miette::Result<Vault> {
     Ok(Vault::new(&Connection {
-        token: String::new(),
+        token: crate::secret::Token::default(),
         namespace: None,
         ..Connection::from_env()
     })?)
@@ -164,7 +164,7 @@ pub(super) async fn bootstrap(cli: &Cli, args: &BootstrapArgs) -> miette::Result
         }
     };
     let vault = Vault::new(&Connection {
-        token,
+        token: crate::secret::Token::new(token),
         ..Connection::from_env()
     })?;
     super::apply::body(

@@ -552,18 +552,20 @@ impl Loader<'_> {
                 if let Some(cv) = tbl.get("config")
                     && let Some(ct) = self.w.table(cv, "config")
                 {
-                    let values = ct
-                        .iter()
-                        .filter_map(|(ck, cval)| {
-                            Some((ck.get_ref().to_string(), self.w.json(cval, "config value")?))
-                        })
-                        .collect();
+                    let mut values = BTreeMap::new();
+                    for (ck, cval) in ct.iter() {
+                        let key = ck.get_ref().to_string();
+                        if let Some(v) = self.config_value(&type_name, &key, cval) {
+                            values.insert(key, v);
+                        }
+                    }
                     let addr = Address::new(Kind::AuthConfig, path.clone());
                     self.d.origins.insert(addr, cv.span());
                     self.d.auth_configs.insert(
                         path.clone(),
                         DesiredAuthConfig {
                             path: path.clone(),
+                            type_name: type_name.clone(),
                             values,
                         },
                     );
@@ -982,6 +984,33 @@ impl Loader<'_> {
                 .secrets
                 .insert(full, DesiredSecret { mount, path, keys });
         }
+    }
+
+    /// One value of an auth method's `config`: a literal, or `{ env = ... }` /
+    /// `{ file = ... }` (a table with exactly one of those keys; any other
+    /// table is a literal object, such as JWT's `provider_config`). A literal
+    /// for a sensitive key gets a warning.
+    fn config_value(&mut self, type_name: &str, key: &str, v: &Val<'_>) -> Option<Secret> {
+        let sensitive = crate::kinds::auth::model::is_sensitive(type_name, key);
+        if let DeValue::Table(t) = v.get_ref()
+            && t.len() == 1
+            && t.iter()
+                .all(|(k, _)| matches!(k.get_ref().as_ref(), "env" | "file"))
+        {
+            return match self.secret_value(key, v)? {
+                DesiredValue::Value(s) => Some(s),
+                _ => None,
+            };
+        }
+        let json = self.w.json(v, "config value")?;
+        if sensitive && crate::kinds::auth::model::SENSITIVE_KEYS.iter().any(|(t, _)| *t == type_name) {
+            let (line, col) = line_col(self.d.source.inner(), v.span().start);
+            self.d.warnings.push(format!(
+                "{}:{line}:{col}: config key `{key}` of a `{type_name}` auth method is a secret but is a literal in the manifest; use {{ env = \"...\" }} or {{ file = \"...\" }}",
+                self.d.source.name()
+            ));
+        }
+        Some(Secret::new(json))
     }
 
     fn secret_value(&mut self, key: &str, v: &Val<'_>) -> Option<DesiredValue> {

@@ -11,7 +11,7 @@ pub struct Connection {
     /// Server address, e.g. `http://127.0.0.1:8200`.
     pub address: String,
     /// Token (may be empty for unauthenticated calls such as health or init).
-    pub token: String,
+    pub token: crate::secret::Token,
     /// PEM CA bundle to trust.
     pub ca_cert: Option<PathBuf>,
     /// Skip TLS verification.
@@ -91,7 +91,7 @@ impl Connection {
             .unwrap_or_default();
         Connection {
             address: env("VAULT_ADDR").unwrap_or_else(|| "https://127.0.0.1:8200".to_string()),
-            token,
+            token: crate::secret::Token::new(token),
             ca_cert: env("VAULT_CACERT").map(PathBuf::from),
             skip_verify: env("VAULT_SKIP_VERIFY")
                 .map(|v| !matches!(v.as_str(), "0" | "false" | "False" | "FALSE"))
@@ -113,7 +113,7 @@ impl Connection {
     pub fn new(address: impl Into<String>, token: impl Into<String>) -> Self {
         Connection {
             address: address.into(),
-            token: token.into(),
+            token: crate::secret::Token::new(token),
             ca_cert: None,
             skip_verify: false,
             namespace: None,
@@ -145,7 +145,8 @@ impl Connection {
         let mut b = VaultClientSettingsBuilder::default();
         b.address(&self.address)
             .timeout(Some(self.timeout))
-            .token(&self.token)
+            // The token stays in our own wiped type; vaultrs never holds it.
+            .token("")
             .verify(!self.skip_verify)
             .ca_certs(
                 self.ca_cert

@@ -157,7 +157,7 @@ impl Session {
             }
         };
         let anon = Connection {
-            token: String::new(),
+            token: crate::secret::Token::default(),
             ..conn.clone()
         };
         let bootstrap = Vault::new(&anon)?;
@@ -184,7 +184,7 @@ impl Session {
             })
         })?;
         let logged_in = Connection {
-            token: token.to_string(),
+            token: crate::secret::Token::new(token),
             ..conn.clone()
         };
         tracing::info!(method = ?method, mount = %mount, "logged in");

@@ -64,6 +64,8 @@ struct Inner {
     counts: RequestCounts,
     timeout: std::time::Duration,
     max_retries: u32,
+    /// The token (vaultrs's settings hold none).
+    token: crate::secret::Token,
 }
 
 /// Whether a request may be sent again after a failure whose effect is
@@ -108,6 +110,7 @@ impl Vault {
                 counts: RequestCounts::default(),
                 timeout: conn.timeout,
                 max_retries: conn.max_retries,
+                token: conn.token.clone(),
             }),
         })
     }
@@ -278,7 +281,7 @@ impl Vault {
         };
         counter.fetch_add(1, Ordering::Relaxed);
         let http = &self.inner.client.http.http;
-        let token = token.unwrap_or(&self.inner.client.settings.token);
+        let token = token.unwrap_or(self.inner.token.expose());
         let mut req = http.request(method.clone(), self.url(path));
         if !token.is_empty() {
             req = req.header("X-Vault-Token", token);

@@ -1,14 +1,14 @@
 //! Pure diff of an auth method's configuration. Keys the server never returns
 //! (write-only, such as `token_reviewer_jwt`) are written on creation only.
 
-use super::model::{DesiredAuthConfig, LiveAuthConfig, is_sensitive_key};
+use super::model::{DesiredAuthConfig, LiveAuthConfig, is_sensitive};
 use crate::kinds::Address;
 use crate::plan::{Action, Change, FieldChange};
 use serde_json::Value;
 
-fn show(key: &str, v: Option<&Value>) -> Option<String> {
+fn show(type_name: &str, key: &str, v: Option<&Value>) -> Option<String> {
     let v = v?;
-    if is_sensitive_key(key) {
+    if is_sensitive(type_name, key) {
         return Some("(sensitive)".into());
     }
     Some(match v {
@@ -33,17 +33,19 @@ pub fn diff(
     let d = desired?;
     let live_empty = live.is_none_or(|l| l.is_empty());
     let mut fields = Vec::new();
+    let t = d.type_name.as_str();
     for (key, want) in &d.values {
+        let want = want.expose();
         let have = live.and_then(|l| l.get(key));
         if live_empty {
-            fields.push(FieldChange::new(key.clone(), None, show(key, Some(want))));
+            fields.push(FieldChange::new(key.clone(), None, show(t, key, Some(want))));
         } else if let Some(have) = have
             && !same(have, want)
         {
             fields.push(FieldChange::new(
                 key.clone(),
-                show(key, Some(have)),
-                show(key, Some(want)),
+                show(t, key, Some(have)),
+                show(t, key, Some(want)),
             ));
         }
     }
@@ -86,15 +88,23 @@ fn same(have: &Value, want: &Value) -> bool {
 mod tests {
     use super::*;
     use crate::kinds::Kind;
+    use crate::secret::Secret;
     use serde_json::json;
     use std::collections::BTreeMap;
 
     fn desired() -> DesiredAuthConfig {
         DesiredAuthConfig {
             path: "kubernetes".into(),
+            type_name: "kubernetes".into(),
             values: BTreeMap::from([
-                ("kubernetes_host".into(), json!("https://k8s:443")),
-                ("token_reviewer_jwt".into(), json!("very-secret-jwt")),
+                (
+                    "kubernetes_host".into(),
+                    Secret::new(json!("https://k8s:443")),
+                ),
+                (
+                    "token_reviewer_jwt".into(),
+                    Secret::new(json!("very-secret-jwt")),
+                ),
             ]),
         }
     }
@@ -109,6 +119,16 @@ mod tests {
         assert_eq!(c.action, Action::Create);
         let text = format!("{:?}", c.fields);
         assert!(!text.contains("very-secret-jwt"));
+    }
+
+    #[test]
+    fn sensitivity_follows_the_declared_list_not_the_key_name() {
+        assert!(is_sensitive("kubernetes", "token_reviewer_jwt"));
+        // A public key is not a secret, although its name says "key".
+        assert!(!is_sensitive("jwt", "jwt_validation_pubkeys"));
+        assert!(is_sensitive("oidc", "oidc_client_secret"));
+        // A plugin vaultform does not know: everything is masked.
+        assert!(is_sensitive("my-custom-plugin", "host"));
     }
 
     #[test]

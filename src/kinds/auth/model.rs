@@ -1,14 +1,29 @@
 //! Plain data for auth method configuration.
 
+use crate::secret::Secret;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// Keys of an auth config whose values are never shown.
-pub fn is_sensitive_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    ["jwt", "secret", "password", "token", "private_key"]
-        .iter()
-        .any(|s| k.contains(s))
+/// The configuration keys of each auth method type whose values are secrets
+/// (from each plugin's documentation): never shown in a plan. For a type not
+/// listed here every value is treated as sensitive.
+pub const SENSITIVE_KEYS: &[(&str, &[&str])] = &[
+    ("approle", &[]),
+    ("cert", &[]),
+    ("jwt", &["oidc_client_secret"]),
+    ("kubernetes", &["token_reviewer_jwt"]),
+    ("ldap", &["bindpass", "client_tls_key"]),
+    ("oidc", &["oidc_client_secret"]),
+    ("userpass", &[]),
+];
+
+/// Whether the value of `key` in the config of an auth method of `type_name`
+/// is a secret.
+pub fn is_sensitive(type_name: &str, key: &str) -> bool {
+    match SENSITIVE_KEYS.iter().find(|(t, _)| *t == type_name) {
+        Some((_, keys)) => keys.contains(&key),
+        None => true,
+    }
 }
 
 /// `auth/<path>/config` as the manifest wants it: only the keys given are managed.
@@ -16,8 +31,11 @@ pub fn is_sensitive_key(key: &str) -> bool {
 pub struct DesiredAuthConfig {
     /// Auth method path.
     pub path: String,
-    /// Values to write.
-    pub values: BTreeMap<String, Value>,
+    /// The auth method's type (which keys are sensitive depends on it).
+    pub type_name: String,
+    /// Values to write. All held as [`Secret`] (never printed, wiped on drop);
+    /// which are shown in a plan is [`is_sensitive`]'s decision.
+    pub values: BTreeMap<String, Secret>,
 }
 
 /// `auth/<path>/config` as the server returns it (write-only keys are absent).

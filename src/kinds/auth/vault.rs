@@ -15,7 +15,12 @@ pub async fn read(vault: &Vault, path: &str) -> Result<Option<LiveAuthConfig>, V
 
 /// Writes `auth/<path>/config`.
 pub async fn write(vault: &Vault, d: &DesiredAuthConfig) -> Result<(), VaultError> {
-    let body = Value::Object(d.values.clone().into_iter().collect());
+    let body = Value::Object(
+        d.values
+            .iter()
+            .map(|(k, v)| (k.clone(), v.expose().clone()))
+            .collect(),
+    );
     vault
         .write(&format!("auth/{}/config", d.path), &body)
         .await
