@@ -379,6 +379,24 @@ pub async fn unseal(
     if !status.sealed {
         return Ok(Unsealed::Already);
     }
+    // A node joining a raft cluster knows its seal configuration (n, t) only
+    // once it has reached the leader: wait for it (bounded).
+    let status = if status.n == 0 {
+        let mut s = status;
+        for _ in 0..120 {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            s = seal_status(vault).await?;
+            if s.n > 0 || !s.sealed {
+                break;
+            }
+        }
+        if !s.sealed {
+            return Ok(Unsealed::Already);
+        }
+        s
+    } else {
+        status
+    };
     let threshold = status.t;
     let distinct = keys
         .iter()
@@ -446,6 +464,20 @@ pub async fn unseal(
                 return Err(VaultError::from_response("POST", "sys/unseal", resp).into());
             }
             _ => return Err(VaultError::from_response("POST", "sys/unseal", resp).into()),
+        }
+    }
+    // Every distinct key was accepted and the server still says sealed with
+    // no progress: a node joining a raft cluster takes the threshold, then
+    // joins and unseals on its own a moment later. Wait for that (bounded).
+    if counted == 0 {
+        for _ in 0..60 {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            if !seal_status(vault).await?.sealed {
+                return Ok(Unsealed::Now {
+                    keys_used: keys.len(),
+                    threshold,
+                });
+            }
         }
     }
     Err(ServerError::DuplicateKeys {
