@@ -135,6 +135,7 @@ pub fn identity(path: &Path) -> Result<(String, String), ManifestError> {
     let mut w = Walker {
         src: SourceFile::from(&NamedSource::new(name.clone(), text.clone())),
         problems: Vec::new(),
+        dropped: 0,
     };
     let mut manifest_name = crate::ownership::DEFAULT_NAME.to_string();
     let mut mount = DEFAULT_OWNERSHIP_MOUNT.to_string();
@@ -190,9 +191,11 @@ pub fn load_with_env(
     let mut w = Walker {
         src: SourceFile::from(&NamedSource::new(name.clone(), text.clone())),
         problems: Vec::new(),
+        dropped: 0,
     };
     let (root, syntax) = DeTable::parse_recoverable(&text);
-    for e in syntax {
+    w.dropped += syntax.len().saturating_sub(walk::KEEP);
+    for e in syntax.into_iter().take(walk::KEEP) {
         let span = e.span().unwrap_or(0..0);
         w.problem(
             "vaultform::manifest::syntax",
@@ -242,8 +245,9 @@ pub fn load_with_env(
             )
         });
         // A file of garbage has a problem on every line: show the first ones.
-        if problems.len() > diag::MAX_PROBLEMS {
-            let more = problems.len() - diag::MAX_PROBLEMS;
+        let dropped = loader.w.dropped;
+        if problems.len() > diag::MAX_PROBLEMS || dropped > 0 {
+            let more = problems.len().saturating_sub(diag::MAX_PROBLEMS) + dropped;
             problems.truncate(diag::MAX_PROBLEMS);
             problems.push(
                 Problem::general(
@@ -1003,7 +1007,11 @@ impl Loader<'_> {
             };
         }
         let json = self.w.json(v, "config value")?;
-        if sensitive && crate::kinds::auth::model::SENSITIVE_KEYS.iter().any(|(t, _)| *t == type_name) {
+        if sensitive
+            && crate::kinds::auth::model::SENSITIVE_KEYS
+                .iter()
+                .any(|(t, _)| *t == type_name)
+        {
             let (line, col) = line_col(self.d.source.inner(), v.span().start);
             self.d.warnings.push(format!(
                 "{}:{line}:{col}: config key `{key}` of a `{type_name}` auth method is a secret but is a literal in the manifest; use {{ env = \"...\" }} or {{ file = \"...\" }}",

@@ -17,7 +17,13 @@ pub struct Walker {
     pub src: SourceFile,
     /// Problems found.
     pub problems: Vec<Problem>,
+    /// Problems found but not kept: past [`KEEP`], only counted (a file of
+    /// garbage has one per line, and only the first are shown).
+    pub dropped: usize,
 }
+
+/// How many problems a load keeps (it shows fewer, sorted by place).
+pub const KEEP: usize = 4 * super::diag::MAX_PROBLEMS;
 
 impl Walker {
     /// Records a problem at a span.
@@ -29,6 +35,10 @@ impl Walker {
         label: impl Into<String>,
         help: impl Into<String>,
     ) {
+        if self.problems.len() >= KEEP {
+            self.dropped += 1;
+            return;
+        }
         let p = Problem::at(code, message, &self.src, span, label).help(help);
         self.problems.push(p);
     }
