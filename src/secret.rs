@@ -96,7 +96,11 @@ impl Drop for Token {
 
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() { "Token(none)" } else { "Token(***)" })
+        f.write_str(if self.0.is_empty() {
+            "Token(none)"
+        } else {
+            "Token(***)"
+        })
     }
 }
 

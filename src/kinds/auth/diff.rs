@@ -38,7 +38,11 @@ pub fn diff(
         let want = want.expose();
         let have = live.and_then(|l| l.get(key));
         if live_empty {
-            fields.push(FieldChange::new(key.clone(), None, show(t, key, Some(want))));
+            fields.push(FieldChange::new(
+                key.clone(),
+                None,
+                show(t, key, Some(want)),
+            ));
         } else if let Some(have) = have
             && !same(have, want)
         {
