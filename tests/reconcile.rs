@@ -806,3 +806,46 @@ fn a_secret_whose_latest_version_was_deleted_is_written_back_with_its_version() 
     ws.remember_server_secrets(&bao, "kv-test/data/web");
     ws.assert_converged(&bao);
 }
+
+/// Issue 10, item 7: an auth config secret comes from `.env`, is masked by
+/// the declared list (not by its name), and never appears in any output.
+#[test]
+fn auth_config_secrets_come_from_sources_and_are_masked_by_the_declared_list() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    let jwt = "eyJhbGciOiJSUzI1NiJ9.reviewer-jwt-fixture-value.c2lnbmF0dXJl";
+    ws.set_env("VF_REVIEWER_JWT", jwt);
+    let ca = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/k8s/ca.pem"))
+        .unwrap();
+    ws.edit("vault.toml", |t| {
+        t.replacen(
+            "[auth.approle]",
+            &format!(
+                "[auth.k8s]\ntype = \"kubernetes\"\nconfig = {{ kubernetes_host = \"https://k8s.example:443\", kubernetes_ca_cert = \"\"\"{ca}\"\"\", token_reviewer_jwt = {{ env = \"VF_REVIEWER_JWT\" }} }}\n\n[auth.approle]"
+            ),
+            1,
+        )
+    });
+    let r = ws.plan(&bao);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("token_reviewer_jwt = (sensitive)"),
+        "{}",
+        r.stdout
+    );
+    // Not sensitive by the declared list: shown.
+    assert!(
+        r.stdout.contains("\"https://k8s.example:443\""),
+        "{}",
+        r.stdout
+    );
+    for format in ["json", "markdown"] {
+        let r = ws.run(&bao, &["plan", "--format", format]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    ws.apply(&bao);
+    // The server has it (write-only: it says that it is set).
+    let (_, config) = bao.get("auth/k8s/config");
+    assert_eq!(config["data"]["kubernetes_host"], "https://k8s.example:443");
+    ws.assert_converged(&bao);
+}
