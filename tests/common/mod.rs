@@ -17,6 +17,7 @@
 #![allow(dead_code)]
 
 pub mod faultproxy;
+pub mod raft;
 pub mod server;
 pub mod tls;
 pub mod tokenreview;
