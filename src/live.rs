@@ -79,6 +79,8 @@ pub struct Live {
     /// manifest uses, for reporting unmanaged secrets. At most
     /// [`MAX_KV_PATHS`] per mount.
     pub kv_paths: BTreeMap<String, Vec<String>>,
+    /// KV v2 mounts whose paths the token may not list (neither SCAN nor LIST).
+    pub kv_paths_denied: BTreeSet<String>,
     /// Delivered AppRole credentials, keyed `<mount>/<role>` (roles that exist).
     pub credentials: BTreeMap<String, LiveCredentials>,
     /// The ownership record.
@@ -98,7 +100,7 @@ enum Read {
 }
 
 enum Got {
-    KvPaths(String, Vec<String>),
+    KvPaths(String, Option<Vec<String>>),
     Credentials(String, LiveCredentials),
     Policy(String, Option<LivePolicy>),
     Role(Kind, String, Option<LiveRole>),
@@ -279,8 +281,11 @@ pub async fn read(
         .await;
     for r in results {
         match r? {
-            Got::KvPaths(m, paths) => {
+            Got::KvPaths(m, Some(paths)) => {
                 live.kv_paths.insert(m, paths);
+            }
+            Got::KvPaths(m, None) => {
+                live.kv_paths_denied.insert(m);
             }
             Got::Credentials(k, c) => {
                 live.credentials.insert(k, c);

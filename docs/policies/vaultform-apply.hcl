@@ -108,7 +108,12 @@ path "secret/data/*" {
 # ...and destroy a managed secret that left the manifest: every version and its
 # metadata (DELETE <mount>/metadata/<path>).
 path "secret/metadata/*" {
-  capabilities = ["delete"]
+  capabilities = ["delete", "list"]
+}
+# ...and list every secret's path (no value) to report unmanaged secrets: one
+# SCAN on OpenBao (drop `scan` on HashiCorp Vault, which walks with LIST).
+path "secret/metadata/" {
+  capabilities = ["list", "scan"]
 }
 
 # --- vaultform's own data ---------------------------------------------------------
@@ -128,6 +133,11 @@ path "vaultform/metadata/records" {
   capabilities = ["list"]
 }
 path "vaultform/data/records/+" {
+  capabilities = ["create", "read", "update"]
+}
+# The apply lock of each manifest (taken, renewed and released with
+# check-and-set; `force-unlock` writes it too).
+path "vaultform/data/locks/+" {
   capabilities = ["create", "read", "update"]
 }
 path "vaultform/data/fingerprint-key" {

@@ -74,6 +74,15 @@ path "auth/kubernetes/config" {
 path "secret/data/*" {
   capabilities = ["read"]
 }
+# OPTIONAL, per KV v2 mount: every secret's path (no value), to report
+# unmanaged secrets: one SCAN on OpenBao (`scan`; drop it on HashiCorp Vault,
+# which walks the tree with LIST). Without it, plans say they cannot report them.
+path "secret/metadata/" {
+  capabilities = ["list", "scan"]
+}
+path "secret/metadata/*" {
+  capabilities = ["list"]
+}
 
 # ADAPT if [vaultform] ownership_mount is set (default `vaultform`): the
 # ownership records (which addresses each manifest manages; no secret values:

@@ -254,18 +254,15 @@ pub async fn wait_for(
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let probe_time = remaining.clamp(Duration::from_millis(500), PROBE_TIMEOUT);
-        let last =
-            match tokio::time::timeout(probe_time, vault.send(Method::GET, "sys/health", None))
-                .await
-            {
-                Ok(Ok(resp)) => match Health::from_status(resp.status) {
-                    Some(health) if accept(health) => return Ok(health),
-                    Some(health) => format!("it is {health:?}"),
-                    None => format!("sys/health answered {}", resp.status),
-                },
-                Ok(Err(e)) => root_cause(&e),
-                Err(_) => format!("no answer within {probe_time:?}"),
-            };
+        let last = match tokio::time::timeout(probe_time, vault.probe("sys/health")).await {
+            Ok(Ok(resp)) => match Health::from_status(resp.status) {
+                Some(health) if accept(health) => return Ok(health),
+                Some(health) => format!("it is {health:?}"),
+                None => format!("sys/health answered {}", resp.status),
+            },
+            Ok(Err(e)) => root_cause(&e),
+            Err(_) => format!("no answer within {probe_time:?}"),
+        };
         let now = Instant::now();
         if now >= deadline {
             return Err(ServerError::NotReady {
@@ -448,6 +445,13 @@ pub async fn unseal(
                         threshold,
                     });
                 }
+                // The threshold was reached and the progress went back to 0,
+                // yet the server still says sealed: a node joining a raft
+                // cluster, which unseals once it has joined. More keys would
+                // start a new unseal round; wait for the join instead.
+                if now.progress == 0 && counted + 1 >= threshold {
+                    return wait_for_join(vault, i + 1, threshold).await;
+                }
                 counted = now.progress;
             }
             400 => {
@@ -466,23 +470,38 @@ pub async fn unseal(
             _ => return Err(VaultError::from_response("POST", "sys/unseal", resp).into()),
         }
     }
-    // Every distinct key was accepted and the server still says sealed with
-    // no progress: a node joining a raft cluster takes the threshold, then
-    // joins and unseals on its own a moment later. Wait for that (bounded).
-    if counted == 0 {
-        for _ in 0..60 {
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-            if !seal_status(vault).await?.sealed {
-                return Ok(Unsealed::Now {
-                    keys_used: keys.len(),
-                    threshold,
-                });
-            }
-        }
-    }
     Err(ServerError::DuplicateKeys {
         given: keys.len(),
         counted,
+        threshold,
+    })
+}
+
+/// Waits (up to 30 s) for a node that took the threshold of keys to finish
+/// joining its raft cluster and report itself unsealed.
+async fn wait_for_join(
+    vault: &Vault,
+    keys_used: usize,
+    threshold: u32,
+) -> Result<Unsealed, ServerError> {
+    let mut last = None;
+    for _ in 0..120 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        // The node may not answer while it joins: try again.
+        match seal_status(vault).await {
+            Ok(s) if !s.sealed => {
+                return Ok(Unsealed::Now {
+                    keys_used,
+                    threshold,
+                });
+            }
+            Ok(s) => last = Some(s.progress),
+            Err(_) => {}
+        }
+    }
+    Err(ServerError::DuplicateKeys {
+        given: keys_used,
+        counted: last.unwrap_or(0),
         threshold,
     })
 }

@@ -104,6 +104,11 @@ pub fn plan(desired: &Desired, live: &Live, fp: &FingerprintKey) -> Plan {
     }
 
     let mut warnings = desired.warnings.clone();
+    for m in &live.kv_paths_denied {
+        warnings.push(format!(
+            "the token may not list {m}/metadata/ (`scan` or `list`): unmanaged secrets on {m}/ are not reported"
+        ));
+    }
     for (name, d) in &desired.secrets {
         let addr = Address::new(Kind::Kv, name.clone());
         warnings.extend(kinds::kv::diff::warnings(&addr, d, live.secrets.get(name)));

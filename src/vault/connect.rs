@@ -166,4 +166,31 @@ impl Connection {
             reason: e.to_string(),
         })
     }
+
+    /// The HTTP client vaultform sends with: the TLS settings vaultrs checked
+    /// (CA bundle, verification), the timeout, and **no redirects followed**:
+    /// a raft standby whose leader died answers 307 to the dead leader; that
+    /// answer is retried (the standby forwards again once a leader is elected)
+    /// instead of being chased to a refused connection.
+    pub(super) fn build_http(&self) -> Result<reqwest::Client, ConnectError> {
+        let settings_error = |reason: String| ConnectError::Settings {
+            address: self.address.clone(),
+            reason,
+        };
+        let mut b = reqwest::ClientBuilder::new()
+            .tls_backend_rustls()
+            .timeout(self.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .tls_danger_accept_invalid_certs(self.skip_verify);
+        if self.address.starts_with("http://") {
+            b = b.tls_certs_only(Vec::new());
+        } else if let Some(path) = &self.ca_cert {
+            let pem = crate::files::read_bytes(path, crate::files::CREDENTIAL_LIMIT)
+                .map_err(|e| settings_error(format!("cannot read {}: {e}", path.display())))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| settings_error(format!("{}: {e}", path.display())))?;
+            b = b.tls_certs_merge(certs);
+        }
+        b.build().map_err(|e| settings_error(e.to_string()))
+    }
 }

@@ -22,7 +22,6 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use vaultrs::client::VaultClient;
 
 /// Counts of requests by kind, for `--stats` and the benchmark.
 #[derive(Debug, Default)]
@@ -55,7 +54,7 @@ pub struct Vault {
 }
 
 struct Inner {
-    client: VaultClient,
+    http: reqwest::Client,
     base: String,
     /// `base` parsed once: each request's URL is a copy with its path set,
     /// which costs a fraction of parsing the whole URL (host and all) again.
@@ -66,7 +65,17 @@ struct Inner {
     max_retries: u32,
     /// The token (vaultrs's settings hold none).
     token: crate::secret::Token,
+    /// When this client last created a mount: for a few seconds after, a
+    /// `404 no handler for route` under it means "not ready yet" (measured
+    /// through raft standbys), not "missing".
+    mount_created: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+/// How long a new mount may answer `no handler for route` or be upgrading.
+const NEW_MOUNT_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
+/// Attempts while a KV v2 mount upgrades (about 5 s in all): the server did
+/// not act on these requests, so every method may repeat them.
+const UPGRADE_ATTEMPTS: u32 = 40;
 
 /// Whether a request may be sent again after a failure whose effect is
 /// unknown (a timeout, a 500). Reads, deletes and writes that set a whole
@@ -92,7 +101,10 @@ pub struct Response {
 impl Vault {
     /// Builds a client from connection settings.
     pub fn new(conn: &Connection) -> Result<Self, ConnectError> {
-        let client = conn.build_client()?;
+        // vaultrs checks the settings (address, CA bundle); requests go through
+        // our own client built from the same settings, without redirects.
+        conn.build_client()?;
+        let http = conn.build_http()?;
         let base = conn.address.trim_end_matches('/').to_string();
         let base_url = reqwest::Url::parse(&base)
             .ok()
@@ -103,7 +115,7 @@ impl Vault {
             })?;
         Ok(Self {
             inner: Arc::new(Inner {
-                client,
+                http,
                 base,
                 base_url,
                 namespace: conn.namespace.clone(),
@@ -111,6 +123,7 @@ impl Vault {
                 timeout: conn.timeout,
                 max_retries: conn.max_retries,
                 token: conn.token.clone(),
+                mount_created: std::sync::Mutex::new(None),
             }),
         })
     }
@@ -142,6 +155,22 @@ impl Vault {
         body: Option<&Value>,
     ) -> Result<Response, VaultError> {
         self.send_with_token(method, path, body, None).await
+    }
+
+    /// One GET with no retry, for callers that poll on their own (waiting for
+    /// a server to come up): a retry would only delay the next poll.
+    pub async fn probe(&self, path: &str) -> Result<Response, VaultError> {
+        crate::kinds::names::api_path(path).map_err(|why| VaultError::UnsafePath {
+            method: "GET".into(),
+            why,
+        })?;
+        let (status, bytes) = self
+            .send_once(Method::GET, path, None::<&Value>, None, None)
+            .await?;
+        Ok(Response {
+            status,
+            body: json_or_null(&bytes),
+        })
     }
 
     /// Like [`Vault::send`], with another token than the client's.
@@ -188,11 +217,36 @@ impl Vault {
         })?;
         let safe = repeat == Repeat::Safe;
         let mut attempt: u32 = 0;
+        let mut settling: u32 = 0;
         loop {
             attempt += 1;
             let result = self
                 .send_once(method.clone(), path, body, token, wrap_ttl)
                 .await;
+            // A mount that is not ready yet: KV v2 upgrading its storage, or
+            // just created and not yet routed (through a standby). The server
+            // did not act; wait a little and repeat, up to about 5 s.
+            if let Ok((status, bytes)) = &result
+                && settling < UPGRADE_ATTEMPTS
+                && self.mount_settling(*status, bytes)
+            {
+                settling += 1;
+                attempt -= 1;
+                self.inner.counts.retries.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(std::time::Duration::from_millis(
+                    25 * u64::from(settling.min(8)),
+                ))
+                .await;
+                continue;
+            }
+            if (200..300).contains(&result.as_ref().map(|(s, _)| *s).unwrap_or(0))
+                && method == Method::POST
+                && (path.starts_with("sys/mounts/") || path.starts_with("sys/auth/"))
+                && !path.ends_with("/tune")
+                && let Ok(mut t) = self.inner.mount_created.lock()
+            {
+                *t = Some(std::time::Instant::now());
+            }
             let transient = match &result {
                 Err(VaultError::Transport { source, .. }) => {
                     source.is_connect() || (safe && (source.is_timeout() || source.is_request()))
@@ -265,6 +319,28 @@ impl Vault {
         }
     }
 
+    /// Whether an answer means a mount is still settling: a KV v2 mount
+    /// upgrading its storage (the leader's and a standby's words), or a
+    /// `no handler for route` shortly after this client created a mount.
+    fn mount_settling(&self, status: u16, bytes: &[u8]) -> bool {
+        if status != 400 && status != 404 {
+            return false;
+        }
+        let text = String::from_utf8_lossy(&bytes[..bytes.len().min(2048)]);
+        if status == 400 {
+            return text.contains("Upgrading from non-versioned")
+                || text.contains("Waiting for the primary to upgrade");
+        }
+        text.contains("no handler for route")
+            && self
+                .inner
+                .mount_created
+                .lock()
+                .ok()
+                .and_then(|t| *t)
+                .is_some_and(|t| t.elapsed() < NEW_MOUNT_WINDOW)
+    }
+
     /// One request, no retry.
     async fn send_once<B: Serialize + ?Sized>(
         &self,
@@ -280,7 +356,7 @@ impl Vault {
             _ => &self.inner.counts.writes,
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        let http = &self.inner.client.http.http;
+        let http = &self.inner.http;
         let token = token.unwrap_or(self.inner.token.expose());
         let mut req = http.request(method.clone(), self.url(path));
         if !token.is_empty() {
@@ -452,18 +528,22 @@ impl Vault {
 /// retry (`kinds::kv::vault::retry_while_upgrading`).
 fn transient_status(status: u16, bytes: &[u8], safe: bool) -> bool {
     match status {
-        429 | 412 => true,
+        // 307: a standby pointing at a leader (OpenBao forwards requests
+        // itself; it redirects while the leader is gone): not acted on.
+        307 | 429 | 412 => true,
         500 | 502 | 504 => safe,
         503 => safe && !String::from_utf8_lossy(bytes).contains("sealed"),
         _ => false,
     }
 }
 
-/// The wait before attempt `attempt + 1`: 100 ms doubling, capped at 5 s,
-/// with ±50% jitter so that concurrent clients do not retry in step.
+/// The wait before attempt `attempt + 1`: 500 ms doubling, capped at 5 s,
+/// with ±50% jitter so that concurrent clients do not retry in step (about
+/// 1.5 s over the default two retries, as the Vault CLI; a raft election
+/// takes 1.6-2.6 s here, measured).
 fn backoff(attempt: u32) -> std::time::Duration {
     use rand::Rng;
-    let base = 100u64.saturating_mul(1 << attempt.min(6)).min(5_000);
+    let base = 250u64.saturating_mul(1 << attempt.min(6)).min(5_000);
     let jitter = rand::thread_rng().gen_range(0.5..1.5);
     std::time::Duration::from_millis((base as f64 * jitter) as u64)
 }

@@ -116,8 +116,21 @@ where
 
 /// Every secret path under a KV v2 mount, at most `limit` of them (sorted):
 /// one `SCAN <mount>/metadata/` on OpenBao (recursive), a recursive LIST
-/// where the server does not know SCAN (HashiCorp Vault).
-pub async fn list_all(vault: &Vault, mount: &str, limit: usize) -> Result<Vec<String>, VaultError> {
+/// where the server does not know SCAN (HashiCorp Vault) or the token may
+/// list but not scan. `None` when the token may do neither.
+pub async fn list_all(
+    vault: &Vault,
+    mount: &str,
+    limit: usize,
+) -> Result<Option<Vec<String>>, VaultError> {
+    match list_tree(vault, mount, limit).await {
+        Ok(paths) => Ok(Some(paths)),
+        Err(VaultError::PermissionDenied { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn list_tree(vault: &Vault, mount: &str, limit: usize) -> Result<Vec<String>, VaultError> {
     let scan = reqwest::Method::from_bytes(b"SCAN").map_err(|_| VaultError::Internal {
         what: "SCAN is a valid method token".into(),
     })?;
@@ -140,7 +153,7 @@ pub async fn list_all(vault: &Vault, mount: &str, limit: usize) -> Result<Vec<St
             .take(limit)
             .collect(),
         404 => Vec::new(),
-        405 | 400 => {
+        405 | 400 | 403 => {
             // No SCAN: walk the tree with LIST, breadth first, bounded.
             let mut found = Vec::new();
             let mut dirs = std::collections::VecDeque::from([String::new()]);
