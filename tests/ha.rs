@@ -1,5 +1,7 @@
 //! vaultform against a real three-node OpenBao raft cluster on loopback (OPENBAO.md §10):
-//! an apply whose leader is SIGKILLed mid-way and then converges on the new leader.
+//! a first apply through a standby and through the leader, an apply whose leader is SIGKILLed
+//! mid-way and then converges on the new leader, and `operator unseal` of a node that joins with
+//! `retry_join`.
 //!
 //! Every cluster is started by [`common::raft::RaftCluster`] (raft storage,
 //! `performance_multiplier = 1`, `retry_join` to every node, each process under the watchdog) and
@@ -8,13 +10,15 @@
 
 mod common;
 
-use common::raft::{Keys, RaftCluster, brief_answer};
+use common::raft::{Keys, RaftCluster, brief_answer, brief_seal_status};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -85,6 +89,7 @@ fn mode(p: &Path) -> u32 {
 struct Initialised {
     cluster: RaftCluster,
     keys: Keys,
+    keys_file: PathBuf,
     /// Holds the keys file.
     _keys_dir: tempfile::TempDir,
     outputs: Vec<String>,
@@ -148,6 +153,7 @@ fn start_and_init() -> Initialised {
     Initialised {
         cluster,
         keys,
+        keys_file,
         _keys_dir: keys_dir,
         outputs,
     }
@@ -189,6 +195,25 @@ fn unseal_joiners(init: &Initialised) -> (usize, Vec<usize>) {
     roles
 }
 
+/// Copies fixtures/basic (manifest, policies, .env) into `to`.
+fn copy_fixture(to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic");
+    copy_dir(&from, to);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+    for entry in fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("{}: {e}", target.display()));
+        }
+    }
+}
+
 /// `GET <path>` on node `i` with `token`, expecting 200.
 fn read(cluster: &RaftCluster, i: usize, token: &str, path: &str) -> Value {
     match cluster.request(i, "GET", path, Some(token), None) {
@@ -199,6 +224,142 @@ fn read(cluster: &RaftCluster, i: usize, token: &str, path: &str) -> Value {
             brief_answer(&other)
         ),
     }
+}
+
+#[test]
+fn apply_through_a_standby_converges() {
+    let started = Instant::now();
+    let mut init = start_and_init();
+    let (leader, standbys) = unseal_joiners(&init);
+    let standby = standbys[0];
+    let root = init.keys.root_token.clone();
+    let work = tempfile::tempdir().expect("a temp dir");
+    copy_fixture(work.path());
+    let manifest = work.path().join("vault.toml");
+
+    let mut apply = init.cluster.vaultform(standby, Some(&root), RUN_LIMIT);
+    apply
+        .arg("-v")
+        .arg("-f")
+        .arg(&manifest)
+        .args(["apply", "--auto-approve"]);
+    let r = run(apply, &mut init.outputs);
+    assert_eq!(
+        r.code,
+        0,
+        "apply through the standby {} failed: {}\n{}",
+        init.cluster.nodes[standby].name,
+        r.show(),
+        init.cluster.describe()
+    );
+
+    // Converged, as seen through the standby and through the leader.
+    for (who, node) in [("the standby", standby), ("the leader", leader)] {
+        let mut plan = init.cluster.vaultform(node, Some(&root), RUN_LIMIT);
+        plan.arg("-f")
+            .arg(&manifest)
+            .args(["plan", "--detailed-exitcode"]);
+        let r = run(plan, &mut init.outputs);
+        assert_eq!(
+            r.code,
+            0,
+            "plan --detailed-exitcode through {who} ({}) after the apply: {}",
+            init.cluster.nodes[node].name,
+            r.show()
+        );
+        assert!(r.stdout.contains("No changes."), "{}", r.show());
+    }
+
+    // What the leader holds.
+    let c = &init.cluster;
+    let web = read(c, leader, &root, "kv-test/data/web");
+    let web = &web["data"]["data"];
+    assert_eq!(web["DB_USER"], "web_user");
+    assert_eq!(web["DB_PASSWORD"], "fixture-web-db-password");
+    assert_eq!(web["DB_HOST"], "web-db");
+    assert_eq!(web["SESSION_KEY"].as_str().map(str::len), Some(32), "{web}");
+    let worker = read(c, leader, &root, "kv-test/data/worker");
+    let worker = &worker["data"]["data"];
+    assert_eq!(worker["QUEUE_URL"], "amqp://queue:5672");
+    assert_eq!(worker["QUEUE_PASSWORD"], "fixture-worker-queue-password");
+    assert_eq!(
+        worker["SIGNING_KEY"].as_str().map(str::len),
+        Some(48),
+        "{worker}"
+    );
+    for name in ["web-policy", "worker-policy"] {
+        let body = read(c, leader, &root, &format!("sys/policies/acl/{name}"));
+        let want = fs::read_to_string(work.path().join(format!("policies/{name}.hcl")))
+            .expect("the fixture policy");
+        assert_eq!(
+            body["data"]["policy"].as_str().map(str::trim_end),
+            Some(want.trim_end()),
+            "policy {name}"
+        );
+    }
+    let role = read(c, leader, &root, "auth/approle/role/web");
+    assert_eq!(role["data"]["token_ttl"], 3600);
+    assert_eq!(role["data"]["token_policies"], json!(["web-policy"]));
+    let role = read(c, leader, &root, "auth/approle/role/worker");
+    assert_eq!(role["data"]["token_ttl"], 1800);
+
+    let mut secrets = init.keys.secrets();
+    secrets.extend(
+        [
+            "fixture-web-db-password",
+            "fixture-worker-queue-password",
+            web["SESSION_KEY"].as_str().unwrap_or("-"),
+            worker["SIGNING_KEY"].as_str().unwrap_or("-"),
+        ]
+        .map(String::from),
+    );
+    assert_no_leak(&init.outputs, &secrets);
+    eprintln!("apply_through_a_standby_converges: {:?}", started.elapsed());
+}
+
+#[test]
+fn a_first_apply_through_the_leader_converges() {
+    // The same fixture, on a raft cluster whose active node is addressed directly: vaultform's own
+    // mount and the KV mount are new, and a new KV v2 mount upgrades its storage for a moment.
+    let started = Instant::now();
+    let mut init = start_and_init();
+    let (leader, _) = unseal_joiners(&init);
+    let root = init.keys.root_token.clone();
+    let work = tempfile::tempdir().expect("a temp dir");
+    copy_fixture(work.path());
+    let manifest = work.path().join("vault.toml");
+    let mut apply = init.cluster.vaultform(leader, Some(&root), RUN_LIMIT);
+    apply
+        .arg("-f")
+        .arg(&manifest)
+        .args(["apply", "--auto-approve"]);
+    let r = run(apply, &mut init.outputs);
+    assert_eq!(
+        r.code,
+        0,
+        "the first apply through the leader failed: {}\n{}",
+        r.show(),
+        init.cluster.describe()
+    );
+    let mut plan = init.cluster.vaultform(leader, Some(&root), RUN_LIMIT);
+    plan.arg("-f")
+        .arg(&manifest)
+        .args(["plan", "--detailed-exitcode"]);
+    let r = run(plan, &mut init.outputs);
+    assert_eq!(r.code, 0, "plan after the apply: {}", r.show());
+    let web = read(&init.cluster, leader, &root, "kv-test/data/web");
+    assert_eq!(
+        web["data"]["data"]["DB_PASSWORD"],
+        "fixture-web-db-password"
+    );
+    let mut secrets = init.keys.secrets();
+    secrets.push("fixture-web-db-password".into());
+    secrets.push("fixture-worker-queue-password".into());
+    assert_no_leak(&init.outputs, &secrets);
+    eprintln!(
+        "a_first_apply_through_the_leader_converges: {:?}",
+        started.elapsed()
+    );
 }
 
 /// How many services the scale manifest declares.
@@ -528,4 +689,147 @@ fn a_leader_killed_mid_apply_converges_after_reapply() {
 fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Records node `i`'s seal-status every 25 ms (changes only) until `stop` is set, at most 90 s.
+fn watch_seal_status(cluster: &RaftCluster, i: usize, stop: &AtomicBool, log: &Mutex<Vec<String>>) {
+    let started = Instant::now();
+    let mut last = String::new();
+    while !stop.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(90) {
+        let seen = brief_answer(&cluster.seal_status(i));
+        if seen != last {
+            log.lock()
+                .expect("the log lock")
+                .push(format!("{:>6} ms {seen}", started.elapsed().as_millis()));
+            last = seen;
+        }
+        thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// What `vaultform operator unseal` does, step by step over HTTP, with seal-status read before
+/// and after each `POST sys/unseal`: the server's answers, for the record. Sends the keys file's
+/// hex keys in order until an answer says `sealed: false` (every key at most once).
+fn replay_unseal(cluster: &RaftCluster, i: usize, keys: &Keys) -> String {
+    let started = Instant::now();
+    let ms = || started.elapsed().as_millis();
+    let mut log = format!("replay on {}:", cluster.nodes[i].name);
+    let _ = write!(
+        log,
+        "\n  {:>6} ms seal-status {}",
+        ms(),
+        brief_answer(&cluster.seal_status(i))
+    );
+    for (k, key) in keys.hex.iter().enumerate() {
+        let r = cluster.request(i, "POST", "sys/unseal", None, Some(&json!({ "key": key })));
+        let _ = write!(
+            log,
+            "\n  {:>6} ms POST sys/unseal key #{} -> {}",
+            ms(),
+            k + 1,
+            brief_answer(&r)
+        );
+        let _ = write!(
+            log,
+            "\n  {:>6} ms seal-status {}",
+            ms(),
+            brief_answer(&cluster.seal_status(i))
+        );
+        match r {
+            Ok((200, body)) if body["sealed"] == false => break,
+            Ok((200, _)) => {}
+            _ => break,
+        }
+    }
+    let mut last = String::new();
+    while started.elapsed() < Duration::from_secs(20) {
+        let health = cluster.health(i);
+        let h = format!("{health:?}");
+        if h != last {
+            let _ = write!(log, "\n  {:>6} ms health {h}", ms());
+            last = h;
+        }
+        if matches!(health, Ok(200 | 429)) {
+            break;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    log
+}
+
+#[test]
+fn operator_unseal_on_a_joining_node() {
+    let started = Instant::now();
+    let mut init = start_and_init();
+    let joiner = 1;
+    let name = init.cluster.nodes[joiner].name.clone();
+
+    // Unsealing is possible only once the joiner has learnt the seal config from the leader.
+    let wait = Instant::now();
+    let before = loop {
+        if let Ok((200, body)) = init.cluster.seal_status(joiner)
+            && body["initialized"] == true
+            && body["n"].as_u64().unwrap_or(0) > 0
+        {
+            break body;
+        }
+        if wait.elapsed() >= UNSEAL_DEADLINE {
+            panic!(
+                "{name} never learnt the seal config: {}\n{}",
+                brief_answer(&init.cluster.seal_status(joiner)),
+                init.cluster.describe()
+            );
+        }
+        thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(before["sealed"], true, "{before}");
+    assert_eq!(mode(&init.keys_file), 0o600);
+
+    // `vaultform operator unseal --keys-file` against the joiner, its seal-status watched meanwhile.
+    let stop = AtomicBool::new(false);
+    let watched = Mutex::new(Vec::new());
+    let mut cmd = init.cluster.vaultform(joiner, None, RUN_LIMIT);
+    cmd.arg("-vv")
+        .args(["operator", "unseal", "--keys-file", s(&init.keys_file)]);
+    let r = thread::scope(|scope| {
+        let cluster = &init.cluster;
+        let (stop, watched) = (&stop, &watched);
+        scope.spawn(move || watch_seal_status(cluster, joiner, stop, watched));
+        let r = run(cmd, &mut init.outputs);
+        // A moment more of watching: the joiner turns standby after the call that joins it.
+        let until = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < until && !matches!(cluster.health(joiner), Ok(200 | 429)) {
+            thread::sleep(Duration::from_millis(50));
+        }
+        stop.store(true, Ordering::SeqCst);
+        r
+    });
+    let health_after = init.cluster.health(joiner);
+    let status_after = brief_answer(&init.cluster.seal_status(joiner));
+    let watched = watched.lock().expect("the log lock").join("\n  ");
+
+    // The other joiner, step by step over HTTP, the same way: what the server answers.
+    let replay = replay_unseal(&init.cluster, 2, &init.keys);
+    let evidence = format!(
+        "vaultform operator unseal on {name}: {}\n\
+         seal-status before: {}\n\
+         seal-status of {name} while it ran (changes, polled every 25 ms):\n  {watched}\n\
+         health after: {health_after:?}; seal-status after: {status_after}\n\n{replay}",
+        r.show(),
+        brief_seal_status(&before),
+    );
+    eprintln!("{evidence}");
+    assert_no_leak(&init.outputs, &init.keys.secrets());
+    assert_eq!(r.code, 0, "{evidence}\n{}", init.cluster.describe());
+    assert!(
+        matches!(health_after, Ok(429 | 200)),
+        "{name} is not unsealed:\n{evidence}\n{}",
+        init.cluster.describe()
+    );
+    assert!(r.stdout.contains("Unsealed"), "{evidence}");
+    // And the cluster settles: one active node, both joiners standbys.
+    let (active, standbys) = init.cluster.wait_for_roles(ROLES_DEADLINE);
+    assert_eq!(active, 0, "node1 stays the active node");
+    assert_eq!(standbys.len(), 2);
+    eprintln!("operator_unseal_on_a_joining_node: {:?}", started.elapsed());
 }
