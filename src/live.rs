@@ -15,7 +15,7 @@ use crate::kinds::{self, Address, Kind};
 use crate::manifest::Desired;
 use crate::ownership;
 use crate::vault::{Vault, VaultError};
-use futures::stream::{self, StreamExt};
+use futures::stream::{self, StreamExt, TryStreamExt};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What vaultform manages, from the ownership record inside Vault.
@@ -157,10 +157,10 @@ pub async fn read(
             Ok::<_, VaultError>((kind, mount, names))
         })
         .buffer_unordered(parallelism)
-        .collect::<Vec<_>>()
-        .await;
-    for r in lists {
-        let (kind, mount, names) = r?;
+        // The first error ends the read: the reads still pending are dropped.
+        .try_collect::<Vec<_>>()
+        .await?;
+    for (kind, mount, names) in lists {
         let set = match kind {
             Kind::Approle => &mut live.approle_names,
             _ => &mut live.kubernetes_role_names,
@@ -277,10 +277,12 @@ pub async fn read(
             })
         })
         .buffer_unordered(parallelism)
-        .collect::<Vec<_>>()
-        .await;
+        // The first error ends the read: the reads still pending are dropped
+        // (a dead server fails a plan of thousands of reads at once).
+        .try_collect::<Vec<_>>()
+        .await?;
     for r in results {
-        match r? {
+        match r {
             Got::KvPaths(m, Some(paths)) => {
                 live.kv_paths.insert(m, paths);
             }

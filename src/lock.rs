@@ -215,16 +215,34 @@ impl Lock {
                 lost.clone(),
             );
             tokio::spawn(async move {
+                // Until when the lock is surely ours: the last expiry written.
+                let mut valid_until = holder.expires;
                 loop {
                     tokio::time::sleep(RENEW_EVERY).await;
                     holder.expires = now() + TTL.as_secs();
                     let data = json!({ "state": "held", "holder": holder });
                     match write(&vault, &path, data, version.load(Ordering::SeqCst)).await {
-                        Ok(v) => version.store(v, Ordering::SeqCst),
-                        Err(e) => {
-                            tracing::error!(error = %e, "lost the apply lock (force-unlocked, or it expired and was taken)");
+                        Ok(v) => {
+                            version.store(v, Ordering::SeqCst);
+                            valid_until = holder.expires;
+                        }
+                        // Someone else wrote the lock: it was force-unlocked,
+                        // or it expired and was taken.
+                        Err(e) if e.is_cas_mismatch() => {
+                            tracing::error!(
+                                "lost the apply lock (force-unlocked, or it expired and was taken)"
+                            );
                             lost.store(true, Ordering::SeqCst);
                             return;
+                        }
+                        // The server did not answer: try again at the next
+                        // renewal; the lock is ours until it expires.
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not renew the apply lock; trying again");
+                            if now() >= valid_until {
+                                lost.store(true, Ordering::SeqCst);
+                                return;
+                            }
                         }
                     }
                 }
