@@ -11,7 +11,7 @@ use std::io::Read;
 use std::path::Path;
 
 /// The manifest (`vault.toml`).
-pub const MANIFEST_LIMIT: u64 = 8 << 20;
+pub const MANIFEST_LIMIT: u64 = 4 << 20;
 /// One policy file.
 pub const POLICY_LIMIT: u64 = 1 << 20;
 /// The manifest's `env_file`.
