@@ -51,7 +51,7 @@ async fn secret_id(
     let list_path = format!("auth/{}/role/{}/secret-id", d.mount, d.role);
     let old = vault.list(&list_path).await?;
     let (secret, new_accessor) = issue_secret_id(vault, d).await?;
-    write_private(&d.secret_id_file(), &secret)
+    write_private(&d.secret_id_file(), secret.expose())
         .into_diagnostic()
         .map_err(|e| e.wrap_err(format!("cannot write {}", d.secret_id_file().display())))?;
     let mut destroyed = 0;

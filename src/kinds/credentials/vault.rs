@@ -2,17 +2,20 @@
 //! delivering new ones. File contents are secrets: they never reach a log.
 
 use super::model::{DesiredCredentials, LiveCredentials, SecretIdState};
+use crate::secret::Token;
 use crate::vault::{Vault, VaultError};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::Path;
 
-fn read_trimmed(path: &Path) -> Option<String> {
-    crate::files::read_text(path, crate::files::CREDENTIAL_LIMIT)
-        .ok()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
+/// A credential file's contents, trimmed, held as a [`Token`] (never printed,
+/// wiped on drop).
+fn read_trimmed(path: &Path) -> Option<Token> {
+    let mut text = Token::new(crate::files::read_text(path, crate::files::CREDENTIAL_LIMIT).ok()?);
+    let trimmed = Token::new(text.expose().trim());
+    drop(std::mem::take(&mut text));
+    (!trimmed.is_empty()).then_some(trimmed)
 }
 
 /// The role's current role ID.
@@ -36,7 +39,7 @@ pub async fn secret_id_state(
             .send(
                 Method::POST,
                 "sys/wrapping/lookup",
-                Some(&json!({ "token": secret })),
+                Some(&json!({ "token": secret.expose() })),
             )
             .await?
     } else {
@@ -44,7 +47,7 @@ pub async fn secret_id_state(
             .send(
                 Method::POST,
                 &format!("auth/{}/role/{}/secret-id/lookup", d.mount, d.role),
-                Some(&json!({ "secret_id": secret })),
+                Some(&json!({ "secret_id": secret.expose() })),
             )
             .await?
     };
@@ -126,7 +129,8 @@ pub async fn read(vault: &Vault, d: &DesiredCredentials) -> Result<LiveCredentia
     let current = role_id(vault, &d.mount, &d.role).await?;
     let file = read_trimmed(&d.role_id_file());
     Ok(LiveCredentials {
-        role_id_current: current.is_some() && file == current,
+        role_id_current: current.is_some()
+            && file.as_ref().map(Token::expose) == current.as_deref(),
         role_id_file_exists: file.is_some(),
         secret_id: secret_id_state(vault, d).await?,
         loose_modes: loose_modes(d),
@@ -157,7 +161,7 @@ pub fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 pub async fn issue_secret_id(
     vault: &Vault,
     d: &DesiredCredentials,
-) -> Result<(String, String), VaultError> {
+) -> Result<(Token, String), VaultError> {
     let path = format!("auth/{}/role/{}/secret-id", d.mount, d.role);
     let body = json!({ "metadata": json!({ "delivered_by": "vaultform" }).to_string() });
     let resp: Value = match d.wrap_ttl {
@@ -176,7 +180,7 @@ pub async fn issue_secret_id(
         let accessor = resp["wrap_info"]["wrapped_accessor"]
             .as_str()
             .unwrap_or_default();
-        Ok((token.to_string(), accessor.to_string()))
+        Ok((Token::new(token), accessor.to_string()))
     } else {
         let secret = resp["data"]["secret_id"]
             .as_str()
@@ -184,7 +188,7 @@ pub async fn issue_secret_id(
         let accessor = resp["data"]["secret_id_accessor"]
             .as_str()
             .unwrap_or_default();
-        Ok((secret.to_string(), accessor.to_string()))
+        Ok((Token::new(secret), accessor.to_string()))
     }
 }
 
@@ -202,12 +206,13 @@ pub async fn deliver(vault: &Vault, d: &DesiredCredentials) -> Result<(), VaultE
                 path: format!("auth/{}/role/{}/role-id", d.mount, d.role),
                 what: "the role has no role ID".into(),
             })?;
-    if read_trimmed(&d.role_id_file()).as_deref() != Some(current.as_str()) {
+    if read_trimmed(&d.role_id_file()).as_ref().map(Token::expose) != Some(current.as_str()) {
         write_private(&d.role_id_file(), &current).map_err(|e| io(&d.role_id_file(), e))?;
     }
     if secret_id_state(vault, d).await? != SecretIdState::Valid {
         let (secret, _) = issue_secret_id(vault, d).await?;
-        write_private(&d.secret_id_file(), &secret).map_err(|e| io(&d.secret_id_file(), e))?;
+        write_private(&d.secret_id_file(), secret.expose())
+            .map_err(|e| io(&d.secret_id_file(), e))?;
     }
     fix_modes(d)
 }
