@@ -131,8 +131,7 @@ async fn write(
     cas: u64,
 ) -> Result<u64, VaultError> {
     let body = json!({ "options": { "cas": cas }, "data": data });
-    let answer =
-        crate::kinds::kv::vault::retry_while_upgrading(|| vault.write(path, &body)).await?;
+    let answer = vault.write(path, &body).await?;
     Ok(answer["data"]["version"].as_u64().unwrap_or(cas + 1))
 }
 

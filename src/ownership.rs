@@ -96,12 +96,16 @@ async fn read_record(vault: &Vault, mount: &str, name: &str) -> Result<Record, V
     // Only addresses of a known kind with a name valid for that kind count:
     // an entry that is not (written by hand, or by a vaultform before names
     // were checked) is never read, never deleted, and dropped at the next write.
-    let addresses: BTreeSet<Address> = entries.iter().filter_map(|e| Address::parse(e)).collect();
-    let ignored = entries.len()
-        - entries
-            .iter()
-            .filter(|e| Address::parse(e).is_some())
-            .count();
+    let mut addresses = BTreeSet::new();
+    let mut ignored = 0usize;
+    for e in &entries {
+        match Address::parse(e) {
+            Some(a) => {
+                addresses.insert(a);
+            }
+            None => ignored += 1,
+        }
+    }
     if ignored > 0 {
         tracing::warn!(
             ignored,
@@ -205,7 +209,7 @@ pub async fn write(
     // than 1000 JSON strings by default, and a list would hit that at ~330 services.
     let list: Vec<String> = addresses.iter().map(|a| a.to_string()).collect();
     let body = json!({ "options": { "cas": version }, "data": { "addresses": list.join("\n"), "format": 2 } });
-    match crate::kinds::kv::vault::retry_while_upgrading(|| vault.write(&api, &body)).await {
+    match vault.write(&api, &body).await {
         Ok(v) => Ok(v["data"]["version"].as_u64().unwrap_or(version + 1)),
         Err(e) if e.is_cas_mismatch() => Err(VaultError::CasMismatch {
             path: api,

@@ -54,21 +54,13 @@ fn plant_precious_things(bao: &BaoDev) {
         &json!({ "type": "kv", "options": { "version": "2" } }),
     );
     assert_eq!(s, 204);
-    // A fresh KV v2 mount upgrades for a moment; retry the first write.
-    let mut status = 0;
-    for _ in 0..100 {
-        status = bao
-            .write(
-                "important/data/db",
-                &json!({ "data": { "pw": "precious" } }),
-            )
-            .0;
-        if status == 200 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert_eq!(status, 200);
+    assert_eq!(
+        bao.write_kv(
+            "important/data/db",
+            &json!({ "data": { "pw": "precious" } })
+        ),
+        200
+    );
     let (s, _) = bao.write(
         "sys/policies/acl/precious",
         &json!({ "policy": "path \"x\" { capabilities = [\"read\"] }" }),
@@ -300,20 +292,13 @@ fn hostile_addresses_in_the_ownership_record_are_never_used() {
         &json!({ "type": "kv", "options": { "version": "2" } }),
     );
     assert_eq!(s, 204);
-    let mut status = 0;
-    for _ in 0..100 {
-        status = bao
-            .write(
-                "vaultform/data/managed",
-                &json!({ "data": { "addresses": planted.join("\n"), "format": 2 } }),
-            )
-            .0;
-        if status == 200 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert_eq!(status, 200);
+    assert_eq!(
+        bao.write_kv(
+            "vaultform/data/managed",
+            &json!({ "data": { "addresses": planted.join("\n"), "format": 2 } })
+        ),
+        200
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("vault.toml");
@@ -468,20 +453,13 @@ fn text_from_the_server_cannot_inject_into_plans() {
         &json!({ "type": "kv", "options": { "version": "2" }, "description": evil }),
     );
     assert_eq!(s, 204);
-    let mut status = 0;
-    for _ in 0..100 {
-        status = bao
-            .write(
-                "kvh/data/app",
-                &json!({ "data": { "GOOD": "v", evil: "x" } }),
-            )
-            .0;
-        if status == 200 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert_eq!(status, 200);
+    assert_eq!(
+        bao.write_kv(
+            "kvh/data/app",
+            &json!({ "data": { "GOOD": "v", evil: "x" } })
+        ),
+        200
+    );
 
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("policies")).unwrap();

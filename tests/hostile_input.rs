@@ -52,6 +52,14 @@ fn workspace(manifest: &str) -> tempfile::TempDir {
     dir
 }
 
+/// A manifest with a `policies/` directory holding one policy, `p.hcl`.
+fn policy_workspace(policy: impl AsRef<[u8]>) -> tempfile::TempDir {
+    let dir = workspace("[policies]\ndir = \"policies\"\n");
+    fs::create_dir(dir.path().join("policies")).unwrap();
+    fs::write(dir.path().join("policies/p.hcl"), policy).unwrap();
+    dir
+}
+
 const ENV_MANIFEST: &str =
     "env_file = \".env\"\n\n[secrets.\"secret/app\"]\nDB_PASSWORD = { env = \"DB_PASSWORD\" }\n";
 
@@ -107,16 +115,10 @@ fn diagnostics_past_column_65535_do_not_panic_and_show_an_excerpt() {
     );
 
     // HCL: an error far along one line of a policy.
-    let dir = workspace("[policies]\ndir = \"policies\"\n");
-    fs::create_dir(dir.path().join("policies")).unwrap();
-    fs::write(
-        dir.path().join("policies/p.hcl"),
-        format!(
-            "path \"secret/data/x\" {{ capabilities = [\"read\"] }} # {}\npath \"y\" {{ capabilities = [oops }}\n",
-            "c".repeat(70_000)
-        ),
-    )
-    .unwrap();
+    let dir = policy_workspace(format!(
+        "path \"secret/data/x\" {{ capabilities = [\"read\"] }} # {}\npath \"y\" {{ capabilities = [oops }}\n",
+        "c".repeat(70_000)
+    ));
     let out = validate(dir.path());
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(
@@ -124,16 +126,10 @@ fn diagnostics_past_column_65535_do_not_panic_and_show_an_excerpt() {
         "{} bytes of stderr",
         out.stderr.len()
     );
-    let dir = workspace("[policies]\ndir = \"policies\"\n");
-    fs::create_dir(dir.path().join("policies")).unwrap();
-    fs::write(
-        dir.path().join("policies/p.hcl"),
-        format!(
-            "path \"{}\" {{ capabilities = [\"nope\"] }}\n",
-            "s".repeat(70_000)
-        ),
-    )
-    .unwrap();
+    let dir = policy_workspace(format!(
+        "path \"{}\" {{ capabilities = [\"nope\"] }}\n",
+        "s".repeat(70_000)
+    ));
     let out = validate(dir.path());
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(
@@ -182,9 +178,7 @@ fn invalid_utf8_is_located() {
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(out.stderr.contains("line 3, column 11"), "{}", out.stderr);
 
-    let dir = workspace("[policies]\ndir = \"policies\"\n");
-    fs::create_dir(dir.path().join("policies")).unwrap();
-    fs::write(dir.path().join("policies/p.hcl"), b"path \"a\xfe\" {}\n").unwrap();
+    let dir = policy_workspace(b"path \"a\xfe\" {}\n");
     let out = validate(dir.path());
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(
@@ -246,9 +240,7 @@ fn devices_fifos_and_huge_files_are_refused_without_reading_them() {
 #[test]
 fn deeply_nested_policies_are_refused_not_a_stack_overflow() {
     for body in ["capa{".repeat(500), "[".repeat(2000), "{a = ".repeat(3000)] {
-        let dir = workspace("[policies]\ndir = \"policies\"\n");
-        fs::create_dir(dir.path().join("policies")).unwrap();
-        fs::write(dir.path().join("policies/p.hcl"), &body).unwrap();
+        let dir = policy_workspace(&body);
         let out = validate(dir.path());
         assert_eq!(out.code, Some(1), "{}", out.stderr);
         assert!(out.stderr.contains("too_deep"), "{}", out.stderr);

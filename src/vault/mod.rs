@@ -254,10 +254,10 @@ impl Vault {
                 *t = Some(std::time::Instant::now());
             }
             let transient = match &result {
-                Err(VaultError::Transport { source, .. })
+                // The server was found unreachable earlier in this run.
+                Err(VaultError::Transport { .. })
                     if self.inner.unreachable.load(Ordering::Relaxed) =>
                 {
-                    let _ = source;
                     false
                 }
                 Err(VaultError::Transport { source, .. }) => {
@@ -544,8 +544,8 @@ impl Vault {
 
 /// Whether an answer is worth another attempt: 429 and 412 always (the
 /// server did not act), 500, 502, 503 (unless sealed) and 504 for requests
-/// that are [`Repeat::Safe`]. The KV v2 upgrade window has its own, longer
-/// retry (`kinds::kv::vault::retry_while_upgrading`).
+/// that are [`Repeat::Safe`]. A mount that is still settling (KV v2 upgrade
+/// window, not yet routed) has its own, longer wait (`mount_settling`).
 fn transient_status(status: u16, bytes: &[u8], safe: bool) -> bool {
     match status {
         // 307: a standby pointing at a leader (OpenBao forwards requests

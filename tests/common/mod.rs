@@ -330,6 +330,20 @@ impl BaoDev {
         self.request("POST", path, Some(body))
     }
 
+    /// `POST /v1/<path>` to a KV v2 mount that may have just been enabled: retried (20 ms apart,
+    /// at most 100 times) while the mount upgrades its storage; returns the last status.
+    pub fn write_kv(&self, path: &str, body: &Value) -> u16 {
+        let mut status = 0;
+        for _ in 0..100 {
+            status = self.write(path, body).0;
+            if status == 200 {
+                break;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        status
+    }
+
     /// `DELETE /v1/<path>`; returns the status.
     pub fn delete(&self, path: &str) -> u16 {
         self.request("DELETE", path, None).0

@@ -77,40 +77,11 @@ pub async fn write(
         options: WriteOptions { cas },
         data,
     };
-    match retry_while_upgrading(|| vault.post(&api, &body)).await {
+    // The client waits out a just-enabled mount's upgrade window itself.
+    match vault.post(&api, &body).await {
         Ok(_) => Ok(()),
         Err(err) if err.is_cas_mismatch() => Err(VaultError::CasMismatch { path: api, cas }),
         Err(err) => Err(err),
-    }
-}
-
-/// Retries a write while a just-enabled KV v2 mount is still upgrading its
-/// storage (`400 Upgrading from non-versioned to versioned data`), for at most
-/// about two seconds; any other answer is returned at once.
-pub async fn retry_while_upgrading<T, F, Fut>(mut call: F) -> Result<T, VaultError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, VaultError>>,
-{
-    let mut attempt = 0u64;
-    loop {
-        match call().await {
-            Err(VaultError::Api {
-                status: 400,
-                errors,
-                ..
-            }) if attempt < 20
-                && errors.iter().any(|e| {
-                    // The leader says the first; a standby, the second.
-                    e.contains("Upgrading from non-versioned")
-                        || e.contains("Waiting for the primary to upgrade")
-                }) =>
-            {
-                attempt += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(20 * attempt)).await;
-            }
-            other => return other,
-        }
     }
 }
 
