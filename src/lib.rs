@@ -17,6 +17,7 @@
 pub mod apply;
 pub mod bootstrap;
 pub mod cli;
+pub mod consumer;
 pub mod duration;
 pub mod files;
 pub mod kinds;

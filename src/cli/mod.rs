@@ -2,6 +2,7 @@
 //! place (with `main.rs`) that builds `miette::Report`s.
 
 mod apply;
+mod consumer;
 mod operator;
 mod plan;
 mod rotate;
@@ -73,6 +74,13 @@ pub enum Command {
         /// The lock's id.
         id: String,
     },
+    /// A service's side: log in, read its secrets (falling back to Docker
+    /// secrets and the environment), and run a command with them.
+    Exec(consumer::ExecArgs),
+    /// Print a service's secrets as shell `export` lines, dotenv or JSON.
+    Env(consumer::EnvArgs),
+    /// Report whether Vault (and a service's login) is healthy; exit 0 if so, 1 if not.
+    Health(consumer::HealthArgs),
 }
 
 /// `vaultform operator ...`.
@@ -168,7 +176,7 @@ pub enum RotateCommand {
     },
 }
 
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     crate::duration::parse(text)
         .map(std::time::Duration::from_secs)
         .ok_or_else(|| format!("`{text}` is not a duration such as 90s, 5m"))
@@ -254,6 +262,8 @@ pub enum Outcome {
     Ok,
     /// A plan found changes and `--detailed-exitcode` was given.
     Changes,
+    /// Exit with this code (a supervised command's, or `health`'s 1).
+    Exit(u8),
 }
 
 impl Outcome {
@@ -262,6 +272,7 @@ impl Outcome {
         match self {
             Outcome::Ok => 0,
             Outcome::Changes => 2,
+            Outcome::Exit(code) => code,
         }
     }
 }
@@ -276,6 +287,9 @@ pub async fn run(cli: Cli) -> miette::Result<Outcome> {
         Command::Operator(OperatorCommand::Unseal(args)) => operator::unseal(&cli, args).await,
         Command::Bootstrap(args) => operator::bootstrap(&cli, args).await,
         Command::Rotate(cmd) => rotate::run(&cli, cmd).await,
+        Command::Exec(args) => consumer::exec(&cli, args).await,
+        Command::Env(args) => consumer::env(&cli, args).await,
+        Command::Health(args) => consumer::health(&cli, args).await,
         Command::ForceUnlock { id } => {
             let (name, mount) = manifest::identity(&cli.manifest)?;
             let session = open_session(&cli).await?;

@@ -134,6 +134,27 @@ impl Vault {
         })
     }
 
+    /// A client that sends `token` and shares this one's connection pool
+    /// and settings (building a client costs far more than a request: a
+    /// service's start-up logs in, then reads with the token it got).
+    pub fn with_token(&self, token: &crate::secret::Token) -> Vault {
+        let i = &self.inner;
+        Vault {
+            inner: Arc::new(Inner {
+                http: i.http.clone(),
+                base: i.base.clone(),
+                base_url: i.base_url.clone(),
+                namespace: i.namespace.clone(),
+                counts: RequestCounts::default(),
+                timeout: i.timeout,
+                max_retries: i.max_retries,
+                token: token.clone(),
+                mount_created: std::sync::Mutex::new(None),
+                unreachable: std::sync::atomic::AtomicBool::new(false),
+            }),
+        }
+    }
+
     /// The server address.
     pub fn address(&self) -> &str {
         &self.inner.base
