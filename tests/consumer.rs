@@ -994,3 +994,111 @@ fn watch_delivers_a_change_across_token_renewals_and_relogins() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     ws.outputs.push(stderr);
 }
+
+#[test]
+fn hostile_specs_are_refused_before_any_request_and_hostile_values_are_errors() {
+    let bao = BaoDev::start_audited();
+    let mut ws = Workspace::new();
+    let before = bao.audited_requests().len();
+    let bad: &[&[&str]] = &[
+        &["--secret", "secret/../sys/policies/acl"],
+        &["--secret", "secret/%2e%2e/x"],
+        &["--secret", "secret//x"],
+        &["--secret", "sys/x"],
+        &["--secret", "secret/a b"],
+        &["--secret", "secret/x\ny"],
+        &["--secret", "secret/\u{2215}x"],
+        &["--secret", "secret/x#"],
+        &["--secret", "secret/x#LD_PRELOAD"],
+        &["--secret", "secret/x#a", "--rename", "secret/x#a=PATH"],
+        &["--secret", "secret/x#a", "--rename", "secret/x#a=A-B"],
+        &["--secret", "secret/x", "--k8s-role", "../x"],
+        &["--secret", "secret/x", "--approle-mount", "../sys"],
+        &["--secret", "secret/a/x#k", "--secret", "secret/b/x#k"],
+        &["--secret", "secret/x", "--prefix", "1X"],
+    ];
+    for args in bad {
+        let mut cmd = common::vaultform_cmd(&bao);
+        cmd.arg("exec").args(*args).args(["--", "true"]);
+        let r = ws.record(cmd);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("vaultform::consumer::"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    // Files that are not regular files, or too large, are refused without hanging.
+    let fifo = ws.path("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for file in [PathBuf::from("/dev/zero"), fifo.clone()] {
+        let mut cmd = common::vaultform_cmd(&bao);
+        cmd.args(["exec", "--service", "x", "--services-file"])
+            .arg(&file)
+            .args(["--", "true"]);
+        let r = ws.record(cmd);
+        assert_eq!(r.code, 1);
+        assert!(
+            flat(&r.stderr).contains("not a regular file"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(bao.audited_requests().len(), before, "nothing was sent");
+
+    // Hostile contents in Vault: a key that would set LD_PRELOAD, a NUL byte,
+    // two keys that give one name.
+    bao.write(
+        "sys/mounts/kv-test",
+        &json!({"type": "kv", "options": {"version": "2"}}),
+    );
+    for (path, data) in [
+        ("evil", json!({"LD_PRELOAD": "/tmp/x.so"})),
+        ("nul", json!({"k": "a\u{0}b"})),
+        ("twins", json!({"a-b": "1", "a_b": "2"})),
+    ] {
+        assert_eq!(
+            bao.write_kv(&format!("kv-test/data/{path}"), &json!({ "data": data })),
+            200
+        );
+    }
+    for (secret, code) in [
+        ("kv-test/evil", "vaultform::consumer::bad_name"),
+        ("kv-test/nul", "vaultform::consumer::nul"),
+        ("kv-test/twins", "vaultform::consumer::name_collision"),
+    ] {
+        let mut cmd = common::vaultform_cmd(&bao);
+        cmd.args(["exec", "--secret", secret, "--", "true"]);
+        let r = ws.record(cmd);
+        assert_eq!(r.code, 1, "{secret}");
+        assert!(r.stderr.contains(code), "{secret}: {}", r.stderr);
+    }
+    // A NUL byte is fine in a rendered file.
+    let mut cmd = common::vaultform_cmd(&bao);
+    cmd.args(["exec", "--secret", "kv-test/nul", "--render-dir"])
+        .arg(ws.path("r"));
+    assert_eq!(ws.record(cmd).code, 0);
+    assert_eq!(fs::read(ws.path("r/NUL_K")).unwrap(), b"a\0b");
+    // A Docker secret larger than 1 MiB, with Vault down: an error, not a read of it all.
+    let docker = ws.path("big-secrets");
+    fs::create_dir_all(&docker).unwrap();
+    fs::write(docker.join("x_k"), vec![b'a'; (1 << 20) + 1]).unwrap();
+    let mut cmd = common::offline_vaultform_cmd(&ws.path(""));
+    cmd.env("VAULT_MAX_RETRIES", "0")
+        .args(["exec", "--secret", "kv-test/x#k", "--docker-secrets-dir"])
+        .arg(&docker)
+        .args(["--", "true"]);
+    let r = ws.record(cmd);
+    assert_eq!(r.code, 1);
+    assert!(
+        flat(&r.stderr).contains("larger than 1 MiB"),
+        "{}",
+        r.stderr
+    );
+}
