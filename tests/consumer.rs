@@ -1102,3 +1102,29 @@ fn hostile_specs_are_refused_before_any_request_and_hostile_values_are_errors() 
         r.stderr
     );
 }
+
+#[test]
+fn watch_keeps_the_command_running_with_its_values_while_vault_is_down() {
+    let bao = BaoDev::start();
+    let mut ws = delivered(&bao, false, &[]);
+    let ready = ws.path("starts");
+    let child = start_trapping(&bao, &ws, &["--watch", "1s"], &ready);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(bao.pid() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    // Several intervals with the server gone: no restart with fallback values.
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(fs::read_to_string(&ready).unwrap(), "web-db\n");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(42), "{stderr}");
+    assert!(stderr.contains("keeps its values"), "{stderr}");
+    ws.outputs.push(stderr);
+}

@@ -244,7 +244,28 @@ async fn read_secret(vault: &Vault, s: &SecretRef, method: &str) -> Result<Read,
 /// Reads every value of the spec: from Vault when `state` is ready, else
 /// (unless `--require-vault`) from Docker secrets and the environment.
 pub async fn fetch(spec: &Spec, state: VaultState<'_>) -> Result<Vec<Value>, ConsumerError> {
-    let reads: Vec<Read> = match &state {
+    let reads = read_all(spec, &state).await?;
+    resolve(spec, reads)
+}
+
+/// For `--watch`: the values only when every read reached Vault (`None`
+/// during an outage, when the command should keep the values it has rather
+/// than be restarted with fallback ones).
+pub async fn refetch(
+    vault: &Vault,
+    login: &auth::Login,
+    spec: &Spec,
+) -> Result<Option<Vec<Value>>, ConsumerError> {
+    let reads = read_all(spec, &VaultState::Ready(vault, login)).await?;
+    if let Some(Read::Down(why)) = reads.iter().find(|r| matches!(r, Read::Down(_))) {
+        tracing::warn!("watch: Vault is unavailable ({why}); the command keeps its values");
+        return Ok(None);
+    }
+    resolve(spec, reads).map(Some)
+}
+
+async fn read_all(spec: &Spec, state: &VaultState<'_>) -> Result<Vec<Read>, ConsumerError> {
+    Ok(match state {
         VaultState::Ready(vault, login) => {
             let method = login.method.as_str();
             let all = futures::future::join_all(
@@ -258,7 +279,10 @@ pub async fn fetch(spec: &Spec, state: VaultState<'_>) -> Result<Vec<Value>, Con
             .iter()
             .map(|_| Read::Down(why.clone()))
             .collect(),
-    };
+    })
+}
+
+fn resolve(spec: &Spec, reads: Vec<Read>) -> Result<Vec<Value>, ConsumerError> {
     let mut out = Vec::new();
     let mut missing = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();

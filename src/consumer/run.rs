@@ -12,6 +12,7 @@ use super::{ConsumerError, Value, auth, output};
 use crate::vault::Vault;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::time::Duration;
 
@@ -167,20 +168,26 @@ pub async fn supervise(
                 let Some((vault, login)) = &session else {
                     continue;
                 };
-                let fresh = match super::fetch(spec, super::VaultState::Ready(vault, login)).await {
-                    Ok(v) => v,
+                let fresh = match super::refetch(vault, login, spec).await {
+                    Ok(Some(v)) => v,
+                    Ok(None) => continue,
                     Err(e) => {
                         tracing::warn!("watch: could not read the secrets; the child keeps its values: {e}");
                         continue;
                     }
                 };
-                if fresh == values {
+                // What the command sees: names and values (not where they came from).
+                let seen = |vs: &[Value]| vs.iter().map(|v| (v.var.clone(), v.value.clone())).collect::<BTreeMap<_, _>>();
+                let (old, new) = (seen(&values), seen(&fresh));
+                if old == new {
+                    values = fresh;
                     continue;
                 }
-                let changed: Vec<&str> = fresh
+                let changed: Vec<&str> = new
                     .iter()
-                    .filter(|f| !values.iter().any(|v| v == *f))
-                    .map(|f| f.var.as_str())
+                    .filter(|(k, v)| old.get(*k) != Some(*v))
+                    .map(|(k, _)| k.as_str())
+                    .chain(old.keys().filter(|k| !new.contains_key(*k)).map(String::as_str))
                     .collect();
                 if !quiet {
                     eprint_line(&format!("vaultform: changed: {}", changed.join(", ")));
