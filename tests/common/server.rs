@@ -12,12 +12,17 @@
 //!
 //! Unlike a dev server there is no root token until someone initialises the server, so the
 //! helpers here take the token as an argument.
+//!
+//! [`BaoServer::start_with_args`] runs `bao` with arguments (and config files) of the caller's
+//! making instead, under the same watchdog and readiness check (tests/compose.rs runs the Compose
+//! recipe's own `openbao.hcl` this way).
 
 use super::{
     MAX_ATTEMPTS, POLL_INTERVAL, READY_DEADLINE, WATCHDOG, bao_bin, clean_vaultform_cmd,
     describe_status, free_port_pair, http, is_vault_var, log_tail, new_agent,
 };
 use serde_json::Value;
+use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -31,9 +36,16 @@ const GRACEFUL_STOP_DEADLINE: Duration = Duration::from_secs(30);
 /// The line OpenBao logs once its listeners are up.
 const STARTED_MARKER: &str = "OpenBao server started";
 
-/// A non-dev OpenBao server on pebbledb storage. Starts uninitialised on an empty data dir.
+/// Makes the `bao` arguments for a start attempt whose API port is the argument (the cluster port
+/// being the next one), writing any config file they name; `Err` gives up with that reason.
+pub type ArgsFn = dyn Fn(u16) -> Result<Vec<OsString>, String> + Send + Sync;
+
+/// A non-dev OpenBao server on pebbledb storage (or as [`BaoServer::start_with_args`]'s arguments
+/// say). Starts uninitialised on an empty data dir.
 pub struct BaoServer {
     data_dir: PathBuf,
+    /// The caller's arguments ([`BaoServer::start_with_args`]); `None`: the built-in config.
+    args: Option<Box<ArgsFn>>,
     port: u16,
     running: Option<Running>,
     /// Start attempts so far (numbers the config and log files).
@@ -58,6 +70,21 @@ impl BaoServer {
     /// Starts a server whose storage lives in `data_dir` (created if missing) and waits until it
     /// listens. Panics with every attempt's reason and log if no server comes up.
     pub fn start(data_dir: &Path) -> BaoServer {
+        Self::launch_new(data_dir, None)
+    }
+
+    /// Starts `bao <args(port)>` instead of the built-in config: the arguments must make the
+    /// server listen on `127.0.0.1:port` without TLS (readiness is probed there, as for
+    /// [`BaoServer::start`]) with its cluster listener on `port + 1`, and keep its storage in
+    /// `data_dir`. `args` is called again for every attempt and by [`BaoServer::restart`].
+    pub fn start_with_args(
+        data_dir: &Path,
+        args: impl Fn(u16) -> Result<Vec<OsString>, String> + Send + Sync + 'static,
+    ) -> BaoServer {
+        Self::launch_new(data_dir, Some(Box::new(args)))
+    }
+
+    fn launch_new(data_dir: &Path, args: Option<Box<ArgsFn>>) -> BaoServer {
         fs::create_dir_all(data_dir)
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", data_dir.display()));
         let dir = tempfile::Builder::new()
@@ -66,6 +93,7 @@ impl BaoServer {
             .unwrap_or_else(|e| panic!("cannot create a temp dir for the OpenBao server: {e}"));
         let mut server = BaoServer {
             data_dir: data_dir.to_path_buf(),
+            args,
             port: 0,
             running: None,
             attempts: 0,
@@ -220,10 +248,19 @@ impl BaoServer {
         let log_path = dir.join(format!("bao-{n}.log"));
         let pid_path = dir.join(format!("bao-{n}.pid"));
         let fail = |reason: String, retry: bool| (reason, log_path.clone(), retry);
-        fs::write(&config, config_text(&self.data_dir, port))
-            .map_err(|e| fail(format!("cannot write {}: {e}", config.display()), false))?;
+        let args = match &self.args {
+            Some(args) => args(port).map_err(|e| fail(e, false))?,
+            None => {
+                fs::write(&config, config_text(&self.data_dir, port))
+                    .map_err(|e| fail(format!("cannot write {}: {e}", config.display()), false))?;
+                vec![
+                    OsString::from("server"),
+                    OsString::from(format!("-config={}", config.display())),
+                ]
+            }
+        };
 
-        let mut watchdog = spawn(bin, dir, &config, &log_path, &pid_path).map_err(|e| {
+        let mut watchdog = spawn(bin, dir, &args, &log_path, &pid_path).map_err(|e| {
             fail(
                 format!("cannot start {} under /bin/sh: {e}", bin.display()),
                 false,
@@ -323,12 +360,12 @@ cluster_addr = "https://127.0.0.1:{cluster}"
     )
 }
 
-/// Spawns `bao server -config=<config>` under the [`WATCHDOG`] script, without any `VAULT_*` or
-/// `BAO_*` variable, `HOME` and the working directory set to `dir`.
+/// Spawns `bao <args>` under the [`WATCHDOG`] script, without any `VAULT_*` or `BAO_*`
+/// variable, `HOME` and the working directory set to `dir`.
 fn spawn(
     bin: &Path,
     dir: &Path,
-    config: &Path,
+    args: &[OsString],
     log_path: &Path,
     pid_path: &Path,
 ) -> std::io::Result<Child> {
@@ -341,8 +378,7 @@ fn spawn(
         .arg(log_path)
         .arg(pid_path)
         .arg(bin)
-        .arg("server")
-        .arg(format!("-config={}", config.display()));
+        .args(args);
     for (key, _) in std::env::vars_os() {
         if is_vault_var(&key) {
             cmd.env_remove(key);
