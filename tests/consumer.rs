@@ -1128,3 +1128,34 @@ fn watch_keeps_the_command_running_with_its_values_while_vault_is_down() {
     assert!(stderr.contains("keeps its values"), "{stderr}");
     ws.outputs.push(stderr);
 }
+
+#[test]
+fn auth_wait_gives_up_at_once_on_a_missing_approle_directory() {
+    let bao = BaoDev::start();
+    let mut ws = delivered(&bao, false, &[]);
+    let started = Instant::now();
+    let mut cmd = service_cmd(&bao, &ws);
+    cmd.args([
+        "exec",
+        "--require-vault",
+        "--auth-wait",
+        "60s",
+        "--approle-dir",
+        "creds/typo",
+        "--secret",
+        "kv-test/web#DB_HOST",
+        "--",
+        "true",
+    ]);
+    let r = ws.record(cmd);
+    assert_eq!(r.code, 1);
+    assert!(
+        flat(&r.stderr).contains("no file creds/typo/role_id"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "it did not wait out --auth-wait"
+    );
+}

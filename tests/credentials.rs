@@ -271,3 +271,33 @@ fn loose_modes_are_fixed_and_links_are_refused() {
     }
     assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
 }
+
+#[test]
+fn a_secret_id_past_half_its_ttl_is_replaced_before_it_expires() {
+    // So that a restarting service always finds a secret ID that logs in,
+    // as long as apply runs at least every half secret_id_ttl.
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    with_delivery(&ws, false);
+    ws.edit("vault.toml", |t| {
+        t.replacen("secret_id_ttl = \"1h\"", "secret_id_ttl = \"6s\"", 1)
+    });
+    ws.apply(&bao);
+    let secret_file = ws.path("creds/web/secret_id");
+    let role_id = read(&ws.path("creds/web/role_id"));
+    let first = read(&secret_file);
+    ws.secrets.push(first.clone());
+    ws.assert_converged(&bao);
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    let r = ws.plan(&bao);
+    assert_eq!(r.code, 2, "{}", r.stdout);
+    assert!(r.stdout.contains("past half its TTL"), "{}", r.stdout);
+    ws.apply(&bao);
+    let second = read(&secret_file);
+    ws.secrets.push(second.clone());
+    assert_ne!(first, second);
+    // The old one still works until it expires; the new one works.
+    assert!(login(&bao, &role_id, &first).is_some());
+    assert!(login(&bao, &role_id, &second).is_some());
+    ws.assert_converged(&bao);
+}

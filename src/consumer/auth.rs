@@ -156,17 +156,21 @@ pub async fn login(anon: &Vault, spec: &Spec) -> Result<Login, LoginFailed> {
 
 /// Like [`login`], retrying for up to `wait` (every 2 s, files re-read each
 /// time) while the failure is not an outage: a secret ID that expired while
-/// the service was down is replaced by the next `vaultform apply`.
+/// the service was down is replaced by the next `vaultform apply`. Only an
+/// AppRole directory that exists is waited on: a missing one is a
+/// configuration mistake, not a delivery still to come.
 pub async fn login_waiting(
     anon: &Vault,
     spec: &Spec,
     wait: Duration,
 ) -> Result<Login, LoginFailed> {
     let deadline = Instant::now() + wait;
+    let waitable = spec.auth.contains(&Method::Approle)
+        && spec.approle_dir.as_ref().is_some_and(|d| d.is_dir());
     loop {
         match login(anon, spec).await {
             Ok(l) => return Ok(l),
-            Err(e) if Instant::now() >= deadline || e.outage() => return Err(e),
+            Err(e) if Instant::now() >= deadline || e.outage() || !waitable => return Err(e),
             Err(e) => {
                 tracing::warn!(error = %e, "login failed; trying again (--auth-wait)");
                 let left = deadline.saturating_duration_since(Instant::now());

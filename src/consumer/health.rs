@@ -108,16 +108,19 @@ pub async fn check(anon: &Vault, spec: Option<&Spec>, docker_dir: &Path) -> Repo
             vault.latency_ms = Some((latency * 1000.0).round() / 1000.0);
             vault.initialized = b["initialized"].as_bool();
             vault.sealed = b["sealed"].as_bool();
-            vault.standby = b["standby"].as_bool();
+            // A sealed node says `standby: true`; it is not a standby of anything.
+            vault.standby = b["standby"]
+                .as_bool()
+                .filter(|_| vault.sealed == Some(false));
             vault.version = b["version"].as_str().map(str::to_string);
             vault.healthy = vault.initialized == Some(true) && vault.sealed == Some(false);
             vault.message = match (vault.initialized, vault.sealed, r.status) {
                 (Some(false), _, _) => Some(format!(
-                    "Vault at {} is not initialised (run `vaultform bootstrap` or `vaultform operator init`)",
+                    "Vault at {} is not initialised (run `vaultform bootstrap`, or `vaultform operator init` then `unseal`)",
                     vault.address
                 )),
                 (_, Some(true), _) => Some(format!(
-                    "Vault at {} is sealed (run `vaultform operator unseal`)",
+                    "Vault at {} is sealed (run `vaultform operator unseal`, or `vaultform bootstrap`)",
                     vault.address
                 )),
                 (Some(true), Some(false), _) => None,

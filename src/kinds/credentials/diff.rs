@@ -57,6 +57,11 @@ pub fn diff(
             Some("expired or revoked".into()),
             Some(format!("{secret_note} written to {dir}")),
         )),
+        SecretIdState::Expiring => fields.push(FieldChange::new(
+            "secret_id",
+            Some("past half its TTL".into()),
+            Some(format!("{secret_note} written to {dir}")),
+        )),
     }
     for (which, now, want) in &l.loose_modes {
         fields.push(FieldChange::new(
@@ -119,6 +124,19 @@ mod tests {
         assert_eq!(c.action, Action::Update);
         assert_eq!(c.fields.len(), 1);
         assert_eq!(c.fields[0].before.as_deref(), Some("expired or revoked"));
+    }
+
+    #[test]
+    fn a_secret_id_past_half_its_ttl_is_replaced_before_it_expires() {
+        let l = LiveCredentials {
+            role_id_current: true,
+            role_id_file_exists: true,
+            secret_id: SecretIdState::Expiring,
+            loose_modes: Vec::new(),
+        };
+        let c = diff(addr(), Some(&d()), Some(&l)).expect("change");
+        assert_eq!(c.action, Action::Update);
+        assert_eq!(c.fields[0].before.as_deref(), Some("past half its TTL"));
     }
 
     #[test]

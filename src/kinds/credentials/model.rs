@@ -35,6 +35,11 @@ pub enum SecretIdState {
     /// The server knows it and it has not expired (or, wrapped: the wrapping
     /// token is still valid).
     Valid,
+    /// Valid, but past half its TTL: replaced, so that the file always holds a
+    /// secret ID a restarting service can log in with as long as `apply` runs
+    /// at least every half `secret_id_ttl` (the old one stays valid until it
+    /// expires).
+    Expiring,
     /// Expired, revoked, already unwrapped, or unknown to the server.
     Invalid,
 }
