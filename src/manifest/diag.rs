@@ -321,7 +321,7 @@ impl Diagnostic for Problem {
 /// Every problem found in one load of the manifest. Nothing is written when
 /// this is returned.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{} in {manifest}; nothing was changed", count(.problems.len()))]
+#[error("{} in {}; nothing was changed", count(.problems.len()), self.files())]
 #[diagnostic(code(vaultform::manifest::invalid))]
 pub struct ManifestError {
     /// The manifest's path.
@@ -329,6 +329,34 @@ pub struct ManifestError {
     /// The problems, in file order.
     #[related]
     pub problems: Vec<Problem>,
+}
+
+impl ManifestError {
+    /// The files the problems are in: the policy file when all are in one
+    /// (so the header names it, not `vault.toml`), else the manifest, plus
+    /// how many other files.
+    fn files(&self) -> String {
+        let mut names: Vec<&str> = Vec::new();
+        for p in &self.problems {
+            let name = p
+                .src
+                .as_ref()
+                .map(SourceFile::name)
+                .unwrap_or(&self.manifest);
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        match names.as_slice() {
+            [] => self.manifest.clone(),
+            [one] => one.to_string(),
+            [first, rest @ ..] => format!(
+                "{first} and {} other file{}",
+                rest.len(),
+                if rest.len() == 1 { "" } else { "s" }
+            ),
+        }
+    }
 }
 
 fn count(n: usize) -> String {

@@ -5,9 +5,9 @@
 //! variables, unreadable files, invalid HCL) and returned at once as one
 //! [`ManifestError`]. Reads files and the environment; never talks to Vault.
 
-mod diag;
+pub mod diag;
 mod envfile;
-mod policy_lint;
+pub mod policy_lint;
 mod walk;
 
 pub use diag::{ManifestError, Problem, SourceFile};
@@ -646,7 +646,7 @@ impl Loader<'_> {
         };
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "hcl"))
+            .filter(|p| p.extension().is_some_and(|x| x == "hcl" || x == "json"))
             .collect();
         // All in one directory: comparing names is enough (and much cheaper
         // than comparing paths component by component).
@@ -664,7 +664,13 @@ impl Loader<'_> {
                         file.display()
                     ),
                     "in this directory",
-                    format!("rename it to {}.hcl", name.to_lowercase()),
+                    format!(
+                        "rename it to {}.{}",
+                        name.to_lowercase(),
+                        file.extension()
+                            .map(|e| e.to_string_lossy())
+                            .unwrap_or_default()
+                    ),
                 );
                 continue;
             }
@@ -673,8 +679,13 @@ impl Loader<'_> {
                     "vaultform::manifest::bad_name",
                     dv.span(),
                     format!(
-                        "policy file `{}.hcl` does not name a valid policy: {why}",
-                        names::excerpt(&name)
+                        "policy file `{}` does not name a valid policy: {why}",
+                        names::excerpt(
+                            &file
+                                .file_name()
+                                .map(|f| f.to_string_lossy())
+                                .unwrap_or_default()
+                        )
                     ),
                     "in this directory",
                     why.help(),
@@ -704,8 +715,24 @@ impl Loader<'_> {
                     continue;
                 }
             };
+            if let Some(other) = self.d.policies.get(&name) {
+                self.w.problem(
+                    "vaultform::manifest::duplicate_policy",
+                    dv.span(),
+                    format!(
+                        "policy `{name}` is defined twice: {} and {}",
+                        other.file.display(),
+                        file.display()
+                    ),
+                    "in this directory",
+                    "keep one file per policy (.hcl or .json)",
+                );
+                continue;
+            }
             let src = SourceFile::from(&NamedSource::new(file.display().to_string(), text.clone()));
-            self.w.problems.extend(policy_lint::lint(&src, &text));
+            let lint = policy_lint::lint(&src, &text);
+            self.w.problems.extend(lint.problems);
+            self.d.warnings.extend(lint.warnings);
             self.d
                 .origins
                 .insert(Address::new(Kind::Policy, name.clone()), dv.span());

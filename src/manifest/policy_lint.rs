@@ -1,8 +1,18 @@
-//! Offline checks of ACL policy files: HCL syntax (with line and column) and
-//! the shape Vault accepts (`path "<glob>" { capabilities = [...] }`).
+//! Offline checks of ACL policy files, HCL or JSON: syntax (with line and
+//! column) and the rules the server applies when a policy is written, as
+//! measured on OpenBao 2.7.2 (top-level keys `path` and `name`; the keys of a
+//! path block; capabilities; the legacy `policy = "read"` form, accepted with
+//! a deprecation warning; wrapping TTLs; parameter maps). A differential test
+//! (`tests/policy_parity.rs`) gives the same texts to the server.
+//!
+//! Deliberately stricter than the server: a `path` block with no label or
+//! more than one (the server reads `path { ... }` as a rule for the path
+//! `path`), a key set twice in one block (the server keeps one of them,
+//! silently), JSON without its last brace, and HCL expressions that are not
+//! literals.
 
 use super::diag::{Problem, SourceFile};
-use hcl::edit::Span;
+use hcl::edit::Span as _;
 use hcl::edit::expr::Expression;
 use hcl::edit::structure::{BlockLabel, Structure};
 
@@ -28,37 +38,73 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
-/// Capabilities Vault and OpenBao accept.
+/// Capabilities OpenBao 2.7.2 accepts (measured: `subscribe`, `recover` and
+/// `root` are refused with `invalid capability`).
 pub const CAPABILITIES: &[&str] = &[
-    "create",
-    "read",
-    "update",
-    "patch",
-    "delete",
-    "list",
-    "sudo",
-    "deny",
-    "subscribe",
-    "recover",
-    "scan",
+    "create", "read", "update", "patch", "delete", "list", "sudo", "deny", "scan",
 ];
 
-const PATH_KEYS: &[&str] = &[
+/// Keys the server accepts in a path block (measured on OpenBao 2.7.2).
+pub const PATH_KEYS: &[&str] = &[
     "capabilities",
+    "policy",
+    "comment",
     "allowed_parameters",
     "denied_parameters",
     "required_parameters",
     "min_wrapping_ttl",
     "max_wrapping_ttl",
+    "mfa_methods",
+    "control_group",
     "pagination_limit",
     "list_scan_response_keys_filter_path",
 ];
 
-/// Checks one policy file; returns its problems.
-pub fn lint(src: &SourceFile, text: &str) -> Vec<Problem> {
-    let mut out = Vec::new();
-    if text.trim().is_empty() {
-        out.push(
+/// The legacy `policy = "..."` values and the capabilities the server gives
+/// them (`""` is accepted and grants nothing).
+pub const LEGACY_POLICIES: &[(&str, &[&str])] = &[
+    ("", &[]),
+    ("deny", &["deny"]),
+    ("read", &["read", "list"]),
+    ("write", &["create", "read", "update", "delete", "list"]),
+    (
+        "sudo",
+        &["create", "read", "update", "delete", "list", "sudo"],
+    ),
+];
+
+type Span = std::ops::Range<usize>;
+
+/// A literal value of a policy, from HCL or JSON, with where it is.
+#[derive(Debug)]
+enum Node {
+    Str(String),
+    Num(String),
+    Bool,
+    Null,
+    List(Vec<(Node, Span)>),
+    Object(Vec<(String, Node, Span)>),
+    /// An HCL expression that is not a literal (a function call, a variable,
+    /// an interpolation): the server's HCL has none of these.
+    Expr,
+}
+
+/// What checking a policy found: errors, and warnings (deprecated forms).
+#[derive(Debug, Default)]
+pub struct Lint {
+    /// Errors: the server would refuse the policy.
+    pub problems: Vec<Problem>,
+    /// Warnings: accepted, but deprecated.
+    pub warnings: Vec<String>,
+}
+
+/// Checks one policy file (HCL, or JSON when its first character is `{`):
+/// whatever OpenBao accepts passes, whatever it refuses is an error at the
+/// place (see `tests/policy_parity.rs`, which asks the server).
+pub fn lint(src: &SourceFile, text: &str) -> Lint {
+    let mut out = Lint::default();
+    if text.is_empty() {
+        out.problems.push(
             Problem::at(
                 "vaultform::policy::empty",
                 "policy file is empty",
@@ -70,10 +116,10 @@ pub fn lint(src: &SourceFile, text: &str) -> Vec<Problem> {
         );
         return out;
     }
-    // The HCL parser recurses once per nesting level with no limit of its own
+    // The parsers recurse once per nesting level with no limit of their own
     // (a few hundred levels overflow the stack): refuse deep nesting first.
     if let Some(at) = too_deep(text) {
-        out.push(
+        out.problems.push(
             Problem::at(
                 "vaultform::policy::too_deep",
                 format!("brackets are nested more than {MAX_DEPTH} levels deep"),
@@ -85,136 +131,534 @@ pub fn lint(src: &SourceFile, text: &str) -> Vec<Problem> {
         );
         return out;
     }
+    let top = if text.trim_start().starts_with('{') {
+        json_top(src, text, &mut out)
+    } else {
+        hcl_top(src, text, &mut out)
+    };
+    let Some(top) = top else {
+        return out;
+    };
+    let mut c = Checker { src, out: &mut out };
+    c.top(top);
+    out
+}
+
+fn syntax(src: &SourceFile, what: &str, message: String, at: usize) -> Problem {
+    Problem::at(
+        "vaultform::policy::syntax",
+        format!("invalid {what}: {message}"),
+        src,
+        at..at,
+        "here",
+    )
+    .help(format!(
+        "fix the {what} syntax; see https://openbao.org/docs/concepts/policies/"
+    ))
+}
+
+/// Top-level entries of an HCL policy: `(key, value, span)`, blocks turned
+/// into nested objects (`path "x" { ... }` -> `path = { "x" = { ... } }`), as
+/// the server's HCL reads them.
+fn hcl_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String, Node, Span)>> {
     let body = match hcl::edit::parser::parse_body(text) {
         Ok(b) => b,
         Err(e) => {
             let offset = e.location().offset().min(text.len());
-            out.push(
-                Problem::at(
-                    "vaultform::policy::syntax",
-                    format!("invalid HCL: {}", e.message()),
-                    src,
-                    offset..offset,
-                    "here",
-                )
-                .help("fix the HCL syntax; see https://openbao.org/docs/concepts/policies/"),
-            );
-            return out;
+            out.problems
+                .push(syntax(src, "HCL", e.message().to_string(), offset));
+            return None;
         }
     };
+    Some(hcl_body(&body))
+}
+
+fn hcl_body(body: &hcl::edit::structure::Body) -> Vec<(String, Node, Span)> {
+    let mut entries = Vec::new();
     for structure in body.iter() {
         match structure {
-            Structure::Attribute(a) => out.push(
-                Problem::at(
-                    "vaultform::policy::unexpected_attribute",
-                    format!("unexpected top-level attribute `{}`", a.key.as_str()),
-                    src,
-                    a.span().unwrap_or(0..0),
-                    "not allowed here",
-                )
-                .help("a policy holds only `path \"...\" { ... }` blocks"),
-            ),
+            Structure::Attribute(a) => {
+                let span = a.span().unwrap_or(0..0);
+                entries.push((a.key.as_str().to_string(), hcl_expr(&a.value), span));
+            }
             Structure::Block(b) => {
                 let span = b.span().unwrap_or(0..0);
-                if b.ident.as_str() != "path" {
-                    out.push(
-                        Problem::at(
-                            "vaultform::policy::unknown_block",
-                            format!("unknown block `{}`", b.ident.as_str()),
-                            src,
-                            span,
-                            "not a path block",
-                        )
-                        .help("a policy holds only `path \"...\" { ... }` blocks"),
-                    );
-                    continue;
-                }
-                if !matches!(b.labels.as_slice(), [BlockLabel::String(_)]) {
-                    out.push(
-                        Problem::at(
-                            "vaultform::policy::path_label",
-                            "a path block needs exactly one quoted path",
-                            src,
-                            span.clone(),
-                            "here",
-                        )
-                        .help("write path \"secret/data/app/*\" { ... }"),
-                    );
-                }
-                for inner in b.body.iter() {
-                    let Structure::Attribute(a) = inner else {
-                        continue;
+                let mut node = Node::Object(hcl_body(&b.body));
+                for label in b.labels.iter().rev() {
+                    let key = match label {
+                        BlockLabel::String(s) => s.as_str().to_string(),
+                        BlockLabel::Ident(i) => i.as_str().to_string(),
                     };
-                    let key = a.key.as_str();
-                    let aspan = a.span().unwrap_or(span.clone());
-                    if !PATH_KEYS.contains(&key) {
-                        out.push(
-                            Problem::at(
-                                "vaultform::policy::unknown_key",
-                                format!("unknown key `{key}` in a path block"),
-                                src,
-                                aspan,
-                                "not a known key",
-                            )
-                            .help(format!("valid keys: {}", PATH_KEYS.join(", "))),
-                        );
-                        continue;
-                    }
-                    if key == "capabilities" {
-                        check_capabilities(src, &a.value, aspan, &mut out);
-                    }
+                    node = Node::Object(vec![(key, node, span.clone())]);
                 }
+                entries.push((b.ident.as_str().to_string(), node, span));
             }
         }
     }
-    out
+    entries
 }
 
-fn check_capabilities(
-    src: &SourceFile,
-    value: &Expression,
-    span: std::ops::Range<usize>,
-    out: &mut Vec<Problem>,
-) {
-    let Expression::Array(items) = value else {
-        out.push(
-            Problem::at(
-                "vaultform::policy::capabilities",
-                "capabilities must be a list",
+fn hcl_expr(e: &Expression) -> Node {
+    match e {
+        Expression::String(s) => Node::Str(s.as_str().to_string()),
+        Expression::Number(n) => Node::Num(n.to_string()),
+        Expression::Bool(_) => Node::Bool,
+        Expression::Null(_) => Node::Null,
+        Expression::Array(items) => Node::List(
+            items
+                .iter()
+                .map(|i| (hcl_expr(i), i.span().unwrap_or(0..0)))
+                .collect(),
+        ),
+        Expression::Object(o) => Node::Object(
+            o.iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        hcl::edit::expr::ObjectKey::Ident(i) => i.as_str().to_string(),
+                        hcl::edit::expr::ObjectKey::Expression(Expression::String(s)) => {
+                            s.as_str().to_string()
+                        }
+                        hcl::edit::expr::ObjectKey::Expression(_) => String::from("\u{0}expr"),
+                    };
+                    (key, hcl_expr(v.expr()), v.expr().span().unwrap_or(0..0))
+                })
+                .collect(),
+        ),
+        Expression::HeredocTemplate(h) => match h.template.to_string() {
+            t if !t.contains("${") && !t.contains("%{") => Node::Str(t),
+            _ => Node::Expr,
+        },
+        _ => Node::Expr,
+    }
+}
+
+/// A JSON policy: the same structure as HCL's (`{"path": {"x": {...}}}`, or
+/// a list of such objects under `path`). Spans point at a key's first
+/// occurrence in the text (serde_json keeps none).
+fn json_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String, Node, Span)>> {
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            // serde's message can quote the text: give only what and where.
+            let offset = line_col_offset(text, e.line(), e.column());
+            out.problems.push(syntax(
                 src,
-                span,
-                "not a list",
-            )
-            .help("write capabilities = [\"read\", \"list\"]"),
-        );
-        return;
+                "JSON",
+                format!("{:?} error", e.classify()).to_lowercase(),
+                offset,
+            ));
+            return None;
+        }
     };
-    for item in items.iter() {
-        let ispan = item.span().unwrap_or(span.clone());
-        match item {
-            Expression::String(s) if CAPABILITIES.contains(&s.as_str()) => {}
-            Expression::String(s) => out.push(
-                Problem::at(
-                    "vaultform::policy::capability",
-                    format!("invalid capability `{}`", s.as_str()),
-                    src,
-                    ispan,
-                    "not a capability",
-                )
-                .help(format!("valid capabilities: {}", CAPABILITIES.join(", "))),
-            ),
-            _ => out.push(
-                Problem::at(
-                    "vaultform::policy::capability",
-                    "a capability must be a quoted string",
-                    src,
-                    ispan,
-                    "not a string",
-                )
-                .help(format!("valid capabilities: {}", CAPABILITIES.join(", "))),
+    let node = json_node(&value, text, 0);
+    match node {
+        Node::Object(entries) => Some(entries),
+        _ => {
+            out.problems.push(syntax(
+                src,
+                "JSON",
+                "the policy is not a JSON object".into(),
+                0,
+            ));
+            None
+        }
+    }
+}
+
+fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    (start + column.saturating_sub(1)).min(text.len())
+}
+
+fn json_node(v: &serde_json::Value, text: &str, from: usize) -> Node {
+    match v {
+        serde_json::Value::String(s) => Node::Str(s.clone()),
+        serde_json::Value::Number(n) => Node::Num(n.to_string()),
+        serde_json::Value::Bool(_) => Node::Bool,
+        serde_json::Value::Null => Node::Null,
+        serde_json::Value::Array(items) => Node::List(
+            items
+                .iter()
+                .map(|i| (json_node(i, text, from), from..from))
+                .collect(),
+        ),
+        serde_json::Value::Object(m) => Node::Object(
+            m.iter()
+                .map(|(k, item)| {
+                    let quoted = serde_json::to_string(k).unwrap_or_default();
+                    let at = text
+                        .get(from..)
+                        .and_then(|t| t.find(&quoted))
+                        .map(|i| from + i)
+                        .unwrap_or(from);
+                    let span = at..(at + quoted.len()).min(text.len());
+                    (k.clone(), json_node(item, text, at), span)
+                })
+                .collect(),
+        ),
+    }
+}
+
+struct Checker<'a> {
+    src: &'a SourceFile,
+    out: &'a mut Lint,
+}
+
+impl Checker<'_> {
+    fn problem(
+        &mut self,
+        code: &'static str,
+        message: String,
+        span: Span,
+        label: &str,
+        help: &str,
+    ) {
+        self.out
+            .problems
+            .push(Problem::at(code, message, self.src, span, label).help(help.to_string()));
+    }
+
+    fn top(&mut self, entries: Vec<(String, Node, Span)>) {
+        for (key, node, span) in entries {
+            match key.as_str() {
+                "name" => {}
+                "path" => self.paths(node, span),
+                other => self.problem(
+                    "vaultform::policy::unexpected_attribute",
+                    format!(
+                        "invalid key `{}` at the top level",
+                        crate::kinds::names::excerpt(other)
+                    ),
+                    span,
+                    "not allowed here",
+                    "a policy holds only `path \"...\" { ... }` blocks (and an optional `name`)",
+                ),
+            }
+        }
+    }
+
+    /// The value of `path`: an object of path -> rules, or (JSON) a list of such objects.
+    fn paths(&mut self, node: Node, span: Span) {
+        match node {
+            Node::Object(items) => {
+                for (path, rules, pspan) in items {
+                    match rules {
+                        Node::Object(keys)
+                            if keys.iter().any(|(_, v, _)| matches!(v, Node::Object(_)))
+                                && keys
+                                    .iter()
+                                    .all(|(k, _, _)| !PATH_KEYS.contains(&k.as_str()))
+                                && !keys.is_empty() =>
+                        {
+                            self.problem(
+                                "vaultform::policy::path_label",
+                                "a path block needs exactly one quoted path".into(),
+                                pspan,
+                                "more than one label",
+                                "write path \"secret/data/app/*\" { ... }",
+                            );
+                        }
+                        Node::Object(keys) => self.rules(&path, keys, pspan),
+                        _ => self.problem(
+                            "vaultform::policy::path_label",
+                            format!(
+                                "the rules of path `{}` are not a block",
+                                crate::kinds::names::excerpt(&path)
+                            ),
+                            pspan,
+                            "not a block",
+                            "write path \"secret/data/app/*\" { capabilities = [...] }",
+                        ),
+                    }
+                }
+            }
+            Node::List(items) => {
+                for (item, ispan) in items {
+                    self.paths(item, ispan);
+                }
+            }
+            _ => self.problem(
+                "vaultform::policy::path_label",
+                "`path` must be a block: path \"<glob>\" { ... }".into(),
+                span,
+                "not a block",
+                "write path \"secret/data/app/*\" { capabilities = [...] }",
             ),
         }
     }
+
+    fn rules(&mut self, path: &str, keys: Vec<(String, Node, Span)>, pspan: Span) {
+        let mut caps: Vec<String> = Vec::new();
+        let mut ttl: [Option<f64>; 2] = [None, None];
+        let mut filter_at: Option<Span> = None;
+        for (key, node, span) in keys {
+            match key.as_str() {
+                "capabilities" => self.capabilities(node, span, &mut caps),
+                "policy" => self.legacy(path, node, span, &mut caps),
+                "comment" | "control_group" => {}
+                "pagination_limit" => {
+                    let ok = match &node {
+                        Node::Num(n) | Node::Str(n) => n.trim().parse::<i64>().is_ok(),
+                        _ => false,
+                    };
+                    if !ok {
+                        self.problem(
+                            "vaultform::policy::value",
+                            "`pagination_limit` must be a whole number".into(),
+                            span,
+                            "not a whole number",
+                            "write pagination_limit = 100",
+                        );
+                    }
+                }
+                "required_parameters" | "mfa_methods" => {
+                    if !matches!(node, Node::List(_)) {
+                        self.problem(
+                            "vaultform::policy::value",
+                            format!("`{key}` must be a list"),
+                            span,
+                            "not a list",
+                            "write a list: [\"...\"]",
+                        );
+                    }
+                }
+                "allowed_parameters" | "denied_parameters" => self.parameters(&key, node, span),
+                "min_wrapping_ttl" | "max_wrapping_ttl" => {
+                    let i = usize::from(key == "max_wrapping_ttl");
+                    match wrapping_ttl(&node) {
+                        Some(secs) => ttl[i] = Some(secs),
+                        None => self.problem(
+                            "vaultform::policy::value",
+                            format!("`{key}` is not a duration"),
+                            span,
+                            "not a duration",
+                            "write a duration such as \"1h\", \"90s\", or a number of seconds",
+                        ),
+                    }
+                }
+                "list_scan_response_keys_filter_path" => {
+                    if !matches!(&node, Node::Str(t) if filter_template_uses_key(t)) {
+                        self.problem(
+                            "vaultform::policy::value",
+                            "list_scan_response_keys_filter_path must be a template that uses the key, such as \"secret/data/{{ .key }}\"".into(),
+                            span.clone(),
+                            "does not depend on the key",
+                            "the server renders it for two different keys and refuses a template that gives the same path",
+                        );
+                    }
+                    filter_at = Some(span);
+                }
+                other => self.problem(
+                    "vaultform::policy::unknown_key",
+                    format!(
+                        "unknown key `{}` in a path block",
+                        crate::kinds::names::excerpt(other)
+                    ),
+                    span,
+                    "not a known key",
+                    &format!("valid keys: {}", PATH_KEYS.join(", ")),
+                ),
+            }
+        }
+        if let [Some(min), Some(max)] = ttl
+            && min > 0.0
+            && max > 0.0
+            && max < min
+        {
+            self.problem(
+                "vaultform::policy::value",
+                "max_wrapping_ttl cannot be less than min_wrapping_ttl".into(),
+                pspan.clone(),
+                "in this block",
+                "raise max_wrapping_ttl or lower min_wrapping_ttl",
+            );
+        }
+        if let Some(at) = filter_at
+            && !caps.iter().any(|c| c == "list")
+        {
+            self.problem(
+                "vaultform::policy::value",
+                "list_scan_response_keys_filter_path needs the `list` capability".into(),
+                at,
+                "here",
+                "add \"list\" to capabilities",
+            );
+        }
+    }
+
+    fn capabilities(&mut self, node: Node, span: Span, caps: &mut Vec<String>) {
+        let Node::List(items) = node else {
+            self.problem(
+                "vaultform::policy::capabilities",
+                "capabilities must be a list".into(),
+                span,
+                "not a list",
+                "write capabilities = [\"read\", \"list\"]",
+            );
+            return;
+        };
+        for (item, ispan) in items {
+            let ispan = if ispan.is_empty() {
+                span.clone()
+            } else {
+                ispan
+            };
+            match item {
+                Node::Str(s) if CAPABILITIES.contains(&s.as_str()) => caps.push(s),
+                Node::Str(s) | Node::Num(s) => self.problem(
+                    "vaultform::policy::capability",
+                    format!("invalid capability `{}`", crate::kinds::names::excerpt(&s)),
+                    ispan,
+                    "not a capability",
+                    &format!("valid capabilities: {}", CAPABILITIES.join(", ")),
+                ),
+                _ => self.problem(
+                    "vaultform::policy::capability",
+                    "a capability must be a quoted string".into(),
+                    ispan,
+                    "not a string",
+                    &format!("valid capabilities: {}", CAPABILITIES.join(", ")),
+                ),
+            }
+        }
+    }
+
+    fn legacy(&mut self, path: &str, node: Node, span: Span, caps: &mut Vec<String>) {
+        let value = match &node {
+            Node::Str(s) | Node::Num(s) => s.as_str(),
+            _ => "",
+        };
+        match LEGACY_POLICIES.iter().find(|(name, _)| *name == value) {
+            Some((name, granted)) if matches!(node, Node::Str(_)) => {
+                caps.extend(granted.iter().map(|c| c.to_string()));
+                self.out.warnings.push(format!(
+                    "{}: path \"{}\" uses the deprecated `policy = \"{name}\"`; the server reads it as capabilities = [{}]",
+                    self.src.name(),
+                    crate::kinds::names::excerpt(path),
+                    granted.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            _ => self.problem(
+                "vaultform::policy::legacy",
+                format!("invalid policy `{}`", crate::kinds::names::excerpt(value)),
+                span,
+                "not a legacy policy",
+                "the legacy form takes deny, read, write or sudo; better, write capabilities = [...]",
+            ),
+        }
+    }
+
+    fn parameters(&mut self, key: &str, node: Node, span: Span) {
+        let Node::Object(items) = node else {
+            self.problem(
+                "vaultform::policy::value",
+                format!("`{key}` must be a map of parameter -> list of values"),
+                span,
+                "not a map",
+                "write allowed_parameters = { \"name\" = [] }",
+            );
+            return;
+        };
+        for (name, values, vspan) in items {
+            if !matches!(values, Node::List(_)) {
+                self.problem(
+                    "vaultform::policy::value",
+                    format!(
+                        "the values of `{}` in `{key}` must be a list",
+                        crate::kinds::names::excerpt(&name)
+                    ),
+                    vspan,
+                    "not a list",
+                    "write \"name\" = [] (any value) or [\"a\", \"b\"]",
+                );
+            }
+        }
+    }
+}
+
+/// Whether a filter template has a `{{ ... .key ... }}` action (and its
+/// `{{` and `}}` pair up), so that two keys give two paths.
+fn filter_template_uses_key(t: &str) -> bool {
+    let mut rest = t;
+    let mut uses_key = false;
+    while let Some(open) = rest.find("{{") {
+        let Some(close) = rest[open..].find("}}") else {
+            return false;
+        };
+        let action = &rest[open + 2..open + close];
+        if action.contains("{{") {
+            return false;
+        }
+        uses_key |= action
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '_'))
+            .any(|w| w == ".key");
+        rest = &rest[open + close + 2..];
+    }
+    uses_key && !rest.contains("}}")
+}
+
+/// A wrapping TTL as the server parses it (seconds): a number, or text that
+/// is empty, a number of seconds, `<n>d`, or a Go duration (`1h30m`, `1.5h`).
+fn wrapping_ttl(node: &Node) -> Option<f64> {
+    match node {
+        Node::Num(n) => n.parse().ok(),
+        Node::Str(s) => go_duration(s),
+        _ => None,
+    }
+}
+
+fn go_duration(s: &str) -> Option<f64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Some(0.0);
+    }
+    if let Ok(n) = s.parse::<i64>() {
+        return Some(n as f64);
+    }
+    if let Some(d) = s.strip_suffix('d')
+        && let Ok(n) = d.parse::<i64>()
+    {
+        return Some(n as f64 * 86400.0);
+    }
+    let (sign, mut rest) = match s.strip_prefix('-') {
+        Some(r) => (-1.0, r),
+        None => (1.0, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if rest == "0" {
+        return Some(0.0);
+    }
+    let mut total = 0.0;
+    let mut any = false;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return None;
+        }
+        let n: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let factor = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total += n * factor;
+        any = true;
+    }
+    any.then_some(sign * total)
 }
 
 #[cfg(test)]
@@ -226,6 +670,7 @@ mod tests {
             &SourceFile::from(&miette::NamedSource::new("p.hcl", t.to_string())),
             t,
         )
+        .problems
     }
 
     #[test]
