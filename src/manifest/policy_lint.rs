@@ -266,6 +266,14 @@ fn json_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String,
 }
 
 fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
+    let mut at = line_col_bytes(text, line, column);
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn line_col_bytes(text: &str, line: usize, column: usize) -> usize {
     let start: usize = text
         .split_inclusive('\n')
         .take(line.saturating_sub(1))
@@ -690,5 +698,57 @@ mod tests {
     fn reports_bad_capabilities_and_keys() {
         let p = lint_text("path \"a\" {\n  capabilities = [\"fly\"]\n  pth = 1\n}\n");
         assert_eq!(p.len(), 2);
+    }
+
+    proptest::proptest! {
+        /// Any text, JSON-looking or not, gives problems or none, never a panic;
+        /// every span lies on character boundaries inside the text.
+        #[test]
+        fn never_panics(body in "\\PC{0,80}", json in proptest::bool::ANY) {
+            let t = if json { format!("{{{body}") } else { body };
+            for p in lint_text(&t) {
+                if let Some(span) = p.span {
+                    proptest::prop_assert!(span.offset() + span.len() <= t.len());
+                    proptest::prop_assert!(t.is_char_boundary(span.offset()));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn json_and_legacy_forms_are_accepted_and_wrong_types_are_not() {
+        assert!(lint_text("{\"path\": {\"x/*\": {\"capabilities\": [\"read\"]}}}").is_empty());
+        assert!(lint_text("path \"x\" {\n  policy = \"write\"\n}\n").is_empty());
+        assert_eq!(
+            lint_text("path \"x\" {\n  policy = \"list\"\n}\n")[0].code,
+            "vaultform::policy::legacy"
+        );
+        assert_eq!(
+            lint_text("{\"path\": {\"x\": {\"capabilities\": \"read\"}}}")[0].code,
+            "vaultform::policy::capabilities"
+        );
+        assert_eq!(lint_text("{\"path\": ").len(), 1);
+        assert_eq!(
+            lint_text("path \"x\" {\n  capabilities = [\"subscribe\"]\n}\n")[0].code,
+            "vaultform::policy::capability"
+        );
+    }
+
+    #[test]
+    fn go_durations_parse_as_the_server_does() {
+        for (t, secs) in [
+            ("", 0.0),
+            ("90", 90.0),
+            ("1h30m", 5400.0),
+            ("1.5h", 5400.0),
+            ("7d", 604800.0),
+            ("-5s", -5.0),
+            ("300ms", 0.3),
+        ] {
+            assert_eq!(go_duration(t), Some(secs), "{t}");
+        }
+        for t in ["abc", "1x", "h", "1h-", "1e3"] {
+            assert_eq!(go_duration(t), None, "{t}");
+        }
     }
 }
