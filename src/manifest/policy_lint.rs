@@ -144,6 +144,82 @@ pub fn lint(src: &SourceFile, text: &str) -> Lint {
     out
 }
 
+/// One path rule of a policy, as the server reads it: the path as written,
+/// the capabilities it grants (the legacy `policy = "..."` form expanded,
+/// several `capabilities` keys merged), and the 1-based line it starts on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// The path glob.
+    pub path: String,
+    /// Capabilities, sorted.
+    pub capabilities: std::collections::BTreeSet<String>,
+    /// Line of the rule in its file.
+    pub line: usize,
+}
+
+/// The path rules of a policy text that [`lint`] accepts (`None` when it
+/// does not parse).
+pub fn rules(text: &str) -> Option<Vec<Rule>> {
+    let src = SourceFile::from(&miette::NamedSource::new("policy", text.to_string()));
+    let mut scratch = Lint::default();
+    let top = if text.trim_start().starts_with('{') {
+        json_top(&src, text, &mut scratch)?
+    } else {
+        hcl_top(&src, text, &mut scratch)?
+    };
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let mut out = Vec::new();
+    let collect = |node: Node, out: &mut Vec<Rule>| {
+        fn walk(node: Node, out: &mut Vec<Rule>, line_of: &dyn Fn(usize) -> usize) {
+            match node {
+                Node::Object(items) => {
+                    for (path, body, span) in items {
+                        let Node::Object(keys) = body else { continue };
+                        let mut caps = std::collections::BTreeSet::new();
+                        for (key, value, _) in keys {
+                            match (key.as_str(), value) {
+                                ("capabilities", Node::List(items)) => {
+                                    for (item, _) in items {
+                                        if let Node::Str(c) = item {
+                                            caps.insert(c);
+                                        }
+                                    }
+                                }
+                                ("policy", Node::Str(p)) => {
+                                    if let Some((_, granted)) =
+                                        LEGACY_POLICIES.iter().find(|(n, _)| *n == p)
+                                    {
+                                        caps.extend(granted.iter().map(|c| c.to_string()));
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        out.push(Rule {
+                            path,
+                            capabilities: caps,
+                            line: line_of(span.start),
+                        });
+                    }
+                }
+                Node::List(items) => {
+                    for (item, _) in items {
+                        walk(item, out, line_of);
+                    }
+                }
+                _ => {}
+            }
+        }
+        walk(node, out, &line_of);
+    };
+    for (key, node, _) in top {
+        if key == "path" {
+            collect(node, &mut out);
+        }
+    }
+    Some(out)
+}
+
 fn syntax(src: &SourceFile, what: &str, message: String, at: usize) -> Problem {
     Problem::at(
         "vaultform::policy::syntax",
@@ -400,6 +476,18 @@ impl Checker<'_> {
     }
 
     fn rules(&mut self, path: &str, keys: Vec<(String, Node, Span)>, pspan: Span) {
+        if path.contains("+*") {
+            self.problem(
+                "vaultform::policy::wildcard",
+                format!(
+                    "path `{}`: `+*` is not allowed",
+                    crate::kinds::names::excerpt(path)
+                ),
+                pspan.clone(),
+                "here",
+                "`+` matches one whole segment and `*` ends a prefix; write `+/*` or `prefix*`",
+            );
+        }
         let mut caps: Vec<String> = Vec::new();
         let mut ttl: [Option<f64>; 2] = [None, None];
         let mut filter_at: Option<Span> = None;

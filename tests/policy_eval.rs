@@ -1,0 +1,211 @@
+//! Offline policy evaluation against the server: for generated policy sets
+//! and paths (seeded; `VAULTFORM_EVAL_SEED` repeats a run), vaultform's answer
+//! (`kinds::policy::acl`) must equal what OpenBao's `sys/capabilities` answers
+//! for a token holding exactly those policies, on every pair.
+
+mod common;
+
+use common::BaoDev;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+use std::collections::BTreeSet;
+use vaultform::kinds::policy::acl::{Acl, DEFAULT_POLICY};
+
+const SEGMENTS: &[&str] = &[
+    "secret", "data", "metadata", "app", "a", "b", "ab", "x", "user",
+];
+const CAPS: &[&str] = &[
+    "create", "read", "update", "patch", "delete", "list", "sudo", "scan",
+];
+
+fn segment(rng: &mut StdRng) -> String {
+    SEGMENTS.choose(rng).unwrap().to_string()
+}
+
+/// A rule path: 1-4 segments, some `+`, perhaps a trailing `*` (after a `/`
+/// or inside the last segment), perhaps a trailing `/`.
+fn rule_path(rng: &mut StdRng) -> String {
+    let n = rng.gen_range(1..=4);
+    let mut parts: Vec<String> = (0..n)
+        .map(|_| {
+            if rng.gen_bool(0.2) {
+                "+".to_string()
+            } else {
+                segment(rng)
+            }
+        })
+        .collect();
+    let mut path = parts.join("/");
+    match rng.gen_range(0..10) {
+        0..=2 => path.push_str("/*"),
+        3..=4 => {
+            let last = parts.pop().unwrap();
+            let cut = rng.gen_range(0..=last.len().min(2));
+            parts.push(format!("{}*", &last[..cut]));
+            path = parts.join("/");
+        }
+        5 => path.push('/'),
+        _ => {}
+    }
+    path
+}
+
+fn capabilities(rng: &mut StdRng) -> Vec<&'static str> {
+    if rng.gen_bool(0.12) {
+        return vec!["deny"];
+    }
+    let mut caps: Vec<&str> = CAPS.iter().copied().filter(|_| rng.gen_bool(0.3)).collect();
+    if caps.is_empty() {
+        caps.push("read");
+    }
+    caps
+}
+
+/// A policy vaultform accepts (the parity test covers refusals; a text
+/// vaultform accepts and the server refuses fails below).
+fn policy(rng: &mut StdRng) -> String {
+    loop {
+        let text = any_policy(rng);
+        let src = vaultform::manifest::diag::SourceFile::from(&miette::NamedSource::new(
+            "p.hcl",
+            text.clone(),
+        ));
+        if vaultform::manifest::policy_lint::lint(&src, &text)
+            .problems
+            .is_empty()
+        {
+            return text;
+        }
+    }
+}
+
+fn any_policy(rng: &mut StdRng) -> String {
+    let mut text = String::new();
+    for _ in 0..rng.gen_range(1..=6) {
+        let caps: Vec<String> = capabilities(rng)
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .collect();
+        if rng.gen_bool(0.1) {
+            let legacy = ["read", "write", "deny", "sudo"].choose(rng).unwrap();
+            text.push_str(&format!(
+                "path \"{}\" {{\n  policy = \"{legacy}\"\n}}\n",
+                rule_path(rng)
+            ));
+        } else {
+            text.push_str(&format!(
+                "path \"{}\" {{\n  capabilities = [{}]\n}}\n",
+                rule_path(rng),
+                caps.join(", ")
+            ));
+        }
+    }
+    text
+}
+
+fn query_path(rng: &mut StdRng) -> String {
+    let n = rng.gen_range(1..=5);
+    let mut p: Vec<String> = (0..n).map(|_| segment(rng)).collect();
+    if rng.gen_bool(0.1) {
+        // A segment that only a partial glob matches.
+        let last = p.pop().unwrap();
+        p.push(format!("{last}zz"));
+    }
+    let mut path = p.join("/");
+    if rng.gen_bool(0.15) {
+        path.push('/');
+    }
+    path
+}
+
+#[test]
+fn offline_answers_equal_the_servers_capabilities() {
+    let seed: u64 = std::env::var("VAULTFORM_EVAL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20261201);
+    let bao = BaoDev::start();
+    // The built-in default policy vaultform evaluates with is the server's.
+    let (status, body) = bao.get("sys/policies/acl/default");
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["data"]["policy"].as_str().unwrap().trim_end(),
+        DEFAULT_POLICY.trim_end()
+    );
+
+    let mut rng = StdRng::seed_from_u64(seed);
+    let (sets, paths_per_set) = (100, 100);
+    let mut pairs = 0;
+    let mut disagreements = Vec::new();
+    for set in 0..sets {
+        let count = rng.gen_range(1..=3);
+        let texts: Vec<(String, String)> = (0..count)
+            .map(|i| (format!("eval-{set}-{i}"), policy(&mut rng)))
+            .collect();
+        for (name, text) in &texts {
+            let (status, body) = bao.write(
+                &format!("sys/policies/acl/{name}"),
+                &json!({ "policy": text }),
+            );
+            assert_eq!(
+                status, 204,
+                "seed {seed}: policy {name} refused: {body}\n{text}"
+            );
+        }
+        let with_default = rng.gen_bool(0.3);
+        let names: Vec<&str> = texts.iter().map(|(n, _)| n.as_str()).collect();
+        let (status, body) = bao.write(
+            "auth/token/create",
+            &json!({"policies": names, "no_default_policy": !with_default, "ttl": "10m"}),
+        );
+        assert_eq!(status, 200, "{body}");
+        let token = body["auth"]["client_token"].as_str().unwrap().to_string();
+        let paths: Vec<String> = (0..paths_per_set).map(|_| query_path(&mut rng)).collect();
+        let (status, answer) =
+            bao.write("sys/capabilities", &json!({"token": token, "paths": paths}));
+        assert_eq!(status, 200, "{answer}");
+        let mut policies: Vec<(&str, Option<&str>, &str)> = texts
+            .iter()
+            .map(|(n, t)| (n.as_str(), None, t.as_str()))
+            .collect();
+        if with_default {
+            policies.push(("default", None, DEFAULT_POLICY));
+        }
+        let acl = Acl::new(policies);
+        for path in &paths {
+            let server: BTreeSet<String> = answer["data"][path.as_str()]
+                .as_array()
+                .unwrap_or_else(|| panic!("no answer for {path}: {answer}"))
+                .iter()
+                .map(|c| c.as_str().unwrap().to_string())
+                .collect();
+            let ours = acl.decide(path);
+            pairs += 1;
+            if ours.capabilities != server {
+                disagreements.push(format!(
+                    "path {path:?}: server {server:?}, vaultform {:?} (rule {:?})\npolicies:\n{}",
+                    ours.capabilities,
+                    ours.rule,
+                    texts
+                        .iter()
+                        .map(|(n, t)| format!("# {n}\n{t}"))
+                        .collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(pairs >= 10_000, "{pairs} pairs");
+    assert!(
+        disagreements.is_empty(),
+        "seed {seed}: {} of {pairs} pairs disagree; first ones:\n{}",
+        disagreements.len(),
+        disagreements
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n---\n")
+    );
+}
