@@ -209,3 +209,68 @@ fn offline_answers_equal_the_servers_capabilities() {
             .join("\n---\n")
     );
 }
+
+#[test]
+fn policy_can_and_who_answer_offline_from_the_manifest() {
+    let home = tempfile::tempdir().unwrap();
+    let manifest =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic/vault.toml");
+    let run = |args: &[&str]| {
+        let out = common::offline_vaultform_cmd(home.path())
+            .arg("-f")
+            .arg(&manifest)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = run(&["policy", "can", "approle.approle/web", "kv-test/data/web"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.starts_with("approle.approle/web on kv-test/data/web: read\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("policy web-policy at"), "{stdout}");
+    assert!(stdout.contains("web-policy.hcl:2"), "{stdout}");
+    let (_, stdout, _) = run(&[
+        "policy",
+        "can",
+        "approle.approle/web",
+        "kv-test/data/worker",
+    ]);
+    assert!(
+        stdout.starts_with("approle.approle/web on kv-test/data/worker: deny"),
+        "{stdout}"
+    );
+    // The default policy comes with a role unless token_no_default_policy.
+    let (_, stdout, _) = run(&[
+        "policy",
+        "can",
+        "approle.approle/web",
+        "auth/token/lookup-self",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["capabilities"], json!(["read"]));
+    assert_eq!(doc["origins"][0]["policy"], "default");
+    let (_, stdout, _) = run(&["policy", "who", "kv-test/data/worker", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let who: Vec<&str> = doc["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["principal"].as_str().unwrap())
+        .collect();
+    assert_eq!(who, ["approle.approle/worker"]);
+    let (code, _, stderr) = run(&["policy", "can", "nope-policy", "x"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        common::flat(&stderr).contains("policy `nope-policy` is not in the manifest"),
+        "{stderr}"
+    );
+}

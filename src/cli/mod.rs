@@ -5,6 +5,7 @@ mod apply;
 mod consumer;
 mod operator;
 mod plan;
+mod policy;
 mod rotate;
 mod validate;
 
@@ -81,6 +82,9 @@ pub enum Command {
     Env(consumer::EnvArgs),
     /// Report whether Vault (and a service's login) is healthy; exit 0 if so, 1 if not.
     Health(consumer::HealthArgs),
+    /// Ask the manifest's policies, offline: who can do what on a path.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
 }
 
 /// `vaultform operator ...`.
@@ -290,6 +294,7 @@ pub async fn run(cli: Cli) -> miette::Result<Outcome> {
         Command::Exec(args) => consumer::exec(&cli, args).await,
         Command::Env(args) => consumer::env(&cli, args).await,
         Command::Health(args) => consumer::health(&cli, args).await,
+        Command::Policy(cmd) => policy::run(&cli, cmd),
         Command::ForceUnlock { id } => {
             let (name, mount) = manifest::identity(&cli.manifest)?;
             let session = open_session(&cli).await?;

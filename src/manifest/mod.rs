@@ -172,6 +172,23 @@ pub fn load_with_env(
     path: &Path,
     env: &BTreeMap<String, String>,
 ) -> Result<Desired, ManifestError> {
+    load_inner(path, env, true)
+}
+
+/// Loads the manifest's structure without needing secret values: `{ env }`
+/// variables that are not set and `{ file }` sources that cannot be read
+/// stand for empty values (for offline questions such as `policy can` in a
+/// pull-request job that has no secrets). Never used to write.
+pub fn load_structure(path: &Path) -> Result<Desired, ManifestError> {
+    let env: BTreeMap<String, String> = std::env::vars().collect();
+    load_inner(path, &env, false)
+}
+
+fn load_inner(
+    path: &Path,
+    env: &BTreeMap<String, String>,
+    values: bool,
+) -> Result<Desired, ManifestError> {
     let name = path.display().to_string();
     let text = files::read_text(path, files::MANIFEST_LIMIT).map_err(|e| ManifestError {
         manifest: name.clone(),
@@ -207,6 +224,7 @@ pub fn load_with_env(
     }
     let mut loader = Loader {
         w,
+        values,
         env,
         env_file: BTreeMap::new(),
         env_file_missing: None,
@@ -285,6 +303,10 @@ const BACKEND_KEYS: &[&str] = &[
 
 struct Loader<'e> {
     w: Walker,
+    /// Whether secret values must be resolved (`false` for offline questions
+    /// about structure, such as `policy can`: an unset variable or an
+    /// unreadable `{ file }` then stands for an empty value).
+    values: bool,
     env: &'e BTreeMap<String, String>,
     env_file: BTreeMap<String, String>,
     /// The declared env_file, when it does not exist.
@@ -1104,6 +1126,9 @@ impl Loader<'_> {
                             Some(val) => {
                                 Some(DesiredValue::Value(Secret::from_string(val.clone())))
                             }
+                            None if !self.values => {
+                                Some(DesiredValue::Value(Secret::from_string(String::new())))
+                            }
                             // No env file at all: one problem for every variable, below.
                             None if self.env_file_missing.is_some() => {
                                 self.missing_vars.push((var, sv.span()));
@@ -1135,6 +1160,9 @@ impl Loader<'_> {
                                     }
                                 }
                                 Some(DesiredValue::Value(Secret::from_string(text)))
+                            }
+                            Err(_) if !self.values => {
+                                Some(DesiredValue::Value(Secret::from_string(String::new())))
                             }
                             Err(e) => {
                                 self.w.problem(

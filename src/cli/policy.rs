@@ -1,0 +1,267 @@
+//! `vaultform policy can` and `policy who`: offline answers from the
+//! manifest's policies and roles (no server), evaluated as the server does
+//! (`kinds::policy::acl`).
+
+use super::{Cli, Outcome};
+use crate::kinds::fields::FieldValue;
+use crate::kinds::policy::acl::{Acl, DEFAULT_POLICY, Decision};
+use crate::kinds::{Address, Kind};
+use crate::manifest::Desired;
+use std::io::Write;
+
+/// `vaultform policy ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum PolicyCommand {
+    /// What PRINCIPAL may do on PATH, and the rule that decides it.
+    Can {
+        /// A role address (`approle.approle/user`, `kubernetes_role.kubernetes/user`),
+        /// or policy names separated by commas (`user-policy,default`).
+        principal: String,
+        /// The API path, e.g. `secret/data/user`.
+        path: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = WhoFormat::Human)]
+        format: WhoFormat,
+    },
+    /// Which roles of the manifest get which capabilities on PATH.
+    Who {
+        /// The API path, e.g. `secret/data/payments/db`.
+        path: String,
+        /// Also list roles that get nothing (`deny`).
+        #[arg(long)]
+        all: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = WhoFormat::Human)]
+        format: WhoFormat,
+    },
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum WhoFormat {
+    /// For people.
+    Human,
+    /// For CI.
+    Json,
+}
+
+/// The policies a principal holds: a role's `token_policies` (plus
+/// `default` unless `token_no_default_policy = true`), or the names given.
+pub fn principal_policies(desired: &Desired, principal: &str) -> miette::Result<Vec<String>> {
+    if let Some(addr) = Address::parse(principal)
+        && matches!(addr.kind, Kind::Approle | Kind::KubernetesRole)
+    {
+        let roles = if addr.kind == Kind::Approle {
+            &desired.approles
+        } else {
+            &desired.kubernetes_roles
+        };
+        let role = roles
+            .values()
+            .find(|r| r.key() == addr.name)
+            .ok_or_else(|| {
+                miette::miette!(
+                    code = "vaultform::policy::unknown_principal",
+                    help = "name a role of the manifest, e.g. approle.approle/<name>",
+                    "`{principal}` is not a role of the manifest"
+                )
+            })?;
+        let mut policies = role.policies();
+        let no_default = matches!(
+            role.fields.get("token_no_default_policy"),
+            Some(FieldValue::Bool(true))
+        );
+        if !no_default && !policies.iter().any(|p| p == "default") {
+            policies.push("default".into());
+        }
+        return Ok(policies);
+    }
+    let names: Vec<String> = principal
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if names.is_empty() {
+        return Err(miette::miette!(
+            code = "vaultform::policy::unknown_principal",
+            help = "give a role address (approle.approle/user) or policy names (a,b)",
+            "no principal"
+        ));
+    }
+    Ok(names)
+}
+
+/// The merged policies, or an error naming one the manifest does not have.
+pub fn acl_for(desired: &Desired, policies: &[String]) -> miette::Result<(Acl, bool)> {
+    let mut texts: Vec<(String, Option<String>, String)> = Vec::new();
+    let mut root = false;
+    for name in policies {
+        match name.as_str() {
+            "root" => root = true,
+            "default" => texts.push((name.clone(), None, DEFAULT_POLICY.to_string())),
+            _ => {
+                let p = desired.policies.get(name).ok_or_else(|| {
+                    miette::miette!(
+                        code = "vaultform::policy::unknown_policy",
+                        help =
+                            "vaultform evaluates the policies of the manifest (policies/), offline",
+                        "policy `{}` is not in the manifest",
+                        crate::kinds::names::excerpt(name)
+                    )
+                })?;
+                texts.push((
+                    name.clone(),
+                    Some(p.file.display().to_string()),
+                    p.text.clone(),
+                ));
+            }
+        }
+    }
+    let acl = Acl::new(
+        texts
+            .iter()
+            .map(|(n, f, t)| (n.as_str(), f.as_deref(), t.as_str())),
+    );
+    Ok((acl, root))
+}
+
+fn root_decision() -> Decision {
+    Decision {
+        capabilities: ["root".to_string()].into_iter().collect(),
+        rule: None,
+        matched: None,
+        origins: Vec::new(),
+    }
+}
+
+fn caps(d: &Decision) -> String {
+    d.capabilities
+        .iter()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs `policy can` / `policy who`.
+pub fn run(cli: &Cli, cmd: &PolicyCommand) -> miette::Result<Outcome> {
+    let desired = crate::manifest::load_structure(&cli.manifest)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let w = |e: std::io::Error| miette::miette!("cannot write the output: {e}");
+    match cmd {
+        PolicyCommand::Can {
+            principal,
+            path,
+            format,
+        } => {
+            let policies = principal_policies(&desired, principal)?;
+            let (acl, root) = acl_for(&desired, &policies)?;
+            let d = if root {
+                root_decision()
+            } else {
+                acl.decide(path.trim_start_matches('/'))
+            };
+            match format {
+                WhoFormat::Json => {
+                    let doc = serde_json::json!({
+                        "principal": principal,
+                        "path": path,
+                        "policies": policies,
+                        "capabilities": d.capabilities,
+                        "rule": d.rule,
+                        "match": d.matched,
+                        "origins": d.origins,
+                        "templated_rules_skipped": acl.templated,
+                    });
+                    serde_json::to_writer_pretty(&mut out, &doc)
+                        .map_err(|e| miette::miette!("{e}"))?;
+                    writeln!(out).map_err(w)?;
+                }
+                WhoFormat::Human => {
+                    writeln!(out, "{principal} on {path}: {}", caps(&d)).map_err(w)?;
+                    writeln!(out, "  policies: {}", policies.join(", ")).map_err(w)?;
+                    match (&d.rule, d.matched) {
+                        (Some(rule), Some(m)) => {
+                            let how = match m {
+                                crate::kinds::policy::acl::Match::Exact => "exact match",
+                                crate::kinds::policy::acl::Match::Glob => "glob",
+                                crate::kinds::policy::acl::Match::Segment => "+ segments",
+                            };
+                            writeln!(out, "  decided by path \"{rule}\" ({how}):").map_err(w)?;
+                            for o in &d.origins {
+                                let place = o.file.clone().unwrap_or_else(|| "built-in".into());
+                                writeln!(out, "    policy {} at {}:{}", o.policy, place, o.line)
+                                    .map_err(w)?;
+                            }
+                        }
+                        _ if root => {
+                            writeln!(out, "  the root policy allows everything").map_err(w)?
+                        }
+                        _ => writeln!(out, "  no rule matches: denied").map_err(w)?,
+                    }
+                    if !acl.templated.is_empty() {
+                        writeln!(
+                            out,
+                            "  ({} templated rule(s) skipped: they apply only to tokens with an identity entity)",
+                            acl.templated.len()
+                        )
+                        .map_err(w)?;
+                    }
+                }
+            }
+        }
+        PolicyCommand::Who { path, all, format } => {
+            let mut rows = Vec::new();
+            for role in desired
+                .approles
+                .values()
+                .chain(desired.kubernetes_roles.values())
+            {
+                let address = Address::new(role.kind, role.key()).to_string();
+                let policies = principal_policies(&desired, &address)?;
+                let (acl, root) = acl_for(&desired, &policies)?;
+                let d = if root {
+                    root_decision()
+                } else {
+                    acl.decide(path.trim_start_matches('/'))
+                };
+                if *all || !d.capabilities.iter().all(|c| c == "deny") {
+                    rows.push((address, d));
+                }
+            }
+            match format {
+                WhoFormat::Json => {
+                    let doc: Vec<_> = rows
+                        .iter()
+                        .map(|(a, d)| serde_json::json!({"principal": a, "capabilities": d.capabilities, "rule": d.rule, "origins": d.origins}))
+                        .collect();
+                    serde_json::to_writer_pretty(
+                        &mut out,
+                        &serde_json::json!({"path": path, "principals": doc}),
+                    )
+                    .map_err(|e| miette::miette!("{e}"))?;
+                    writeln!(out).map_err(w)?;
+                }
+                WhoFormat::Human => {
+                    if rows.is_empty() {
+                        writeln!(
+                            out,
+                            "No role of the manifest gets any capability on {path}."
+                        )
+                        .map_err(w)?;
+                    }
+                    for (a, d) in &rows {
+                        let rule = d
+                            .rule
+                            .as_deref()
+                            .map(|r| format!("  (path \"{r}\")"))
+                            .unwrap_or_default();
+                        writeln!(out, "{a}: {}{rule}", caps(d)).map_err(w)?;
+                    }
+                }
+            }
+        }
+    }
+    out.flush().map_err(w)?;
+    super::leave_to_exit(desired);
+    Ok(Outcome::Ok)
+}
