@@ -274,3 +274,53 @@ fn policy_can_and_who_answer_offline_from_the_manifest() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_example_manifests_policy_tests_pass_and_a_widening_change_fails_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("vault.toml"), dir.path().join("vault.toml")).unwrap();
+    std::fs::copy(root.join(".env.example"), dir.path().join(".env")).unwrap();
+    std::fs::create_dir(dir.path().join("policies")).unwrap();
+    for e in std::fs::read_dir(root.join("policies")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join("policies").join(e.file_name())).unwrap();
+    }
+    let validate = || {
+        let out = common::offline_vaultform_cmd(dir.path())
+            .current_dir(dir.path())
+            .arg("validate")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = validate();
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    // A pull request widens the user service's policy to every secret.
+    let policy = dir.path().join("policies/user-policy.hcl");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(
+        &policy,
+        text.replacen("path \"secret/data/user\" {", "path \"secret/data/*\" {", 1),
+    )
+    .unwrap();
+    let (code, _, stderr) = validate();
+    assert_eq!(code, Some(1));
+    let e = common::flat(&stderr);
+    assert!(e.contains("vaultform::policy::test_failed"), "{e}");
+    // (miette wraps long lines; `flat` joins them with a space.)
+    let e = e.replace("user- policy", "user-policy");
+    assert!(
+        e.contains("approle.approle/user on secret/data/chat_db has read (granted: read; decided by path \"secret/data/*\" at ./policies/user-policy.hcl:4)"),
+        "{e}"
+    );
+    assert!(e.contains("this expectation"), "{e}");
+    assert!(
+        e.contains("[vault.toml:"),
+        "it points into the manifest: {e}"
+    );
+}

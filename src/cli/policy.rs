@@ -3,10 +3,9 @@
 //! (`kinds::policy::acl`).
 
 use super::{Cli, Outcome};
-use crate::kinds::fields::FieldValue;
-use crate::kinds::policy::acl::{Acl, DEFAULT_POLICY, Decision};
-use crate::kinds::{Address, Kind};
-use crate::manifest::Desired;
+use crate::kinds::Address;
+use crate::kinds::policy::acl::{Acl, Decision};
+use crate::manifest::{Desired, policy_tests};
 use std::io::Write;
 
 /// `vaultform policy ...`.
@@ -45,84 +44,24 @@ pub enum WhoFormat {
     Json,
 }
 
-/// The policies a principal holds: a role's `token_policies` (plus
-/// `default` unless `token_no_default_policy = true`), or the names given.
-pub fn principal_policies(desired: &Desired, principal: &str) -> miette::Result<Vec<String>> {
-    if let Some(addr) = Address::parse(principal)
-        && matches!(addr.kind, Kind::Approle | Kind::KubernetesRole)
-    {
-        let roles = if addr.kind == Kind::Approle {
-            &desired.approles
-        } else {
-            &desired.kubernetes_roles
-        };
-        let role = roles
-            .values()
-            .find(|r| r.key() == addr.name)
-            .ok_or_else(|| {
-                miette::miette!(
-                    code = "vaultform::policy::unknown_principal",
-                    help = "name a role of the manifest, e.g. approle.approle/<name>",
-                    "`{principal}` is not a role of the manifest"
-                )
-            })?;
-        let mut policies = role.policies();
-        let no_default = matches!(
-            role.fields.get("token_no_default_policy"),
-            Some(FieldValue::Bool(true))
-        );
-        if !no_default && !policies.iter().any(|p| p == "default") {
-            policies.push("default".into());
-        }
-        return Ok(policies);
-    }
-    let names: Vec<String> = principal
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
-    if names.is_empty() {
-        return Err(miette::miette!(
+fn principal_policies(desired: &Desired, principal: &str) -> miette::Result<Vec<String>> {
+    policy_tests::principal_policies(desired, principal).map_err(|why| {
+        miette::miette!(
             code = "vaultform::policy::unknown_principal",
-            help = "give a role address (approle.approle/user) or policy names (a,b)",
-            "no principal"
-        ));
-    }
-    Ok(names)
+            help = "name a role of the manifest (approle.approle/<name>) or policy names (a,b)",
+            "{why}"
+        )
+    })
 }
 
-/// The merged policies, or an error naming one the manifest does not have.
-pub fn acl_for(desired: &Desired, policies: &[String]) -> miette::Result<(Acl, bool)> {
-    let mut texts: Vec<(String, Option<String>, String)> = Vec::new();
-    let mut root = false;
-    for name in policies {
-        match name.as_str() {
-            "root" => root = true,
-            "default" => texts.push((name.clone(), None, DEFAULT_POLICY.to_string())),
-            _ => {
-                let p = desired.policies.get(name).ok_or_else(|| {
-                    miette::miette!(
-                        code = "vaultform::policy::unknown_policy",
-                        help =
-                            "vaultform evaluates the policies of the manifest (policies/), offline",
-                        "policy `{}` is not in the manifest",
-                        crate::kinds::names::excerpt(name)
-                    )
-                })?;
-                texts.push((
-                    name.clone(),
-                    Some(p.file.display().to_string()),
-                    p.text.clone(),
-                ));
-            }
-        }
-    }
-    let acl = Acl::new(
-        texts
-            .iter()
-            .map(|(n, f, t)| (n.as_str(), f.as_deref(), t.as_str())),
-    );
-    Ok((acl, root))
+fn acl_for(desired: &Desired, policies: &[String]) -> miette::Result<(Acl, bool)> {
+    policy_tests::acl_for(desired, policies).map_err(|why| {
+        miette::miette!(
+            code = "vaultform::policy::unknown_policy",
+            help = "vaultform evaluates the policies of the manifest (policies/), offline",
+            "{why}"
+        )
+    })
 }
 
 fn root_decision() -> Decision {

@@ -8,6 +8,7 @@
 pub mod diag;
 mod envfile;
 pub mod policy_lint;
+pub mod policy_tests;
 mod walk;
 
 pub use diag::{ManifestError, Problem, SourceFile};
@@ -66,6 +67,8 @@ pub struct Desired {
     pub origins: BTreeMap<Address, Range<usize>>,
     /// The manifest's directory.
     pub base_dir: PathBuf,
+    /// `[[policy_tests]]`: who must and must not be able to do what.
+    pub policy_tests: Vec<policy_tests::PolicyTest>,
 }
 
 impl Desired {
@@ -246,11 +249,15 @@ fn load_inner(
             source: NamedSource::new(name.clone(), text.clone()),
             origins: BTreeMap::new(),
             base_dir,
+            policy_tests: Vec::new(),
         },
         policy_refs: Vec::new(),
     };
     loader.root(root.get_ref());
     loader.check_policy_refs();
+    if loader.w.problems.is_empty() {
+        loader.check_policy_tests();
+    }
     loader.report_missing_vars();
     if loader.w.problems.is_empty() {
         Ok(loader.d)
@@ -290,6 +297,7 @@ const TOP_KEYS: &[&str] = &[
     "approles",
     "secrets",
     "vaultform",
+    "policy_tests",
 ];
 const BACKEND_KEYS: &[&str] = &[
     "type",
@@ -344,6 +352,100 @@ impl Loader<'_> {
         }
         if let Some(v) = root.get("secrets") {
             self.secrets(v);
+        }
+        if let Some(v) = root.get("policy_tests") {
+            self.policy_tests(v);
+        }
+    }
+
+    /// `[[policy_tests]]`: parsed here, checked once policies and roles are known.
+    fn policy_tests(&mut self, v: &Val<'_>) {
+        let DeValue::Array(items) = v.get_ref() else {
+            self.w.problem(
+                "vaultform::manifest::wrong_type",
+                v.span(),
+                "`policy_tests` must be a list of tables ([[policy_tests]])",
+                "not a list",
+                "write [[policy_tests]] sections with principal, path, can and cannot",
+            );
+            return;
+        };
+        for item in items.iter() {
+            let Some(t) = self.w.table(item, "[[policy_tests]]") else {
+                continue;
+            };
+            self.w.only_keys(
+                t,
+                "[[policy_tests]]",
+                &["principal", "path", "can", "cannot"],
+            );
+            let mut text = |key: &str| match t.get(key) {
+                Some(v) => self.w.string(v, key),
+                None => {
+                    self.w.problem(
+                        "vaultform::manifest::missing_key",
+                        item.span(),
+                        format!("a policy test needs `{key}`"),
+                        "this test",
+                        "write principal = \"approle.approle/user\" and path = \"secret/data/user\"",
+                    );
+                    None
+                }
+            };
+            let principal = text("principal");
+            let path = text("path");
+            let mut caps = |key: &str| -> Option<Vec<String>> {
+                let Some(v) = t.get(key) else {
+                    return Some(Vec::new());
+                };
+                let list = self.w.string_list(v, key)?;
+                let mut out = Vec::new();
+                for (c, span) in list {
+                    if policy_lint::CAPABILITIES.contains(&c.as_str()) || c == "root" {
+                        out.push(c);
+                    } else {
+                        self.w.problem(
+                            "vaultform::policy::capability",
+                            span,
+                            format!("invalid capability `{}`", names::excerpt(&c)),
+                            "not a capability",
+                            format!(
+                                "valid capabilities: {}",
+                                policy_lint::CAPABILITIES.join(", ")
+                            ),
+                        );
+                    }
+                }
+                Some(out)
+            };
+            let (Some(can), Some(cannot)) = (caps("can"), caps("cannot")) else {
+                continue;
+            };
+            if let (Some(principal), Some(path)) = (principal, path) {
+                self.d.policy_tests.push(policy_tests::PolicyTest {
+                    principal,
+                    path,
+                    can,
+                    cannot,
+                    span: item.span(),
+                });
+            }
+        }
+    }
+
+    /// Runs the policy tests against the manifest's policies and roles.
+    fn check_policy_tests(&mut self) {
+        for t in std::mem::take(&mut self.d.policy_tests) {
+            if let Err(why) = policy_tests::check(&self.d, &t) {
+                self.w.problem(
+                    "vaultform::policy::test_failed",
+                    t.span.clone(),
+                    why,
+                    "this expectation",
+                    "fix the policy, or this expectation if the change of access is intended",
+                );
+            }
+            self.d.policy_tests.push(t);
         }
     }
 

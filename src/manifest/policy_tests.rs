@@ -1,0 +1,175 @@
+//! Who can do what, offline: principals (a role of the manifest, or policy
+//! names) resolved to their policies, the policies merged into an
+//! [`Acl`](crate::kinds::policy::acl::Acl), and the manifest's
+//! `[[policy_tests]]` checked against them by `validate` and `plan`.
+//!
+//! ```toml
+//! [[policy_tests]]
+//! principal = "approle.approle/user"
+//! path = "secret/data/user"
+//! can = ["read"]
+//! cannot = ["update", "delete"]
+//! ```
+
+use super::Desired;
+use crate::kinds::fields::FieldValue;
+use crate::kinds::policy::acl::{Acl, DEFAULT_POLICY, Decision};
+use crate::kinds::{Address, Kind};
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+/// One expectation of the manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyTest {
+    /// A role address or policy names separated by commas.
+    pub principal: String,
+    /// The API path.
+    pub path: String,
+    /// Capabilities it must have.
+    pub can: Vec<String>,
+    /// Capabilities it must not have.
+    pub cannot: Vec<String>,
+    /// Where the test is in the manifest.
+    pub span: Range<usize>,
+}
+
+/// The policies a principal holds: a role's `token_policies` (plus `default`
+/// unless `token_no_default_policy = true`), or the names given.
+pub fn principal_policies(desired: &Desired, principal: &str) -> Result<Vec<String>, String> {
+    if let Some(addr) = Address::parse(principal)
+        && matches!(addr.kind, Kind::Approle | Kind::KubernetesRole)
+    {
+        let roles = if addr.kind == Kind::Approle {
+            &desired.approles
+        } else {
+            &desired.kubernetes_roles
+        };
+        let role = roles
+            .values()
+            .find(|r| r.key() == addr.name)
+            .ok_or_else(|| format!("`{principal}` is not a role of the manifest"))?;
+        let mut policies = role.policies();
+        let no_default = matches!(
+            role.fields.get("token_no_default_policy"),
+            Some(FieldValue::Bool(true))
+        );
+        if !no_default && !policies.iter().any(|p| p == "default") {
+            policies.push("default".into());
+        }
+        return Ok(policies);
+    }
+    let names: Vec<String> = principal
+        .split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if names.is_empty() {
+        return Err(
+            "no principal: give a role address (approle.approle/user) or policy names (a,b)".into(),
+        );
+    }
+    Ok(names)
+}
+
+/// The merged policies (and whether `root` is among them), or the name of a
+/// policy the manifest does not have.
+pub fn acl_for(desired: &Desired, policies: &[String]) -> Result<(Acl, bool), String> {
+    let mut texts: Vec<(&str, Option<String>, &str)> = Vec::new();
+    let mut root = false;
+    for name in policies {
+        match name.as_str() {
+            "root" => root = true,
+            "default" => texts.push(("default", None, DEFAULT_POLICY)),
+            _ => {
+                let p = desired.policies.get(name).ok_or_else(|| {
+                    format!(
+                        "policy `{}` is not in the manifest",
+                        crate::kinds::names::excerpt(name)
+                    )
+                })?;
+                texts.push((name, Some(p.file.display().to_string()), &p.text));
+            }
+        }
+    }
+    let acl = Acl::new(texts.iter().map(|(n, f, t)| (*n, f.as_deref(), *t)));
+    Ok((acl, root))
+}
+
+/// What `principal` may do on `path`.
+pub fn decide(
+    desired: &Desired,
+    principal: &str,
+    path: &str,
+) -> Result<(Vec<String>, Acl, Decision), String> {
+    let policies = principal_policies(desired, principal)?;
+    let (acl, root) = acl_for(desired, &policies)?;
+    let decision = if root {
+        Decision {
+            capabilities: BTreeSet::from(["root".to_string()]),
+            rule: None,
+            matched: None,
+            origins: Vec::new(),
+        }
+    } else {
+        acl.decide(path.trim_start_matches('/'))
+    };
+    Ok((policies, acl, decision))
+}
+
+/// Why a test failed, in words that name the rule that decided.
+pub fn check(desired: &Desired, t: &PolicyTest) -> Result<(), String> {
+    let (_, _, d) = decide(desired, &t.principal, &t.path)?;
+    let has = |c: &str| d.capabilities.contains("root") || d.capabilities.contains(c);
+    let missing: Vec<&str> = t
+        .can
+        .iter()
+        .map(String::as_str)
+        .filter(|c| !has(c))
+        .collect();
+    let extra: Vec<&str> = t
+        .cannot
+        .iter()
+        .map(String::as_str)
+        .filter(|c| has(c))
+        .collect();
+    if missing.is_empty() && extra.is_empty() {
+        return Ok(());
+    }
+    let why = match (&d.rule, d.origins.first()) {
+        (Some(rule), Some(_)) => {
+            let places: Vec<String> = d
+                .origins
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{}:{}",
+                        o.file.as_deref().unwrap_or("the built-in default policy"),
+                        o.line
+                    )
+                })
+                .collect();
+            format!("decided by path \"{rule}\" at {}", places.join(", "))
+        }
+        _ if d.capabilities.contains("root") => "the root policy allows everything".into(),
+        _ => "no rule matches the path".into(),
+    };
+    let granted = d
+        .capabilities
+        .iter()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("lacks {}", missing.join(", ")));
+    }
+    if !extra.is_empty() {
+        parts.push(format!("has {}", extra.join(", ")));
+    }
+    Err(format!(
+        "policy test failed: {} on {} {} (granted: {granted}; {why})",
+        t.principal,
+        t.path,
+        parts.join(" and ")
+    ))
+}
