@@ -30,6 +30,7 @@ fn empty_desired() -> Desired {
         source: NamedSource::new("vault.toml", String::new()),
         origins: BTreeMap::new(),
         base_dir: ".".into(),
+        policy_tests: Vec::new(),
     }
 }
 
