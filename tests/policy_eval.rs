@@ -324,3 +324,53 @@ fn the_example_manifests_policy_tests_pass_and_a_widening_change_fails_them() {
         "it points into the manifest: {e}"
     );
 }
+
+#[test]
+fn policy_lints_warn_with_a_name_and_can_be_silenced() {
+    let ws = common::workspace::Workspace::new();
+    std::fs::write(
+        ws.path("policies/ops-policy.hcl"),
+        "path \"kv-test/web\" {\n  capabilities = [\"read\"]\n}\npath \"transit/encrypt/app\" {\n  capabilities = [\"update\"]\n}\npath \"sys/mounts/*\" {\n  capabilities = [\"read\", \"sudo\"]\n}\npath \"kv-test/data/*\" {\n  capabilities = [\"read\"]\n}\n",
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let validate = || {
+        let out = common::offline_vaultform_cmd(home.path())
+            .arg("-f")
+            .arg(ws.manifest())
+            .arg("validate")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, stdout) = validate();
+    assert_eq!(code, Some(0), "warnings do not fail validate: {stdout}");
+    for want in [
+        "[unused_policy]",
+        "[kv_v2_path]",
+        "ops-policy.hcl:1: `kv-test/` is KV v2, so \"kv-test/web\" matches no secret",
+        "[unknown_mount]",
+        "ops-policy.hcl:4: no mount or auth method of the manifest serves \"transit/encrypt/app\"",
+        "[sys_sudo]",
+        "ops-policy.hcl:7: path \"sys/mounts/*\" grants sudo",
+    ] {
+        assert!(stdout.contains(want), "{want}: {stdout}");
+    }
+    assert_eq!(stdout.matches("Warning:").count(), 4, "{stdout}");
+    ws.edit("vault.toml", |t| {
+        t.replacen(
+            "[policies]\n",
+            "[policies]\nallow = [\"unused_policy\", \"sys_sudo\"]\n",
+            1,
+        )
+    });
+    let (_, stdout) = validate();
+    assert_eq!(stdout.matches("Warning:").count(), 2, "{stdout}");
+    assert!(
+        !stdout.contains("[sys_sudo]") && !stdout.contains("[unused_policy]"),
+        "{stdout}"
+    );
+}

@@ -252,11 +252,14 @@ fn load_inner(
             policy_tests: Vec::new(),
         },
         policy_refs: Vec::new(),
+        policy_lint_allow: Vec::new(),
     };
     loader.root(root.get_ref());
     loader.check_policy_refs();
     if loader.w.problems.is_empty() {
         loader.check_policy_tests();
+        let lints = policy_tests::lint(&loader.d, &loader.policy_lint_allow);
+        loader.d.warnings.extend(lints);
     }
     loader.report_missing_vars();
     if loader.w.problems.is_empty() {
@@ -327,6 +330,8 @@ struct Loader<'e> {
     d: Desired,
     /// (role address, policy name, span) to check once policies are known.
     policy_refs: Vec<(String, String, Range<usize>)>,
+    /// Policy lints silenced by `[policies] allow`.
+    policy_lint_allow: Vec<String>,
 }
 
 impl Loader<'_> {
@@ -747,7 +752,31 @@ impl Loader<'_> {
         let Some(t) = self.w.table(v, "[policies]") else {
             return;
         };
-        self.w.only_keys(t, "[policies]", &["dir"]);
+        self.w.only_keys(t, "[policies]", &["dir", "allow"]);
+        if let Some(av) = t.get("allow")
+            && let Some(list) = self.w.string_list(av, "allow")
+        {
+            for (name, span) in list {
+                if policy_tests::LINTS.iter().any(|(n, _)| *n == name) {
+                    self.policy_lint_allow.push(name);
+                } else {
+                    self.w.problem(
+                        "vaultform::manifest::unknown_lint",
+                        span,
+                        format!("unknown lint `{}`", names::excerpt(&name)),
+                        "not a lint",
+                        format!(
+                            "lints: {}",
+                            policy_tests::LINTS
+                                .iter()
+                                .map(|(n, _)| *n)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                }
+            }
+        }
         let Some(dv) = t.get("dir") else {
             return;
         };

@@ -173,3 +173,114 @@ pub fn check(desired: &Desired, t: &PolicyTest) -> Result<(), String> {
         parts.join(" and ")
     ))
 }
+
+/// The lints of policies (warnings; `[policies] allow = ["NAME", ...]`
+/// silences one everywhere): `(name, description)`.
+pub const LINTS: &[(&str, &str)] = &[
+    (
+        "kv_v2_path",
+        "a path on a KV v2 mount without data/ or metadata/",
+    ),
+    (
+        "unknown_mount",
+        "a path no declared mount or auth method can serve",
+    ),
+    ("unused_policy", "a policy no role of the manifest grants"),
+    ("sys_sudo", "sudo, or a glob, on sys/ (or everything)"),
+];
+
+/// Paths every server serves without a declared mount.
+const BUILTIN_PREFIXES: &[&str] = &[
+    "sys/",
+    "identity/",
+    "cubbyhole/",
+    "auth/token/",
+    "cubbyhole",
+];
+
+/// Warnings about the manifest's policies, as `[lint] file:line: message`.
+pub fn lint(desired: &Desired, allow: &[String]) -> Vec<String> {
+    let on = |name: &str| !allow.iter().any(|a| a == name);
+    let mut out = Vec::new();
+    let kv2: Vec<String> = desired
+        .mounts
+        .values()
+        .filter(|m| m.type_name == "kv" && m.options.get("version").is_some_and(|v| v == "2"))
+        .map(|m| format!("{}/", m.path))
+        .collect();
+    let mounts: Vec<String> = desired
+        .mounts
+        .keys()
+        .map(|p| format!("{p}/"))
+        .chain(desired.auths.keys().map(|p| format!("auth/{p}/")))
+        .collect();
+    let used: BTreeSet<String> = desired
+        .approles
+        .values()
+        .chain(desired.kubernetes_roles.values())
+        .flat_map(|r| r.policies())
+        .collect();
+    for (name, p) in &desired.policies {
+        let file = p.file.display();
+        if on("unused_policy") && !used.contains(name) {
+            out.push(format!(
+                "[unused_policy] {file}: policy `{name}` is granted by no role of the manifest (fine if tokens, entities or groups outside it use it)"
+            ));
+        }
+        for rule in super::policy_lint::rules(&p.text).unwrap_or_default() {
+            let path = rule.path.trim_start_matches('/');
+            let at = format!("{file}:{}", rule.line);
+            let wild = |s: &str| s.starts_with('*') || s.starts_with('+') || s.contains("{{");
+            if on("sys_sudo")
+                && ((path.starts_with("sys/") || wild(path))
+                    && (rule.capabilities.contains("sudo") || path == "sys/*" || path == "*"))
+            {
+                out.push(format!(
+                    "[sys_sudo] {at}: path \"{}\" grants {} on the server's configuration",
+                    rule.path,
+                    if rule.capabilities.contains("sudo") {
+                        "sudo"
+                    } else {
+                        "everything under it"
+                    }
+                ));
+            }
+            if wild(path) {
+                continue;
+            }
+            if let Some(mount) = kv2.iter().find(|m| path.starts_with(m.as_str()))
+                && on("kv_v2_path")
+            {
+                let rest = &path[mount.len()..];
+                let served = [
+                    "data/",
+                    "metadata/",
+                    "delete/",
+                    "undelete/",
+                    "destroy/",
+                    "subkeys/",
+                    "detailed-metadata/",
+                    "config",
+                ];
+                if !rest.is_empty() && !wild(rest) && !served.iter().any(|s| rest.starts_with(s)) {
+                    out.push(format!(
+                        "[kv_v2_path] {at}: `{mount}` is KV v2, so \"{}\" matches no secret: write \"{mount}data/{rest}\" (reads) or \"{mount}metadata/{rest}\" (lists)",
+                        rule.path
+                    ));
+                }
+            }
+            if on("unknown_mount")
+                && !BUILTIN_PREFIXES.iter().any(|b| path.starts_with(b))
+                && !mounts
+                    .iter()
+                    .any(|m| path.starts_with(m.as_str()) || format!("{path}/") == *m)
+            {
+                out.push(format!(
+                    "[unknown_mount] {at}: no mount or auth method of the manifest serves \"{}\" (fine if it exists on the server)",
+                    rule.path
+                ));
+            }
+        }
+    }
+    out
+}
