@@ -374,3 +374,49 @@ fn policy_lints_warn_with_a_name_and_can_be_silenced() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_plan_shows_the_access_a_policy_change_adds_or_removes() {
+    let bao = BaoDev::start();
+    let mut ws = common::workspace::Workspace::new();
+    ws.apply(&bao);
+    // The pull request: web may now read every secret on the mount.
+    std::fs::write(
+        ws.path("policies/web-policy.hcl"),
+        "# web: widened\npath \"kv-test/data/*\" {\n  capabilities = [\"read\"]\n}\n",
+    )
+    .unwrap();
+    let r = ws.run(&bao, &["plan", "--format", "markdown"]);
+    assert!(r.stdout.contains("#### Access changes"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("| `approle.approle/web` | `kv-test/data/*` | `deny` | `read` |"),
+        "{}",
+        r.stdout
+    );
+    let r = ws.run(&bao, &["plan", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let access = doc["access"].as_array().unwrap();
+    assert!(
+        access
+            .iter()
+            .any(|a| a["principal"] == "approle.approle/web"
+                && a["path"] == "kv-test/data/*"
+                && a["after"] == json!(["read"])),
+        "{doc}"
+    );
+    // Only the role whose policy changed is listed.
+    assert!(
+        access
+            .iter()
+            .all(|a| a["principal"] == "approle.approle/web"),
+        "{doc}"
+    );
+    ws.apply(&bao);
+    let r = ws.run(&bao, &["plan", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        doc.get("access").is_none(),
+        "no access change once applied: {doc}"
+    );
+}

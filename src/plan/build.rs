@@ -169,9 +169,11 @@ pub fn plan(desired: &Desired, live: &Live, fp: &FingerprintKey) -> Plan {
     let mut unmanaged = b.unmanaged;
     unmanaged.sort();
     let owned_elsewhere = b.owned_elsewhere;
+    let access = super::access::changes(desired, live, &changes);
 
     Plan {
         format_version: FORMAT_VERSION,
+        access,
         changes,
         unmanaged,
         unmanaged_kv,

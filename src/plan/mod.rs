@@ -5,6 +5,7 @@
 //! policy texts and keyed fingerprints of secret values — never a secret value.
 //! Apply takes values from the manifest.
 
+pub mod access;
 mod build;
 
 pub use build::{check_against_live, plan, target_closure};
@@ -267,6 +268,24 @@ pub struct Plan {
     pub ownership: OwnershipChange,
     /// Counts.
     pub summary: Summary,
+    /// What the policy and role changes do to access: per role and path
+    /// named by a changed rule, the capabilities before and after (at most
+    /// [`access::MAX_ACCESS_CHANGES`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access: Vec<AccessChange>,
+}
+
+/// A role's capabilities on a path, before and after the plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessChange {
+    /// The role's address.
+    pub principal: String,
+    /// The path, as a changed rule writes it.
+    pub path: String,
+    /// Capabilities now (`deny` for none).
+    pub before: Vec<String>,
+    /// Capabilities after the apply.
+    pub after: Vec<String>,
 }
 
 impl Plan {

@@ -91,6 +91,22 @@ pub fn render(plan: &Plan, out: &mut impl Write, style: Style) -> io::Result<()>
         )?;
         writeln!(out)?;
     }
+    if !plan.access.is_empty() {
+        writeln!(out, "Access changes (the policies evaluated offline):")?;
+        for (principal, changes) in crate::plan::access::by_principal(&plan.access) {
+            for a in changes {
+                writeln!(
+                    out,
+                    "  {} on {}: {} -> {}",
+                    clean(principal),
+                    clean(&a.path),
+                    a.before.join(", "),
+                    a.after.join(", ")
+                )?;
+            }
+        }
+        writeln!(out)?;
+    }
     for w in &plan.warnings {
         writeln!(out, "{} {}", style.changed("Warning:"), clean(w))?;
     }

@@ -100,6 +100,23 @@ pub fn render(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
             writeln!(out)?;
         }
     }
+    if !plan.access.is_empty() {
+        // What a reviewer needs most: who gains or loses what.
+        writeln!(out, "#### Access changes\n")?;
+        writeln!(out, "| role | path | before | after |")?;
+        writeln!(out, "|---|---|---|---|")?;
+        for a in &plan.access {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                code(&a.principal),
+                code(&a.path),
+                cell(Some(&a.before.join(", "))),
+                cell(Some(&a.after.join(", ")))
+            )?;
+        }
+        writeln!(out)?;
+    }
     for (mount, u) in &plan.unmanaged_kv {
         writeln!(
             out,
