@@ -5,16 +5,18 @@
 //! a deprecation warning; wrapping TTLs; parameter maps). A differential test
 //! (`tests/policy_parity.rs`) gives the same texts to the server.
 //!
-//! Deliberately stricter than the server: a `path` block with no label or
-//! more than one (the server reads `path { ... }` as a rule for the path
-//! `path`), a key set twice in one block (the server keeps one of them,
-//! silently), JSON without its last brace, and HCL expressions that are not
-//! literals.
+//! The server's lenient readings are followed, as measured with
+//! `sys/capabilities`: `path { ... }` is the rule for the path `path`,
+//! `path "a" "b" { ... }` the rule for `a`, a key set twice in one block adds
+//! up, JSON that ends before its objects close is read as if they did, and
+//! what follows the first JSON value is ignored. One reading is not followed:
+//! JSON cut off right after a key's `:` (the server accepts it).
 
 use super::diag::{Problem, SourceFile};
 use hcl::edit::Span as _;
 use hcl::edit::expr::Expression;
 use hcl::edit::structure::{BlockLabel, Structure};
+use std::collections::BTreeMap;
 
 /// Deepest bracket nesting accepted in a policy file (real policies use 3).
 pub const MAX_DEPTH: usize = 32;
@@ -237,30 +239,100 @@ fn syntax(src: &SourceFile, what: &str, message: String, at: usize) -> Problem {
 /// into nested objects (`path "x" { ... }` -> `path = { "x" = { ... } }`), as
 /// the server's HCL reads them.
 fn hcl_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String, Node, Span)>> {
-    let body = match hcl::edit::parser::parse_body(text) {
-        Ok(b) => b,
-        Err(e) => {
-            let offset = e.location().offset().min(text.len());
-            out.problems
-                .push(syntax(src, "HCL", e.message().to_string(), offset));
-            return None;
+    // The server's HCL takes a key set twice in one block (capabilities add
+    // up; measured); hcl-rs refuses it. Each repeat is renamed to a unique
+    // key of the same length (so spans stay true) and mapped back.
+    let mut text = text.to_string();
+    let mut renamed: BTreeMap<String, String> = BTreeMap::new();
+    let body = loop {
+        match hcl::edit::parser::parse_body(&text) {
+            Ok(b) => break b,
+            Err(e) => {
+                let offset = e.location().offset().min(text.len());
+                if e.message().contains("redefined attribute")
+                    && renamed.len() < 64
+                    && let Some((new, original)) = rename_at(&mut text, offset, &renamed)
+                {
+                    renamed.insert(new, original);
+                    continue;
+                }
+                out.problems
+                    .push(syntax(src, "HCL", e.message().to_string(), offset));
+                return None;
+            }
         }
     };
-    Some(hcl_body(&body))
+    let mut entries = hcl_body(&body, &renamed);
+    // `path "a" { }` is the rule for `a`; the server reads `path { }` as the
+    // rule for the path `path`, and `path "a" "b" { }` as the rule for `a`
+    // (measured with sys/capabilities).
+    for (key, node, span) in entries.iter_mut() {
+        if key != "path" {
+            continue;
+        }
+        if let Node::Object(items) = node
+            && items.iter().any(|(k, _, _)| k == "\u{0}block")
+        {
+            let body = std::mem::replace(node, Node::Null);
+            *node = Node::Object(vec![("path".to_string(), body, span.clone())]);
+        }
+    }
+    Some(entries)
 }
 
-fn hcl_body(body: &hcl::edit::structure::Body) -> Vec<(String, Node, Span)> {
+/// Renames the attribute key at `offset` to a unique identifier of the same
+/// length: `(new, original)`.
+fn rename_at(
+    text: &mut String,
+    offset: usize,
+    taken: &BTreeMap<String, String>,
+) -> Option<(String, String)> {
+    let rest = text.get(offset..)?;
+    let len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(rest.len());
+    let original = rest.get(..len)?.to_string();
+    if !original.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    for i in 0..1000u32 {
+        let tag = format!("z{i}_");
+        if tag.len() >= original.len() {
+            return None;
+        }
+        let new = format!("{tag}{}", &original[tag.len()..]);
+        if !taken.contains_key(&new) && !text.contains(&new) {
+            text.replace_range(offset..offset + len, &new);
+            return Some((new, original));
+        }
+    }
+    None
+}
+
+fn hcl_body(
+    body: &hcl::edit::structure::Body,
+    renamed: &BTreeMap<String, String>,
+) -> Vec<(String, Node, Span)> {
     let mut entries = Vec::new();
     for structure in body.iter() {
         match structure {
             Structure::Attribute(a) => {
                 let span = a.span().unwrap_or(0..0);
-                entries.push((a.key.as_str().to_string(), hcl_expr(&a.value), span));
+                let key = a.key.as_str();
+                let key = renamed.get(key).map(String::as_str).unwrap_or(key);
+                entries.push((key.to_string(), hcl_expr(&a.value), span));
             }
             Structure::Block(b) => {
                 let span = b.span().unwrap_or(0..0);
-                let mut node = Node::Object(hcl_body(&b.body));
-                for label in b.labels.iter().rev() {
+                let mut inner = hcl_body(&b.body, renamed);
+                if b.labels.is_empty() && b.ident.as_str() == "path" {
+                    // Marks `path { ... }`, which the server reads as the rule
+                    // for the path `path`.
+                    inner.push(("\u{0}block".to_string(), Node::Null, span.clone()));
+                }
+                let mut node = Node::Object(inner);
+                // Only the first label names the rule (the server ignores the others).
+                if let Some(label) = b.labels.first() {
                     let key = match label {
                         BlockLabel::String(s) => s.as_str().to_string(),
                         BlockLabel::Ident(i) => i.as_str().to_string(),
@@ -312,7 +384,22 @@ fn hcl_expr(e: &Expression) -> Node {
 /// a list of such objects under `path`). Spans point at a key's first
 /// occurrence in the text (serde_json keeps none).
 fn json_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String, Node, Span)>> {
-    let value: serde_json::Value = match serde_json::from_str(text) {
+    // The server's HCL reads the first JSON value and ignores what follows
+    // it, and reads a text that ends before its objects are closed as if they
+    // were (measured; an unclosed list is refused).
+    let first = |t: &str| {
+        serde_json::Deserializer::from_str(t)
+            .into_iter::<serde_json::Value>()
+            .next()
+            .unwrap_or_else(|| serde_json::from_str::<serde_json::Value>(t))
+    };
+    let parsed = first(text).or_else(|e| match (e.classify(), closers(text)) {
+        (serde_json::error::Category::Eof, Some(tail)) => {
+            first(&format!("{text}{tail}")).map_err(|_| e)
+        }
+        _ => Err(e),
+    });
+    let value: serde_json::Value = match parsed {
         Ok(v) => v,
         Err(e) => {
             // serde's message can quote the text: give only what and where.
@@ -339,6 +426,32 @@ fn json_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String,
             None
         }
     }
+}
+
+/// The closing brackets an unfinished JSON text needs, outside strings
+/// (`None` when it is not merely unfinished).
+fn closers(text: &str) -> Option<String> {
+    let mut stack = Vec::new();
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' => stack.push('}'),
+            '[' => stack.push(']'),
+            '}' | ']' if stack.pop() != Some(c) => return None,
+            _ => {}
+        }
+    }
+    (!in_string && !stack.is_empty() && !stack.contains(&']')).then(|| stack.iter().rev().collect())
 }
 
 fn line_col_offset(text: &str, line: usize, column: usize) -> usize {
@@ -431,21 +544,6 @@ impl Checker<'_> {
             Node::Object(items) => {
                 for (path, rules, pspan) in items {
                     match rules {
-                        Node::Object(keys)
-                            if keys.iter().any(|(_, v, _)| matches!(v, Node::Object(_)))
-                                && keys
-                                    .iter()
-                                    .all(|(k, _, _)| !PATH_KEYS.contains(&k.as_str()))
-                                && !keys.is_empty() =>
-                        {
-                            self.problem(
-                                "vaultform::policy::path_label",
-                                "a path block needs exactly one quoted path".into(),
-                                pspan,
-                                "more than one label",
-                                "write path \"secret/data/app/*\" { ... }",
-                            );
-                        }
                         Node::Object(keys) => self.rules(&path, keys, pspan),
                         _ => self.problem(
                             "vaultform::policy::path_label",
@@ -495,7 +593,7 @@ impl Checker<'_> {
             match key.as_str() {
                 "capabilities" => self.capabilities(node, span, &mut caps),
                 "policy" => self.legacy(path, node, span, &mut caps),
-                "comment" | "control_group" => {}
+                "comment" | "control_group" | "\u{0}block" => {}
                 "pagination_limit" => {
                     let ok = match &node {
                         Node::Num(n) | Node::Str(n) => n.trim().parse::<i64>().is_ok(),

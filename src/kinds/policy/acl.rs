@@ -281,6 +281,23 @@ mod tests {
     }
 
     #[test]
+    fn the_servers_lenient_readings_evaluate_as_measured() {
+        // Measured with sys/capabilities on OpenBao 2.7.2.
+        let a = acl(&[("p", "path \"a\" \"b\" { capabilities = [\"read\"] }")]);
+        assert_eq!(caps(&a.decide("a")), ["read"]);
+        assert_eq!(caps(&a.decide("a/b")), ["deny"]);
+        let a = acl(&[(
+            "p",
+            "path \"x\" {\n  capabilities = [\"read\"]\n  capabilities = [\"list\"]\n}",
+        )]);
+        assert_eq!(caps(&a.decide("x")), ["list", "read"]);
+        let a = acl(&[("p", "path { capabilities = [\"update\"] }")]);
+        assert_eq!(caps(&a.decide("path")), ["update"]);
+        let a = acl(&[("p", "{\"path\": {\"j\": {\"capabilities\": [\"read\"]}}")]);
+        assert_eq!(caps(&a.decide("j")), ["read"]);
+    }
+
+    #[test]
     fn the_default_policy_parses() {
         let a = acl(&[("default", DEFAULT_POLICY)]);
         assert_eq!(caps(&a.decide("auth/token/lookup-self")), ["read"]);
