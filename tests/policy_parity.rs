@@ -15,6 +15,14 @@ use vaultform::manifest::policy_lint;
 /// the edges of each rule.
 const HAND: &[&str] = &[
     // The server's lenient readings (see src/manifest/policy_lint.rs).
+    "path \"x\" { capabilities = [\"read\"] comment = \"hi\" }",
+    "path \"x\" { capabilities = [\"read\"], comment = \"hi\" }",
+    "path \"x\" { capabilities = [\"read\"], }",
+    "path \"x\" {\n  capabilities = [\"read\"],\n  comment = \"x\"\n}",
+    "path \"x\" {\n  capabilities = [\"read\"]\n  allowed_parameters = { \"foo\" = [] \"bar\" = [\"x\"] }\n}",
+    "path \"x\" { capabilities = [\"read\"] } path \"y\" { capabilities = [\"list\"] }",
+    "path \"x\" { capabilities = [\"read\"] comment = }",
+    "path \"x\" { capabilities = [\"read\"] comment = \"hi\" foo = 1 }",
     "path { capabilities = [\"read\"] }",
     "path \"a\" \"b\" { capabilities = [\"read\"] }",
     "path \"a\" \"b\" \"c\" {\n  capabilities = [\"read\"]\n}",
@@ -161,6 +169,11 @@ fn generated() -> Vec<String> {
             };
             out.push(format!(
                 "path \"secret/data/x\" {{\n{base_hcl}  {key} = {hcl}\n}}\n"
+            ));
+            // HCL 1's one-line form: items separated by spaces only.
+            out.push(format!(
+                "path \"secret/data/x\" {{ {}{key} = {hcl} }}\n",
+                base_hcl.trim_start().replace('\n', " ")
             ));
             out.push(format!(
                 "{{\"path\": {{\"secret/data/x\": {{{base_json}\"{key}\": {js}}}}}}}"

@@ -9,8 +9,10 @@
 //! `sys/capabilities`: `path { ... }` is the rule for the path `path`,
 //! `path "a" "b" { ... }` the rule for `a`, a key set twice in one block adds
 //! up, JSON that ends before its objects close is read as if they did, and
-//! what follows the first JSON value is ignored. One reading is not followed:
-//! JSON cut off right after a key's `:` (the server accepts it).
+//! what follows the first JSON value is ignored, and (HCL 1) items may be
+//! separated by a comma or a space on one line. Two readings are not
+//! followed: items with no separator at all (`["read"]comment = "x"`) and JSON
+//! cut off right after a key's `:` (the server accepts both).
 
 use super::diag::{Problem, SourceFile};
 use hcl::edit::Span as _;
@@ -244,6 +246,7 @@ fn hcl_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String, 
     // key of the same length (so spans stay true) and mapped back.
     let mut text = text.to_string();
     let mut renamed: BTreeMap<String, String> = BTreeMap::new();
+    let mut fixes = 0;
     let body = loop {
         match hcl::edit::parser::parse_body(&text) {
             Ok(b) => break b,
@@ -254,6 +257,10 @@ fn hcl_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String, 
                     && let Some((new, original)) = rename_at(&mut text, offset, &renamed)
                 {
                     renamed.insert(new, original);
+                    continue;
+                }
+                if fixes < MAX_HCL1_FIXES && hcl1_separator(&mut text, offset, e.message()) {
+                    fixes += 1;
                     continue;
                 }
                 out.problems
@@ -278,6 +285,49 @@ fn hcl_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String, 
         }
     }
     Some(entries)
+}
+
+/// How many HCL1 separators one policy may need read the HCL1 way.
+const MAX_HCL1_FIXES: usize = 1000;
+
+/// The server's HCL (version 1) separates the items of a block or an object
+/// by a comma, a newline or nothing but a space (`path "x" { capabilities =
+/// ["read"] comment = "x" }`); HCL 2 wants a newline. Where hcl-rs stops at
+/// such a place, the separator is rewritten in place, keeping every offset:
+/// a comma becomes a space, the space before the next item a newline.
+fn hcl1_separator(text: &mut String, offset: usize, message: &str) -> bool {
+    if !message.contains("newline") {
+        return false;
+    }
+    let bytes = text.as_bytes();
+    match bytes.get(offset) {
+        Some(b',') => {
+            text.replace_range(offset..offset + 1, " ");
+            true
+        }
+        Some(b' ' | b'\t') => {
+            text.replace_range(offset..offset + 1, "\n");
+            true
+        }
+        // A newline put into a one-line block: HCL 2 then wants one after
+        // its `{` too.
+        Some(b'\n') => {
+            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            match text[line_start..offset].rfind('{') {
+                Some(i) if matches!(bytes.get(line_start + i + 1), Some(b' ' | b'\t')) => {
+                    let at = line_start + i + 1;
+                    text.replace_range(at..at + 1, "\n");
+                    true
+                }
+                _ => false,
+            }
+        }
+        _ if offset > 0 && matches!(bytes.get(offset - 1), Some(b' ' | b'\t')) => {
+            text.replace_range(offset - 1..offset, "\n");
+            true
+        }
+        _ => false,
+    }
 }
 
 /// Renames the attribute key at `offset` to a unique identifier of the same
