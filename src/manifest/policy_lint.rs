@@ -263,8 +263,13 @@ fn hcl_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String, 
                     fixes += 1;
                     continue;
                 }
+                // The parser can stop inside a multi-byte character.
+                let mut at = offset;
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
                 out.problems
-                    .push(syntax(src, "HCL", e.message().to_string(), offset));
+                    .push(syntax(src, "HCL", e.message().to_string(), at));
                 return None;
             }
         }
