@@ -10,9 +10,8 @@
 //! `path "a" "b" { ... }` the rule for `a`, a key set twice in one block adds
 //! up, JSON that ends before its objects close is read as if they did, and
 //! what follows the first JSON value is ignored, and (HCL 1) items may be
-//! separated by a comma or a space on one line. Two readings are not
-//! followed: items with no separator at all (`["read"]comment = "x"`) and JSON
-//! cut off right after a key's `:` (the server accepts both).
+//! separated by a comma, a space or nothing on one line, and a JSON text cut
+//! off after a key's `:` loses that key.
 
 use super::diag::{Problem, SourceFile};
 use hcl::edit::Span as _;
@@ -241,12 +240,14 @@ fn syntax(src: &SourceFile, what: &str, message: String, at: usize) -> Problem {
 /// into nested objects (`path "x" { ... }` -> `path = { "x" = { ... } }`), as
 /// the server's HCL reads them.
 fn hcl_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String, Node, Span)>> {
+    let original = text;
     // The server's HCL takes a key set twice in one block (capabilities add
     // up; measured); hcl-rs refuses it. Each repeat is renamed to a unique
     // key of the same length (so spans stay true) and mapped back.
     let mut text = text.to_string();
     let mut renamed: BTreeMap<String, String> = BTreeMap::new();
     let mut fixes = 0;
+    let mut ins = Inserted(Vec::new());
     let body = loop {
         match hcl::edit::parser::parse_body(&text) {
             Ok(b) => break b,
@@ -263,9 +264,28 @@ fn hcl_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String, 
                     fixes += 1;
                     continue;
                 }
+                // Two items with nothing between them (`["read"]comment = "x"`):
+                // a newline is inserted, and spans mapped back.
+                if fixes < MAX_HCL1_FIXES
+                    && e.message().contains("newline")
+                    && offset > 0
+                    && text
+                        .as_bytes()
+                        .get(offset)
+                        .is_some_and(|b| b.is_ascii_alphabetic())
+                    && text
+                        .as_bytes()
+                        .get(offset - 1)
+                        .is_some_and(|b| matches!(b, b']' | b'}' | b'"'))
+                {
+                    text.insert(offset, '\n');
+                    ins.insert(offset);
+                    fixes += 1;
+                    continue;
+                }
                 // The parser can stop inside a multi-byte character.
-                let mut at = offset;
-                while !text.is_char_boundary(at) {
+                let mut at = ins.back(offset).min(original.len());
+                while !original.is_char_boundary(at) {
                     at -= 1;
                 }
                 out.problems
@@ -274,7 +294,7 @@ fn hcl_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String, 
             }
         }
     };
-    let mut entries = hcl_body(&body, &renamed);
+    let mut entries = hcl_body(&body, &renamed, &ins);
     // `path "a" { }` is the rule for `a`; the server reads `path { }` as the
     // rule for the path `path`, and `path "a" "b" { }` as the rule for `a`
     // (measured with sys/capabilities).
@@ -364,22 +384,47 @@ fn rename_at(
     None
 }
 
+/// Maps spans of the rewritten text back to the file's (newlines inserted
+/// between HCL 1 items shift what follows them).
+struct Inserted(Vec<usize>);
+
+impl Inserted {
+    fn back(&self, o: usize) -> usize {
+        o - self.0.iter().filter(|p| **p < o).count()
+    }
+
+    fn span(&self, s: Option<Span>) -> Span {
+        let s = s.unwrap_or(0..0);
+        self.back(s.start)..self.back(s.end)
+    }
+
+    fn insert(&mut self, at: usize) {
+        for p in self.0.iter_mut() {
+            if *p >= at {
+                *p += 1;
+            }
+        }
+        self.0.push(at);
+    }
+}
+
 fn hcl_body(
     body: &hcl::edit::structure::Body,
     renamed: &BTreeMap<String, String>,
+    ins: &Inserted,
 ) -> Vec<(String, Node, Span)> {
     let mut entries = Vec::new();
     for structure in body.iter() {
         match structure {
             Structure::Attribute(a) => {
-                let span = a.span().unwrap_or(0..0);
+                let span = ins.span(a.span());
                 let key = a.key.as_str();
                 let key = renamed.get(key).map(String::as_str).unwrap_or(key);
-                entries.push((key.to_string(), hcl_expr(&a.value), span));
+                entries.push((key.to_string(), hcl_expr(&a.value, ins), span));
             }
             Structure::Block(b) => {
-                let span = b.span().unwrap_or(0..0);
-                let mut inner = hcl_body(&b.body, renamed);
+                let span = ins.span(b.span());
+                let mut inner = hcl_body(&b.body, renamed, ins);
                 if b.labels.is_empty() && b.ident.as_str() == "path" {
                     // Marks `path { ... }`, which the server reads as the rule
                     // for the path `path`.
@@ -401,7 +446,7 @@ fn hcl_body(
     entries
 }
 
-fn hcl_expr(e: &Expression) -> Node {
+fn hcl_expr(e: &Expression, ins: &Inserted) -> Node {
     match e {
         Expression::String(s) => Node::Str(s.as_str().to_string()),
         Expression::Number(n) => Node::Num(n.to_string()),
@@ -410,7 +455,7 @@ fn hcl_expr(e: &Expression) -> Node {
         Expression::Array(items) => Node::List(
             items
                 .iter()
-                .map(|i| (hcl_expr(i), i.span().unwrap_or(0..0)))
+                .map(|i| (hcl_expr(i, ins), ins.span(i.span())))
                 .collect(),
         ),
         Expression::Object(o) => Node::Object(
@@ -423,7 +468,7 @@ fn hcl_expr(e: &Expression) -> Node {
                         }
                         hcl::edit::expr::ObjectKey::Expression(_) => String::from("\u{0}expr"),
                     };
-                    (key, hcl_expr(v.expr()), v.expr().span().unwrap_or(0..0))
+                    (key, hcl_expr(v.expr(), ins), ins.span(v.expr().span()))
                 })
                 .collect(),
         ),
@@ -448,11 +493,17 @@ fn json_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String,
             .next()
             .unwrap_or_else(|| serde_json::from_str::<serde_json::Value>(t))
     };
-    let parsed = first(text).or_else(|e| match (e.classify(), closers(text)) {
-        (serde_json::error::Category::Eof, Some(tail)) => {
-            first(&format!("{text}{tail}")).map_err(|_| e)
+    let parsed = first(text).or_else(|e| {
+        if e.classify() != serde_json::error::Category::Eof {
+            return Err(e);
         }
-        _ => Err(e),
+        // A text cut off right after a key's `:` loses that key (measured:
+        // accepted, the key ignored).
+        let body = dangling_key_cut(text).unwrap_or_else(|| text.to_string());
+        match closers(&body) {
+            Some(tail) => first(&format!("{body}{tail}")).map_err(|_| e),
+            None => Err(e),
+        }
     });
     let value: serde_json::Value = match parsed {
         Ok(v) => v,
@@ -481,6 +532,15 @@ fn json_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String,
             None
         }
     }
+}
+
+/// `{"a": {...}, "b": ` without its dangling `, "b":`.
+fn dangling_key_cut(text: &str) -> Option<String> {
+    let t = text.trim_end().strip_suffix(':')?.trim_end();
+    let t = t.strip_suffix('"')?;
+    let start = t.rfind('"')?;
+    let t = t[..start].trim_end();
+    Some(t.strip_suffix(',').unwrap_or(t).to_string())
 }
 
 /// The closing brackets an unfinished JSON text needs, outside strings
@@ -968,7 +1028,9 @@ mod tests {
             lint_text("{\"path\": {\"x\": {\"capabilities\": \"read\"}}}")[0].code,
             "vaultform::policy::capabilities"
         );
-        assert_eq!(lint_text("{\"path\": ").len(), 1);
+        // Cut off after a key's colon: the server accepts it (measured).
+        assert!(lint_text("{\"path\": ").is_empty());
+        assert_eq!(lint_text("{\"path\": [").len(), 1);
         assert_eq!(
             lint_text("path \"x\" {\n  capabilities = [\"subscribe\"]\n}\n")[0].code,
             "vaultform::policy::capability"
