@@ -267,6 +267,20 @@ fn policy_can_and_who_answer_offline_from_the_manifest() {
         .map(|p| p["principal"].as_str().unwrap())
         .collect();
     assert_eq!(who, ["approle.approle/worker"]);
+    // A prefix lists every rule path under it.
+    let (_, stdout, _) = run(&["policy", "who", "kv-test/*"]);
+    assert!(
+        stdout.contains("approle.approle/web on kv-test/data/web: read"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("approle.approle/worker on kv-test/data/worker: read"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("approle.approle/worker on kv-test/metadata/: list"),
+        "{stdout}"
+    );
     let (code, _, stderr) = run(&["policy", "can", "nope-policy", "x"]);
     assert_eq!(code, Some(1));
     assert!(

@@ -22,9 +22,10 @@ pub enum PolicyCommand {
         #[arg(long, value_enum, default_value_t = WhoFormat::Human)]
         format: WhoFormat,
     },
-    /// Which roles of the manifest get which capabilities on PATH.
+    /// Which roles of the manifest get which capabilities on PATH (a path
+    /// ending in `*` is a prefix: every rule path under it is listed too).
     Who {
-        /// The API path, e.g. `secret/data/payments/db`.
+        /// The API path, e.g. `secret/data/payments/db`, or a prefix `secret/data/payments/*`.
         path: String,
         /// Also list roles that get nothing (`deny`).
         #[arg(long)]
@@ -149,6 +150,10 @@ pub fn run(cli: &Cli, cmd: &PolicyCommand) -> miette::Result<Outcome> {
             }
         }
         PolicyCommand::Who { path, all, format } => {
+            // A path ending in `*` is a prefix: the prefix itself and every
+            // rule path under it that the role's policies name.
+            let path_arg = path.trim_start_matches('/');
+            let prefix = path_arg.strip_suffix('*');
             let mut rows = Vec::new();
             for role in desired
                 .approles
@@ -158,20 +163,36 @@ pub fn run(cli: &Cli, cmd: &PolicyCommand) -> miette::Result<Outcome> {
                 let address = Address::new(role.kind, role.key()).to_string();
                 let policies = principal_policies(&desired, &address)?;
                 let (acl, root) = acl_for(&desired, &policies)?;
-                let d = if root {
-                    root_decision()
-                } else {
-                    acl.decide(path.trim_start_matches('/'))
-                };
-                if *all || !d.capabilities.iter().all(|c| c == "deny") {
-                    rows.push((address, d));
+                let mut paths = vec![path_arg.to_string()];
+                if let Some(prefix) = prefix {
+                    for name in policies.iter().filter(|n| *n != "default") {
+                        if let Some(p) = desired.policies.get(name) {
+                            for rule in
+                                crate::manifest::policy_lint::rules(&p.text).unwrap_or_default()
+                            {
+                                if rule.path.starts_with(prefix) && !paths.contains(&rule.path) {
+                                    paths.push(rule.path);
+                                }
+                            }
+                        }
+                    }
+                }
+                for p in paths {
+                    let d = if root {
+                        root_decision()
+                    } else {
+                        acl.decide(&p)
+                    };
+                    if *all || !d.capabilities.iter().all(|c| c == "deny") {
+                        rows.push((address.clone(), p, d));
+                    }
                 }
             }
             match format {
                 WhoFormat::Json => {
                     let doc: Vec<_> = rows
                         .iter()
-                        .map(|(a, d)| serde_json::json!({"principal": a, "capabilities": d.capabilities, "rule": d.rule, "origins": d.origins}))
+                        .map(|(a, p, d)| serde_json::json!({"principal": a, "path": p, "capabilities": d.capabilities, "rule": d.rule, "origins": d.origins}))
                         .collect();
                     serde_json::to_writer_pretty(
                         &mut out,
@@ -188,13 +209,13 @@ pub fn run(cli: &Cli, cmd: &PolicyCommand) -> miette::Result<Outcome> {
                         )
                         .map_err(w)?;
                     }
-                    for (a, d) in &rows {
+                    for (a, p, d) in &rows {
                         let rule = d
                             .rule
                             .as_deref()
-                            .map(|r| format!("  (path \"{r}\")"))
+                            .map(|r| format!("  (rule \"{r}\")"))
                             .unwrap_or_default();
-                        writeln!(out, "{a}: {}{rule}", caps(d)).map_err(w)?;
+                        writeln!(out, "{a} on {p}: {}{rule}", caps(d)).map_err(w)?;
                     }
                 }
             }
