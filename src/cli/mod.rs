@@ -85,6 +85,14 @@ pub enum Command {
     /// Ask the manifest's policies, offline: who can do what on a path.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// Print a shell completion script (e.g. `vaultform completions bash >
+    /// /etc/bash_completion.d/vaultform`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `vaultform man > vaultform.1`.
+    Man,
 }
 
 /// `vaultform operator ...`.
@@ -295,6 +303,21 @@ pub async fn run(cli: Cli) -> miette::Result<Outcome> {
         Command::Env(args) => consumer::env(&cli, args).await,
         Command::Health(args) => consumer::health(&cli, args).await,
         Command::Policy(cmd) => policy::run(&cli, cmd),
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(
+                *shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "vaultform",
+                &mut buf,
+            );
+            write_all_quietly(&buf)
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            miette::IntoDiagnostic::into_diagnostic(man_page(&mut buf))?;
+            write_all_quietly(&buf)
+        }
         Command::ForceUnlock { id } => {
             let (name, mount) = manifest::identity(&cli.manifest)?;
             let session = open_session(&cli).await?;
@@ -308,6 +331,29 @@ pub async fn run(cli: Cli) -> miette::Result<Outcome> {
             Ok(Outcome::Ok)
         }
     }
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+fn write_all_quietly(bytes: &[u8]) -> miette::Result<Outcome> {
+    match std::io::stdout().lock().write_all(bytes) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Outcome::Ok),
+        other => {
+            miette::IntoDiagnostic::into_diagnostic(other)?;
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+/// The man page of `vaultform` and its subcommands, as roff.
+pub fn man_page(out: &mut impl std::io::Write) -> std::io::Result<()> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    clap_mangen::Man::new(cmd.clone()).render(out)?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("vaultform-{}", sub.get_name());
+        let sub = sub.clone().name(name);
+        clap_mangen::Man::new(sub).render(out)?;
+    }
+    Ok(())
 }
 
 /// Whether to colour stdout.
