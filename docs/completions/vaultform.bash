@@ -179,7 +179,7 @@ _vaultform() {
 
     case "${cmd}" in
         vaultform)
-            opts="-f -v -h -V --manifest --parallelism --no-color --auth-method --verbose --help --version validate plan apply operator bootstrap rotate force-unlock exec env health policy completions man help"
+            opts="-f -v -h -V --manifest --parallelism --address --no-color --auth-method --verbose --help --version validate plan apply operator bootstrap rotate force-unlock exec env health policy completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,6 +197,10 @@ _vaultform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --auth-method)
                     COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
                     return 0
@@ -209,7 +213,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__apply)
-            opts="-f -v -h --auto-approve --allow-destroy --target --lock-timeout --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-f -v -h --auto-approve --allow-destroy --target --lock-timeout --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -235,6 +239,10 @@ _vaultform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --auth-method)
                     COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
                     return 0
@@ -247,7 +255,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__bootstrap)
-            opts="-f -v -h --keys-file --identity --recipient --key-shares --key-threshold --wait --allow-destroy --lock-timeout --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-f -v -h --keys-file --identity --recipient --key-shares --key-threshold --wait --allow-destroy --lock-timeout --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -293,6 +301,10 @@ _vaultform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --auth-method)
                     COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
                     return 0
@@ -305,7 +317,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__completions)
-            opts="-f -v -h --manifest --parallelism --no-color --auth-method --verbose --help bash elvish fish powershell zsh"
+            opts="-f -v -h --manifest --parallelism --address --no-color --auth-method --verbose --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -323,6 +335,10 @@ _vaultform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --auth-method)
                     COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
                     return 0
@@ -335,7 +351,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__env)
-            opts="-q -f -v -h --service --services-file --secret --prefix --rename --auth --token-file --approle-dir --approle-mount --k8s-role --k8s-mount --k8s-token-file --docker-secrets-dir --require-vault --auth-wait --format --quiet --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-q -f -v -h --service --services-file --secret --prefix --rename --auth --token-file --approle-dir --approle-mount --k8s-role --k8s-mount --k8s-token-file --docker-secrets-dir --require-vault --auth-wait --format --quiet --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -413,6 +429,10 @@ _vaultform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --auth-method)
                     COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
                     return 0
@@ -425,7 +445,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__exec)
-            opts="-q -f -v -h --service --services-file --secret --prefix --rename --auth --token-file --approle-dir --approle-mount --k8s-role --k8s-mount --k8s-token-file --docker-secrets-dir --require-vault --auth-wait --render-dir --render-owner --watch --on-change --watch-signal --kill-signal --kill-timeout --quiet --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-q -f -v -h --service --services-file --secret --prefix --rename --auth --token-file --approle-dir --approle-mount --k8s-role --k8s-mount --k8s-token-file --docker-secrets-dir --require-vault --auth-wait --render-dir --render-owner --watch --on-change --watch-signal --kill-signal --kill-timeout --quiet --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -527,6 +547,10 @@ _vaultform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --auth-method)
                     COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
                     return 0
@@ -539,7 +563,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__force__subcmd__unlock)
-            opts="-f -v -h --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-f -v -h --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -557,6 +581,10 @@ _vaultform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --auth-method)
                     COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
                     return 0
@@ -569,7 +597,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__health)
-            opts="-f -v -h --service --services-file --secret --prefix --rename --auth --token-file --approle-dir --approle-mount --k8s-role --k8s-mount --k8s-token-file --docker-secrets-dir --require-vault --auth-wait --format --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-f -v -h --service --services-file --secret --prefix --rename --auth --token-file --approle-dir --approle-mount --k8s-role --k8s-mount --k8s-token-file --docker-secrets-dir --require-vault --auth-wait --format --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -644,6 +672,10 @@ _vaultform() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -953,7 +985,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__man)
-            opts="-f -v -h --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-f -v -h --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -968,6 +1000,10 @@ _vaultform() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -983,7 +1019,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__operator)
-            opts="-f -v -h --manifest --parallelism --no-color --auth-method --verbose --help init unseal help"
+            opts="-f -v -h --manifest --parallelism --address --no-color --auth-method --verbose --help init unseal help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -998,6 +1034,10 @@ _vaultform() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1069,7 +1109,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__operator__subcmd__init)
-            opts="-f -v -h --key-shares --key-threshold --keys-file --recipient --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-f -v -h --key-shares --key-threshold --keys-file --recipient --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1103,6 +1143,10 @@ _vaultform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --auth-method)
                     COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
                     return 0
@@ -1115,7 +1159,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__operator__subcmd__unseal)
-            opts="-f -v -h --keys-file --identity --keys-stdin --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-f -v -h --keys-file --identity --keys-stdin --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1141,6 +1185,10 @@ _vaultform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --auth-method)
                     COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
                     return 0
@@ -1153,7 +1201,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__plan)
-            opts="-f -v -h --format --detailed-exitcode --out --metrics-file --target --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-f -v -h --format --detailed-exitcode --out --metrics-file --target --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1187,6 +1235,10 @@ _vaultform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --auth-method)
                     COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
                     return 0
@@ -1199,7 +1251,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__policy)
-            opts="-f -v -h --manifest --parallelism --no-color --auth-method --verbose --help can who help"
+            opts="-f -v -h --manifest --parallelism --address --no-color --auth-method --verbose --help can who help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1217,6 +1269,10 @@ _vaultform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --auth-method)
                     COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
                     return 0
@@ -1229,7 +1285,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__policy__subcmd__can)
-            opts="-f -v -h --format --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-f -v -h --format --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1248,6 +1304,10 @@ _vaultform() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1319,7 +1379,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__policy__subcmd__who)
-            opts="-f -v -h --all --format --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-f -v -h --all --format --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1341,6 +1401,10 @@ _vaultform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --auth-method)
                     COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
                     return 0
@@ -1353,7 +1417,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__rotate)
-            opts="-f -v -h --manifest --parallelism --no-color --auth-method --verbose --help secret-id secret help"
+            opts="-f -v -h --manifest --parallelism --address --no-color --auth-method --verbose --help secret-id secret help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1368,6 +1432,10 @@ _vaultform() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1439,7 +1507,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__rotate__subcmd__secret)
-            opts="-f -v -h --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-f -v -h --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1454,6 +1522,10 @@ _vaultform() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1469,7 +1541,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__rotate__subcmd__secret__subcmd__id)
-            opts="-f -v -h --keep-old --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-f -v -h --keep-old --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1487,6 +1559,10 @@ _vaultform() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --auth-method)
                     COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
                     return 0
@@ -1499,7 +1575,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__validate)
-            opts="-f -v -h --manifest --parallelism --no-color --auth-method --verbose --help"
+            opts="-f -v -h --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1514,6 +1590,10 @@ _vaultform() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

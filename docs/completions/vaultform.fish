@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_vaultform_global_optspecs
-    string join \n f/manifest= parallelism= no-color auth-method= v/verbose h/help V/version
+    string join \n f/manifest= parallelism= address= no-color auth-method= v/verbose h/help V/version
 end
 
 function __fish_vaultform_needs_command
@@ -26,6 +26,7 @@ end
 
 complete -c vaultform -n "__fish_vaultform_needs_command" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_needs_command" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_needs_command" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_needs_command" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -50,6 +51,7 @@ complete -c vaultform -n "__fish_vaultform_needs_command" -f -a "man" -d 'Print 
 complete -c vaultform -n "__fish_vaultform_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vaultform -n "__fish_vaultform_using_subcommand validate" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand validate" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand validate" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand validate" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -65,6 +67,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand plan" -l metrics-fil
 complete -c vaultform -n "__fish_vaultform_using_subcommand plan" -l target -d 'Limit the plan to this resource and what it depends on (repeatable), e.g. `policy.user-policy`, `approle.approle/user`, `kv.secret/user_db`' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand plan" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand plan" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand plan" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand plan" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -77,6 +80,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand apply" -l target -d 
 complete -c vaultform -n "__fish_vaultform_using_subcommand apply" -l lock-timeout -d 'How long to wait for another apply of this manifest to release the apply lock before failing (naming the holder)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand apply" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand apply" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand apply" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand apply" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -88,6 +92,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand apply" -s v -l verbo
 complete -c vaultform -n "__fish_vaultform_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and not __fish_seen_subcommand_from init unseal help" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and not __fish_seen_subcommand_from init unseal help" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and not __fish_seen_subcommand_from init unseal help" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and not __fish_seen_subcommand_from init unseal help" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -104,6 +109,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from init" -l recipient -d 'Encrypt the keys file to this age recipient (`age1...`; repeatable)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from init" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from init" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from init" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from init" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -115,6 +121,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from unseal" -l identity -d 'age identity file to decrypt an encrypted keys file' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from unseal" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from unseal" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from unseal" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from unseal" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -135,6 +142,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -l wait -
 complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -l lock-timeout -d 'How long to wait for another apply of this manifest to finish' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -145,6 +153,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -s v -l v
 complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and not __fish_seen_subcommand_from secret-id secret help" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and not __fish_seen_subcommand_from secret-id secret help" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and not __fish_seen_subcommand_from secret-id secret help" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and not __fish_seen_subcommand_from secret-id secret help" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -157,6 +166,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and not __fi
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and not __fish_seen_subcommand_from secret-id secret help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret-id" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret-id" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret-id" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret-id" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -167,6 +177,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_s
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret-id" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -179,6 +190,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_s
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vaultform -n "__fish_vaultform_using_subcommand force-unlock" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand force-unlock" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand force-unlock" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand force-unlock" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -212,6 +224,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand exec" -l kill-signal
 complete -c vaultform -n "__fish_vaultform_using_subcommand exec" -l kill-timeout -d 'How long the command may take to stop before SIGKILL' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand exec" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand exec" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand exec" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand exec" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -242,6 +255,7 @@ dotenv\t'`NAME="value"` lines for a `.env` file'
 json\t'One JSON object `{"NAME": "value"}`'"
 complete -c vaultform -n "__fish_vaultform_using_subcommand env" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand env" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand env" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand env" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -272,6 +286,7 @@ json\t'The JSON report'
 prometheus\t'Prometheus text exposition format'"
 complete -c vaultform -n "__fish_vaultform_using_subcommand health" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand health" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand health" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand health" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -282,6 +297,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand health" -s v -l verb
 complete -c vaultform -n "__fish_vaultform_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and not __fish_seen_subcommand_from can who help" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and not __fish_seen_subcommand_from can who help" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and not __fish_seen_subcommand_from can who help" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and not __fish_seen_subcommand_from can who help" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -296,6 +312,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and __fish_s
 json\t'For CI'"
 complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and __fish_seen_subcommand_from can" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and __fish_seen_subcommand_from can" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and __fish_seen_subcommand_from can" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and __fish_seen_subcommand_from can" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -307,6 +324,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and __fish_s
 json\t'For CI'"
 complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and __fish_seen_subcommand_from who" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and __fish_seen_subcommand_from who" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and __fish_seen_subcommand_from who" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and __fish_seen_subcommand_from who" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -320,6 +338,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and __fish_s
 complete -c vaultform -n "__fish_vaultform_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c vaultform -n "__fish_vaultform_using_subcommand completions" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand completions" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand completions" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand completions" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'
@@ -329,6 +348,7 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand completions" -s v -l
 complete -c vaultform -n "__fish_vaultform_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vaultform -n "__fish_vaultform_using_subcommand man" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand man" -l parallelism -d 'Maximum concurrent requests to Vault' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand man" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand man" -l auth-method -d 'How vaultform logs in: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)' -r -f -a "token\t'`VAULT_TOKEN` or `~/.vault-token`'
 approle\t'`VAULT_ROLE_ID`/`VAULT_SECRET_ID` (or `..._FILE`)'
 jwt\t'`VAULTFORM_JWT` (or `VAULTFORM_JWT_FILE`) with role `VAULTFORM_ROLE`'

@@ -18,6 +18,7 @@ _vaultform() {
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -43,6 +44,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -65,6 +67,7 @@ markdown\:"For pull-request comments"))' \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -84,6 +87,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -103,6 +107,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -131,6 +136,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -149,6 +155,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -205,6 +212,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -222,6 +230,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -246,6 +255,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -264,6 +274,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -314,6 +325,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -355,6 +367,7 @@ signal\:"Send the child the watch signal (rendered files are rewritten first)"))
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -394,6 +407,7 @@ json\:"One JSON object \`{"NAME"\: "value"}\`"))' \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -432,6 +446,7 @@ prometheus\:"Prometheus text exposition format"))' \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -449,6 +464,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -475,6 +491,7 @@ json\:"For CI"))' \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -495,6 +512,7 @@ json\:"For CI"))' \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -545,6 +563,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
@@ -562,6 +581,7 @@ _arguments "${_arguments_options[@]}" : \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
 '--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
 approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"

@@ -172,16 +172,16 @@ pub struct HealthArgs {
     pub format: HealthFormat,
 }
 
-fn anon() -> miette::Result<Vault> {
+fn anon(cli: &Cli) -> miette::Result<Vault> {
     let conn = Connection {
         token: crate::secret::Token::default(),
-        ..Connection::from_env()
+        ..Connection::from_env_with(cli.address.as_deref())
     };
     Ok(Vault::new(&conn)?)
 }
 
 /// `vaultform exec`.
-pub async fn exec(_cli: &Cli, args: &ExecArgs) -> miette::Result<Outcome> {
+pub async fn exec(cli: &Cli, args: &ExecArgs) -> miette::Result<Outcome> {
     let mut flags = args.service.flags()?;
     flags.render_dir = args.render_dir.clone();
     flags.render_owner = args.render_owner;
@@ -202,7 +202,7 @@ pub async fn exec(_cli: &Cli, args: &ExecArgs) -> miette::Result<Outcome> {
             "--watch needs a command"
         ));
     }
-    let anon = anon()?;
+    let anon = anon(cli)?;
     let (values, session) = consumer::login_and_fetch(&anon, &spec).await?;
     if !args.quiet {
         let _ = std::io::stderr().write_all(consumer::describe_sources(&values).as_bytes());
@@ -245,9 +245,9 @@ pub async fn exec(_cli: &Cli, args: &ExecArgs) -> miette::Result<Outcome> {
 }
 
 /// `vaultform env`.
-pub async fn env(_cli: &Cli, args: &EnvArgs) -> miette::Result<Outcome> {
+pub async fn env(cli: &Cli, args: &EnvArgs) -> miette::Result<Outcome> {
     let spec = spec::build(args.service.flags()?)?;
-    let anon = anon()?;
+    let anon = anon(cli)?;
     let (values, session) = consumer::login_and_fetch(&anon, &spec).await?;
     if let Some((vault, login)) = &session {
         consumer::auth::revoke(vault, login).await;
@@ -262,7 +262,7 @@ pub async fn env(_cli: &Cli, args: &EnvArgs) -> miette::Result<Outcome> {
 }
 
 /// `vaultform health`: exit 0 healthy, 1 not.
-pub async fn health(_cli: &Cli, args: &HealthArgs) -> miette::Result<Outcome> {
+pub async fn health(cli: &Cli, args: &HealthArgs) -> miette::Result<Outcome> {
     let spec = if args.service.names_a_service() {
         Some(spec::build(args.service.flags()?)?)
     } else {
@@ -273,7 +273,7 @@ pub async fn health(_cli: &Cli, args: &HealthArgs) -> miette::Result<Outcome> {
         .map(|s| s.docker_secrets_dir.clone())
         .or_else(|| args.service.docker_secrets_dir.clone())
         .unwrap_or_else(|| PathBuf::from(spec::DOCKER_SECRETS_DIR));
-    let anon = anon()?;
+    let anon = anon(cli)?;
     let report = health::check(&anon, spec.as_ref(), &docker_dir).await;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     health::write(&report, args.format, &mut out)

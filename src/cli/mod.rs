@@ -36,6 +36,9 @@ pub struct Cli {
     /// Maximum concurrent requests to Vault.
     #[arg(long, global = true, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub parallelism: u16,
+    /// The server's address (over BAO_ADDR / VAULT_ADDR).
+    #[arg(long, global = true, value_name = "URL")]
+    pub address: Option<String>,
     /// Never colour the output (also: NO_COLOR).
     #[arg(long, global = true)]
     pub no_color: bool,
@@ -385,7 +388,11 @@ pub(crate) fn leave_to_exit<T>(value: T) {
 
 /// Logs in as the CLI says.
 pub(crate) async fn open_session(cli: &Cli) -> miette::Result<Session> {
-    Ok(Session::open(&Connection::from_env(), cli.auth_method).await?)
+    Ok(Session::open(
+        &Connection::from_env_with(cli.address.as_deref()),
+        cli.auth_method,
+    )
+    .await?)
 }
 
 /// Plans against the server. With `ensure_key`, the persistent fingerprint key

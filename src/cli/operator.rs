@@ -13,16 +13,16 @@ use std::io::{IsTerminal, Write};
 
 /// A client without a token or namespace, for the unauthenticated start-up
 /// calls (`sys/init`, `sys/unseal` and the rest exist only in the root namespace).
-fn anonymous() -> miette::Result<Vault> {
+fn anonymous(cli: &Cli) -> miette::Result<Vault> {
     Ok(Vault::new(&Connection {
         token: crate::secret::Token::default(),
         namespace: None,
-        ..Connection::from_env()
+        ..Connection::from_env_with(cli.address.as_deref())
     })?)
 }
 
-pub(super) async fn init(_cli: &Cli, args: &InitArgs) -> miette::Result<Outcome> {
-    let vault = anonymous()?;
+pub(super) async fn init(cli: &Cli, args: &InitArgs) -> miette::Result<Outcome> {
+    let vault = anonymous(cli)?;
     let outcome = bootstrap::init(
         &vault,
         &InitRequest {
@@ -50,8 +50,8 @@ pub(super) async fn init(_cli: &Cli, args: &InitArgs) -> miette::Result<Outcome>
     Ok(Outcome::Ok)
 }
 
-pub(super) async fn unseal(_cli: &Cli, args: &UnsealArgs) -> miette::Result<Outcome> {
-    let vault = anonymous()?;
+pub(super) async fn unseal(cli: &Cli, args: &UnsealArgs) -> miette::Result<Outcome> {
+    let vault = anonymous(cli)?;
     let mut out = std::io::stdout().lock();
     let status = server::seal_status(&vault).await?;
     if !status.initialized {
@@ -97,7 +97,7 @@ fn report_unseal(out: &mut dyn Write, vault: &Vault, unsealed: Unsealed) -> std:
 }
 
 pub(super) async fn bootstrap(cli: &Cli, args: &BootstrapArgs) -> miette::Result<Outcome> {
-    let vault = anonymous()?;
+    let vault = anonymous(cli)?;
     let mut err = std::io::stderr();
     let health = server::wait_for(&vault, args.wait, "to answer", |_| true, &mut err).await?;
     tracing::info!(?health, "server answered");
@@ -165,7 +165,7 @@ pub(super) async fn bootstrap(cli: &Cli, args: &BootstrapArgs) -> miette::Result
     };
     let vault = Vault::new(&Connection {
         token: crate::secret::Token::new(token),
-        ..Connection::from_env()
+        ..Connection::from_env_with(cli.address.as_deref())
     })?;
     super::apply::body(
         cli,

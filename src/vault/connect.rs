@@ -1,6 +1,9 @@
-//! Connection settings the way the Vault CLI reads them: `VAULT_ADDR`,
-//! `VAULT_TOKEN` (else `~/.vault-token`), `VAULT_CACERT`, `VAULT_SKIP_VERIFY`,
-//! `VAULT_NAMESPACE`.
+//! Connection settings the way the Vault and OpenBao CLIs read them:
+//! `BAO_ADDR` or `VAULT_ADDR`, `BAO_TOKEN` or `VAULT_TOKEN` (else
+//! `~/.vault-token`), `*_CACERT`, `*_CAPATH`, `*_CLIENT_CERT` and
+//! `*_CLIENT_KEY`, `*_SKIP_VERIFY`, `*_NAMESPACE`, `*_CLIENT_TIMEOUT`,
+//! `*_MAX_RETRIES`; the `BAO_` name wins when both are set, as in the
+//! OpenBao CLI.
 
 use std::path::PathBuf;
 use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
@@ -14,6 +17,12 @@ pub struct Connection {
     pub token: crate::secret::Token,
     /// PEM CA bundle to trust.
     pub ca_cert: Option<PathBuf>,
+    /// A directory of PEM CA certificates to trust.
+    pub ca_path: Option<PathBuf>,
+    /// Client certificate (PEM) for servers that require one.
+    pub client_cert: Option<PathBuf>,
+    /// Its private key (PEM).
+    pub client_key: Option<PathBuf>,
     /// Skip TLS verification.
     pub skip_verify: bool,
     /// Vault Enterprise / OpenBao namespace.
@@ -68,6 +77,8 @@ impl std::fmt::Debug for Connection {
                 },
             )
             .field("ca_cert", &self.ca_cert)
+            .field("ca_path", &self.ca_path)
+            .field("client_cert", &self.client_cert)
             .field("skip_verify", &self.skip_verify)
             .field("namespace", &self.namespace)
             .finish()
@@ -77,7 +88,18 @@ impl std::fmt::Debug for Connection {
 impl Connection {
     /// Reads the settings from the environment, like the Vault CLI.
     pub fn from_env() -> Self {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Self::from_env_with(None)
+    }
+
+    /// Like [`Connection::from_env`], with `--address` over the environment.
+    pub fn from_env_with(address: Option<&str>) -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        // `VAULT_X` names the setting; `BAO_X` wins when both are set.
+        let env = |k: &str| {
+            k.strip_prefix("VAULT_")
+                .and_then(|rest| var(&format!("BAO_{rest}")))
+                .or_else(|| var(k))
+        };
         let token = env("VAULT_TOKEN")
             .or_else(|| {
                 let home = env("HOME")?;
@@ -90,9 +112,15 @@ impl Connection {
             })
             .unwrap_or_default();
         Connection {
-            address: env("VAULT_ADDR").unwrap_or_else(|| "https://127.0.0.1:8200".to_string()),
+            address: address
+                .map(str::to_string)
+                .or_else(|| env("VAULT_ADDR"))
+                .unwrap_or_else(|| "https://127.0.0.1:8200".to_string()),
             token: crate::secret::Token::new(token),
             ca_cert: env("VAULT_CACERT").map(PathBuf::from),
+            ca_path: env("VAULT_CAPATH").map(PathBuf::from),
+            client_cert: env("VAULT_CLIENT_CERT").map(PathBuf::from),
+            client_key: env("VAULT_CLIENT_KEY").map(PathBuf::from),
             skip_verify: env("VAULT_SKIP_VERIFY")
                 .map(|v| !matches!(v.as_str(), "0" | "false" | "False" | "FALSE"))
                 .unwrap_or(false),
@@ -115,6 +143,9 @@ impl Connection {
             address: address.into(),
             token: crate::secret::Token::new(token),
             ca_cert: None,
+            ca_path: None,
+            client_cert: None,
+            client_key: None,
             skip_verify: false,
             namespace: None,
             timeout: DEFAULT_TIMEOUT,
@@ -182,14 +213,74 @@ impl Connection {
             .timeout(self.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .tls_danger_accept_invalid_certs(self.skip_verify);
+        // Every TLS file named is read (and must be readable) whatever the
+        // scheme: a typo in VAULT_CACERT is an error, never silently ignored.
+        let read = |path: &PathBuf, what: &str| {
+            crate::files::read_bytes(path, crate::files::CREDENTIAL_LIMIT).map_err(|e| {
+                settings_error(format!("cannot read the {what} {}: {e}", path.display()))
+            })
+        };
+        let mut cas = Vec::new();
+        if let Some(path) = &self.ca_cert {
+            let pem = read(path, "CA certificate")?;
+            cas.extend(
+                reqwest::Certificate::from_pem_bundle(&pem)
+                    .map_err(|e| settings_error(format!("{}: {e}", path.display())))?,
+            );
+        }
+        if let Some(dir) = &self.ca_path {
+            let entries = std::fs::read_dir(dir).map_err(|e| {
+                settings_error(format!(
+                    "cannot read the CA directory {}: {e}",
+                    dir.display()
+                ))
+            })?;
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect();
+            files.sort();
+            for path in files {
+                let pem = read(&path, "CA certificate")?;
+                cas.extend(
+                    reqwest::Certificate::from_pem_bundle(&pem)
+                        .map_err(|e| settings_error(format!("{}: {e}", path.display())))?,
+                );
+            }
+        }
+        let identity = match (&self.client_cert, &self.client_key) {
+            (Some(cert), Some(key)) => {
+                let mut pem = read(cert, "client certificate")?;
+                pem.push(b'\n');
+                let key_pem = crate::secret::Token::new(
+                    String::from_utf8(read(key, "client key")?).map_err(|_| {
+                        settings_error(format!("the client key {} is not PEM text", key.display()))
+                    })?,
+                );
+                pem.extend_from_slice(key_pem.expose().as_bytes());
+                let id = reqwest::Identity::from_pem(&pem).map_err(|e| {
+                    settings_error(format!("the client certificate or key is not usable: {e}"))
+                });
+                use zeroize::Zeroize;
+                pem.zeroize();
+                Some(id?)
+            }
+            (None, None) => None,
+            _ => {
+                return Err(settings_error(
+                    "VAULT_CLIENT_CERT and VAULT_CLIENT_KEY go together: set both".into(),
+                ));
+            }
+        };
         if self.address.starts_with("http://") {
             b = b.tls_certs_only(Vec::new());
-        } else if let Some(path) = &self.ca_cert {
-            let pem = crate::files::read_bytes(path, crate::files::CREDENTIAL_LIMIT)
-                .map_err(|e| settings_error(format!("cannot read {}: {e}", path.display())))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| settings_error(format!("{}: {e}", path.display())))?;
-            b = b.tls_certs_merge(certs);
+        } else {
+            if !cas.is_empty() {
+                b = b.tls_certs_merge(cas);
+            }
+            if let Some(id) = identity {
+                b = b.identity(id);
+            }
         }
         b.build().map_err(|e| settings_error(e.to_string()))
     }

@@ -600,7 +600,7 @@ fn probe(agent: &ureq::Agent, port: u16, token: &str) -> Probe {
 
 /// A port P on 127.0.0.1 such that P and P+1 (the dev cluster listener) were both free a moment
 /// ago. Ports are released before returning, so a race is possible: callers retry on early exit.
-fn free_port_pair() -> Result<u16, String> {
+pub fn free_port_pair() -> Result<u16, String> {
     let mut last = String::new();
     for _ in 0..50 {
         let api = match TcpListener::bind(("127.0.0.1", 0)) {
