@@ -17,6 +17,7 @@ BAO_BIN="$(scripts/install-openbao.sh)"
 export BAO_BIN
 # Never let a developer's Vault settings leak into the runs.
 unset VAULT_ADDR VAULT_TOKEN VAULT_NAMESPACE VAULT_CACERT VAULT_SKIP_VERIFY
+for v in $(env | sed -n 's/^\(BAO_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
 
 cargo build --release --locked --bin vaultform
 exec cargo bench --locked --bench scale -- "$@"

@@ -45,6 +45,8 @@ server=$!
 if ! $keep; then
   trap 'kill "$server" 2>/dev/null || true' EXIT
 fi
+# vaultform reads BAO_* over VAULT_*: none from the shell may point elsewhere.
+for v in $(env | sed -n 's/^\(BAO_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
 export VAULT_ADDR="http://127.0.0.1:$port"
 export VAULT_TOKEN="$token"
 for _ in $(seq 1 300); do

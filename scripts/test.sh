@@ -12,6 +12,7 @@ export BAO_BIN
 export INSTA_UPDATE=no
 # Never let a developer's Vault settings leak into the tests.
 unset VAULT_ADDR VAULT_TOKEN VAULT_NAMESPACE VAULT_CACERT VAULT_SKIP_VERIFY
+for v in $(env | sed -n 's/^\(BAO_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
 
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
