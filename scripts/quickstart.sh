@@ -13,7 +13,12 @@ cd "$root"
 keep=false
 [[ "${1:-}" == "--keep" ]] && keep=true
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only: no escape codes into a pipe or a log.
+if [[ -t 1 && -z "${NO_COLOR:-}" ]]; then
+  step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+else
+  step() { printf '\n==> %s\n' "$*"; }
+fi
 
 step "Installing OpenBao (pinned) if needed"
 bao="$(scripts/install-openbao.sh)"

@@ -308,7 +308,7 @@ fn apply_on_a_terminal_asks_and_only_yes_applies() {
     let bao = BaoDev::start();
     let mut ws = Workspace::new();
     let (code, out) = on_a_terminal(&bao, &ws, "apply", "no\n");
-    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(code, Some(1), "a cancelled apply exits 1: {out}");
     assert!(out.contains("Only 'yes' is accepted"), "{out}");
     assert!(
         out.contains("Apply cancelled; nothing was changed."),

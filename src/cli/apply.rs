@@ -166,7 +166,8 @@ async fn show_confirm_apply(
             .into_diagnostic()?;
         if answer.trim() != "yes" {
             writeln!(out, "Apply cancelled; nothing was changed.").into_diagnostic()?;
-            return Ok(Outcome::Ok);
+            // Not a success: a script that answered wrongly must not carry on.
+            return Ok(Outcome::Exit(1));
         }
     }
     let opts = ApplyOptions {
