@@ -25,6 +25,9 @@ _vaultform() {
             vaultform,completions)
                 cmd="vaultform__subcmd__completions"
                 ;;
+            vaultform,dev)
+                cmd="vaultform__subcmd__dev"
+                ;;
             vaultform,env)
                 cmd="vaultform__subcmd__env"
                 ;;
@@ -66,6 +69,9 @@ _vaultform() {
                 ;;
             vaultform__subcmd__help,completions)
                 cmd="vaultform__subcmd__help__subcmd__completions"
+                ;;
+            vaultform__subcmd__help,dev)
+                cmd="vaultform__subcmd__help__subcmd__dev"
                 ;;
             vaultform__subcmd__help,env)
                 cmd="vaultform__subcmd__help__subcmd__env"
@@ -179,7 +185,7 @@ _vaultform() {
 
     case "${cmd}" in
         vaultform)
-            opts="-f -v -h -V --manifest --parallelism --address --no-color --auth-method --verbose --help --version validate plan apply operator bootstrap rotate force-unlock exec env health policy completions man help"
+            opts="-f -v -h -V --manifest --parallelism --address --no-color --auth-method --verbose --help --version validate plan apply operator bootstrap rotate force-unlock exec env health policy completions man dev help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -323,6 +329,48 @@ _vaultform() {
                 return 0
             fi
             case "${prev}" in
+                --manifest)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-method)
+                    COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vaultform__subcmd__dev)
+            opts="-f -v -h --bao --dir --watch --manifest --parallelism --address --no-color --auth-method --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --bao)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --manifest)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -691,7 +739,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__help)
-            opts="validate plan apply operator bootstrap rotate force-unlock exec env health policy completions man help"
+            opts="validate plan apply operator bootstrap rotate force-unlock exec env health policy completions man dev help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -733,6 +781,20 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vaultform__subcmd__help__subcmd__dev)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -593,6 +593,26 @@ kubernetes\:"The pod'\''s service-account token with role \`VAULTFORM_ROLE\`"))'
 '--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
 ;;
+(dev)
+_arguments "${_arguments_options[@]}" : \
+'--bao=[The OpenBao binary (else BAO_BIN, the project'\''s \`.tools/openbao-*\` install, or \`bao\` on the PATH)]:PATH:_files' \
+'--dir=[Where AppRole credentials (and the root token) are written]:DIR:_files' \
+'-f+[The manifest]:MANIFEST:_files' \
+'--manifest=[The manifest]:MANIFEST:_files' \
+'--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
+'--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
+approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
+jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
+kubernetes\:"The pod'\''s service-account token with role \`VAULTFORM_ROLE\`"))' \
+'--watch[Apply again when vault.toml, its env file or a policy file changes]' \
+'--no-color[Never colour the output (also\: NO_COLOR)]' \
+'*-v[More logging on stderr (-v info, -vv debug)]' \
+'*--verbose[More logging on stderr (-v info, -vv debug)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_vaultform__subcmd__help_commands" \
@@ -717,6 +737,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(dev)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -746,6 +770,7 @@ _vaultform_commands() {
 'policy:Ask the manifest'\''s policies, offline\: who can do what on a path' \
 'completions:Print a shell completion script (e.g. \`vaultform completions bash > /etc/bash_completion.d/vaultform\`)' \
 'man:Print the man page (roff), e.g. \`vaultform man > vaultform.1\`' \
+'dev:A local OpenBao dev server with the manifest applied and AppRole credentials delivered, until Ctrl-C' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'vaultform commands' commands "$@"
@@ -764,6 +789,11 @@ _vaultform__subcmd__bootstrap_commands() {
 _vaultform__subcmd__completions_commands() {
     local commands; commands=()
     _describe -t commands 'vaultform completions commands' commands "$@"
+}
+(( $+functions[_vaultform__subcmd__dev_commands] )) ||
+_vaultform__subcmd__dev_commands() {
+    local commands; commands=()
+    _describe -t commands 'vaultform dev commands' commands "$@"
 }
 (( $+functions[_vaultform__subcmd__env_commands] )) ||
 _vaultform__subcmd__env_commands() {
@@ -801,6 +831,7 @@ _vaultform__subcmd__help_commands() {
 'policy:Ask the manifest'\''s policies, offline\: who can do what on a path' \
 'completions:Print a shell completion script (e.g. \`vaultform completions bash > /etc/bash_completion.d/vaultform\`)' \
 'man:Print the man page (roff), e.g. \`vaultform man > vaultform.1\`' \
+'dev:A local OpenBao dev server with the manifest applied and AppRole credentials delivered, until Ctrl-C' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'vaultform help commands' commands "$@"
@@ -819,6 +850,11 @@ _vaultform__subcmd__help__subcmd__bootstrap_commands() {
 _vaultform__subcmd__help__subcmd__completions_commands() {
     local commands; commands=()
     _describe -t commands 'vaultform help completions commands' commands "$@"
+}
+(( $+functions[_vaultform__subcmd__help__subcmd__dev_commands] )) ||
+_vaultform__subcmd__help__subcmd__dev_commands() {
+    local commands; commands=()
+    _describe -t commands 'vaultform help dev commands' commands "$@"
 }
 (( $+functions[_vaultform__subcmd__help__subcmd__env_commands] )) ||
 _vaultform__subcmd__help__subcmd__env_commands() {

@@ -3,6 +3,7 @@
 
 mod apply;
 mod consumer;
+mod dev;
 mod operator;
 mod plan;
 mod policy;
@@ -96,6 +97,9 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `vaultform man > vaultform.1`.
     Man,
+    /// A local OpenBao dev server with the manifest applied and AppRole
+    /// credentials delivered, until Ctrl-C.
+    Dev(dev::DevArgs),
 }
 
 /// `vaultform operator ...`.
@@ -306,6 +310,7 @@ pub async fn run(cli: Cli) -> miette::Result<Outcome> {
         Command::Env(args) => consumer::env(&cli, args).await,
         Command::Health(args) => consumer::health(&cli, args).await,
         Command::Policy(cmd) => policy::run(&cli, cmd),
+        Command::Dev(args) => dev::run(&cli, args).await,
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(

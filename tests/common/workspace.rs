@@ -108,6 +108,27 @@ impl Workspace {
         assert!(r.stdout.contains("No changes."), "{}", r.stdout);
     }
 
+    /// Like [`Workspace::remember_server_secrets`], for a server given by address and token.
+    #[allow(dead_code)]
+    pub fn remember_server_secrets_at(&mut self, addr: &str, token: &str, path: &str) {
+        let body: serde_json::Value = ureq::get(&format!("{addr}/v1/{path}"))
+            .header("X-Vault-Token", token)
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok())
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        if let Some(m) = body["data"]["data"].as_object() {
+            for v in m.values() {
+                if let Some(s) = v.as_str()
+                    && s.len() >= 8
+                {
+                    self.secrets.push(s.to_string());
+                }
+            }
+        }
+    }
+
     /// Remembers values read from the server (generated ones) as secrets too.
     pub fn remember_server_secrets(&mut self, bao: &BaoDev, path: &str) {
         let (_, body) = bao.get(path);
