@@ -106,6 +106,14 @@ fn dev_serves_the_manifest_applies_changes_and_stops_on_sigint() {
             .push(std::fs::read_to_string(&p).unwrap().trim().to_string());
     }
     ws.remember_server_secrets_at(&addr, &token, "kv-test/data/web");
+    // The server's log holds its root token and unseal key: private.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dev_dir), 0o700);
+        assert_eq!(mode(&dev_dir.join("server.log")), 0o600);
+        assert_eq!(mode(&dev_dir.join("root-token")), 0o600);
+    }
     // --watch: a new policy file is applied.
     std::fs::write(
         ws.path("policies/extra-policy.hcl"),

@@ -143,9 +143,33 @@ pub async fn run(cli: &Cli, args: &DevArgs) -> miette::Result<Outcome> {
         rand::thread_rng().fill_bytes(&mut bytes);
         format!("dev-{}", hex::encode(bytes))
     };
-    std::fs::create_dir_all(&args.dir).into_diagnostic()?;
+    // The dev server prints its root token and unseal key into its log:
+    // the directory is 0700 and the log 0600, like every credential file.
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&args.dir)
+            .into_diagnostic()?;
+        std::fs::set_permissions(&args.dir, std::fs::Permissions::from_mode(0o700))
+            .into_diagnostic()?;
+    }
     let log = args.dir.join("server.log");
-    let log_file = std::fs::File::create(&log).into_diagnostic()?;
+    let log_file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&log)
+            .into_diagnostic()?
+    };
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o600)).into_diagnostic()?;
+    }
     let mut cmd = tokio::process::Command::new(&bao);
     cmd.args(["server", "-dev", "-dev-no-store-token"])
         .arg(format!("-dev-root-token-id={token}"))
