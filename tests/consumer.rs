@@ -1050,6 +1050,28 @@ fn hostile_specs_are_refused_before_any_request_and_hostile_values_are_errors() 
             r.stderr
         );
     }
+    // A services file with a 70,000-column line: a short, pointed error, no panic.
+    let long = ws.path("long.toml");
+    fs::write(
+        &long,
+        format!(
+            "[services.x]\nprefix = \"{}\" bogus = 1\n",
+            "A".repeat(70_000)
+        ),
+    )
+    .unwrap();
+    let mut cmd = common::vaultform_cmd(&bao);
+    cmd.args(["exec", "--service", "x", "--services-file"])
+        .arg(&long)
+        .args(["--", "true"]);
+    let r = ws.record(cmd);
+    assert_eq!(r.code, 1, "{}", &r.stderr[..r.stderr.len().min(2000)]);
+    assert!(
+        !r.stderr.contains("panicked") && r.stderr.len() < 4096,
+        "{} bytes",
+        r.stderr.len()
+    );
+    assert!(r.stderr.contains("long.toml:2:"), "{}", r.stderr);
     assert_eq!(bao.audited_requests().len(), before, "nothing was sent");
 
     // Hostile contents in Vault: a key that would set LD_PRELOAD, a NUL byte,

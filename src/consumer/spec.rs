@@ -5,7 +5,8 @@
 //! only I/O is the bounded read of the services file.
 
 use crate::kinds::names;
-use miette::{NamedSource, SourceSpan};
+use crate::manifest::diag::SourceFile;
+use miette::SourceSpan;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -250,7 +251,7 @@ pub struct FileProblem {
     pub help: String,
     /// The file.
     #[source_code]
-    pub src: NamedSource<String>,
+    pub src: SourceFile,
     /// Where.
     #[label("here")]
     pub at: Option<SourceSpan>,
@@ -507,7 +508,7 @@ pub fn parse_owner(text: &str) -> Result<(u32, Option<u32>), String> {
 }
 
 struct FileCtx<'a> {
-    src: &'a NamedSource<String>,
+    src: &'a SourceFile,
 }
 
 impl FileCtx<'_> {
@@ -517,8 +518,9 @@ impl FileCtx<'_> {
         help: impl Into<String>,
         at: Option<std::ops::Range<usize>>,
     ) -> SpecError {
+        // A parser's message can quote a whole line: cut and cleaned.
         SpecError::File(Box::new(FileProblem {
-            what: what.into(),
+            what: crate::manifest::diag::clean_text(&what.into(), 600),
             help: help.into(),
             src: self.src.clone(),
             at: at.map(Into::into),
@@ -699,7 +701,8 @@ fn load_service(spec: &mut Spec, file: &Path, name: &str) -> Result<(), SpecErro
         path: file.display().to_string(),
         why: e.to_string(),
     })?;
-    let src = NamedSource::new(file.display().to_string(), text.clone());
+    // Long lines are excerpted and control characters replaced (as for the manifest).
+    let src = SourceFile::new(&file.display().to_string(), &text);
     let ctx = FileCtx { src: &src };
     let raw: RawFile = toml::from_str(&text).map_err(|e| {
         ctx.err(
