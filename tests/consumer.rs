@@ -511,25 +511,7 @@ fn kubernetes_is_the_third_link_of_the_chain() {
                 "token_policies": ["flask"], "token_ttl": "10m"}),
     );
     assert_eq!(status, 204, "{body}");
-    let claims = json!({
-        "iss": "kubernetes/serviceaccount",
-        "kubernetes.io/serviceaccount/namespace": "apps",
-        "kubernetes.io/serviceaccount/service-account.name": "flask",
-        "kubernetes.io/serviceaccount/service-account.uid": "7f3c2a9e-0000-4000-8000-000000000001",
-        "kubernetes.io/serviceaccount/secret.name": "flask-token",
-        "sub": "system:serviceaccount:apps:flask"
-    });
-    let key = jsonwebtoken::EncodingKey::from_ec_pem(
-        &fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/jwt/test-signing-key.pem"))
-            .unwrap(),
-    )
-    .unwrap();
-    let jwt = jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256),
-        &claims,
-        &key,
-    )
-    .unwrap();
+    let jwt = common::tokenreview::service_account_jwt("apps", "flask");
     ws.secrets.push(jwt.clone());
     let sa = ws.path("sa-token");
     fs::write(&sa, &jwt).unwrap();

@@ -323,24 +323,7 @@ fn kubernetes_login_with_a_service_account_token_plans_and_revokes() {
                 "token_policies": ["vaultform-all"], "token_ttl": "10m"}),
     );
     assert_eq!(status, 204, "{body}");
-    let claims = json!({
-        "iss": "kubernetes/serviceaccount",
-        "kubernetes.io/serviceaccount/namespace": "ci",
-        "kubernetes.io/serviceaccount/service-account.name": "vaultform",
-        "kubernetes.io/serviceaccount/service-account.uid": "7f3c2a9e-0000-4000-8000-000000000001",
-        "kubernetes.io/serviceaccount/secret.name": "vaultform-token",
-        "sub": "system:serviceaccount:ci:vaultform"
-    });
-    let key = jsonwebtoken::EncodingKey::from_ec_pem(
-        &fs::read(root().join("fixtures/jwt/test-signing-key.pem")).unwrap(),
-    )
-    .unwrap();
-    let jwt = jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256),
-        &claims,
-        &key,
-    )
-    .unwrap();
+    let jwt = common::tokenreview::service_account_jwt("ci", "vaultform");
     ws.secrets.push(jwt.clone());
     let token_file = ws.path("sa-token");
     fs::write(&token_file, &jwt).unwrap();

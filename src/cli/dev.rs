@@ -75,20 +75,34 @@ fn free_port() -> miette::Result<u16> {
     Ok(l.local_addr().into_diagnostic()?.port())
 }
 
-/// The newest modification time among the files an apply reads.
-fn newest(manifest: &Path) -> Option<SystemTime> {
-    let base = manifest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut files = vec![manifest.to_path_buf(), base.join(".env")];
-    for dir in ["policies"] {
-        if let Ok(entries) = std::fs::read_dir(base.join(dir)) {
-            files.extend(entries.filter_map(|e| e.ok().map(|e| e.path())));
-        }
-    }
+/// The files an apply reads: the manifest, its `env_file`, and the
+/// directories its policies are in (listed at each look, so new files count).
+fn watched(manifest: &Path) -> miette::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let desired = crate::manifest::load(manifest)?;
+    let mut files = vec![manifest.to_path_buf()];
+    files.extend(desired.env_file.clone());
+    let mut dirs: Vec<PathBuf> = desired
+        .policies
+        .values()
+        .filter_map(|p| p.file.parent().map(Path::to_path_buf))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    super::leave_to_exit(desired);
+    Ok((files, dirs))
+}
+
+/// The newest modification time among the watched files.
+fn newest((files, dirs): &(Vec<PathBuf>, Vec<PathBuf>)) -> Option<SystemTime> {
+    let listed = dirs
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flat_map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())));
     files
         .iter()
+        .cloned()
+        .chain(dirs.iter().cloned())
+        .chain(listed)
         .filter_map(|f| std::fs::metadata(f).and_then(|m| m.modified()).ok())
         .max()
 }
@@ -134,7 +148,7 @@ async fn apply_and_deliver(
 /// Runs `vaultform dev`.
 pub async fn run(cli: &Cli, args: &DevArgs) -> miette::Result<Outcome> {
     // A manifest that does not load fails before any server starts.
-    super::leave_to_exit(crate::manifest::load(&cli.manifest)?);
+    let watch = watched(&cli.manifest)?;
     let bao = find_bao(args, &cli.manifest)?;
     let port = free_port()?;
     let token = {
@@ -210,7 +224,7 @@ pub async fn run(cli: &Cli, args: &DevArgs) -> miette::Result<Outcome> {
             log.display()
         ));
     }
-    let result = serve(cli, args, &vault, &addr, &token, &mut server).await;
+    let result = serve(cli, args, &vault, &addr, &token, &mut server, &watch).await;
     let _ = server.start_kill();
     let _ = tokio::time::timeout(Duration::from_secs(10), server.wait()).await;
     result
@@ -223,6 +237,7 @@ async fn serve(
     addr: &str,
     token: &str,
     server: &mut tokio::process::Child,
+    watch: &(Vec<PathBuf>, Vec<PathBuf>),
 ) -> miette::Result<Outcome> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut stdout = std::io::stdout();
@@ -238,7 +253,7 @@ async fn serve(
     .into_diagnostic()?;
     stdout.flush().into_diagnostic()?;
     let mut term = signal(SignalKind::terminate()).into_diagnostic()?;
-    let mut last = newest(&cli.manifest);
+    let mut last = newest(watch);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {
@@ -248,7 +263,7 @@ async fn serve(
                 return Err(miette!(code = "vaultform::dev::exited", "the dev server exited ({:?}); see {}", status.ok(), args.dir.join("server.log").display()));
             }
             _ = tick.tick(), if args.watch => {
-                let now = newest(&cli.manifest);
+                let now = newest(watch);
                 if now != last {
                     last = now;
                     writeln!(stdout, "\nA file changed: applying again.").into_diagnostic()?;

@@ -309,7 +309,8 @@ fn resolve(spec: &Spec, reads: Vec<Read>) -> Result<Vec<Value>, ConsumerError> {
             }
         };
         for key in keys {
-            let origin = format!("{}#{key}", s.display());
+            // Keys are not secret but may be huge: cut for messages and logs.
+            let origin = format!("{}#{}", s.display(), crate::kinds::names::excerpt(&key));
             let var = s.var_name(&key, &spec.prefix);
             spec::check_var(&var).map_err(|why| ConsumerError::BadName {
                 origin: origin.clone(),

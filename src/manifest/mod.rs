@@ -69,6 +69,8 @@ pub struct Desired {
     pub base_dir: PathBuf,
     /// `[[policy_tests]]`: who must and must not be able to do what.
     pub policy_tests: Vec<policy_tests::PolicyTest>,
+    /// The declared `env_file`, resolved against the manifest's directory.
+    pub env_file: Option<PathBuf>,
 }
 
 impl Desired {
@@ -250,6 +252,7 @@ fn load_inner(
             origins: BTreeMap::new(),
             base_dir,
             policy_tests: Vec::new(),
+            env_file: None,
         },
         policy_refs: Vec::new(),
         policy_lint_allow: Vec::new(),
@@ -489,6 +492,7 @@ impl Loader<'_> {
             return;
         };
         let path = self.base_dir.join(&rel);
+        self.d.env_file = Some(path.clone());
         self.env_file_span = v.span();
         if !path.exists() {
             self.d.warnings.push(format!(

@@ -48,15 +48,11 @@ pub fn principal_policies(desired: &Desired, principal: &str) -> Result<Vec<Stri
             .values()
             .find(|r| r.key() == addr.name)
             .ok_or_else(|| format!("`{principal}` is not a role of the manifest"))?;
-        let mut policies = role.policies();
         let no_default = matches!(
             role.fields.get("token_no_default_policy"),
             Some(FieldValue::Bool(true))
         );
-        if !no_default && !policies.iter().any(|p| p == "default") {
-            policies.push("default".into());
-        }
-        return Ok(policies);
+        return Ok(with_default(role.policies(), no_default));
     }
     let names: Vec<String> = principal
         .split(',')
@@ -69,6 +65,15 @@ pub fn principal_policies(desired: &Desired, principal: &str) -> Result<Vec<Stri
         );
     }
     Ok(names)
+}
+
+/// A token's policies: the role's, plus `default` unless the role sets
+/// `token_no_default_policy` (the server's rule).
+pub fn with_default(mut policies: Vec<String>, no_default: bool) -> Vec<String> {
+    if !no_default && !policies.iter().any(|p| p == "default") {
+        policies.push("default".into());
+    }
+    policies
 }
 
 /// The merged policies (and whether `root` is among them), or the name of a

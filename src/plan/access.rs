@@ -15,11 +15,10 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const MAX_ACCESS_CHANGES: usize = 200;
 
 fn role_policies(fields: impl Fn(&str) -> Option<Vec<String>>, no_default: bool) -> Vec<String> {
-    let mut p = fields("token_policies").unwrap_or_default();
-    if !no_default && !p.iter().any(|x| x == "default") {
-        p.push("default".into());
-    }
-    p
+    crate::manifest::policy_tests::with_default(
+        fields("token_policies").unwrap_or_default(),
+        no_default,
+    )
 }
 
 /// Access changes implied by `changes`.

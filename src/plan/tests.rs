@@ -31,6 +31,7 @@ fn empty_desired() -> Desired {
         origins: BTreeMap::new(),
         base_dir: ".".into(),
         policy_tests: Vec::new(),
+        env_file: None,
     }
 }
 

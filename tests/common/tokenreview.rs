@@ -118,3 +118,28 @@ fn answer(stream: &mut (impl Read + Write), username: &str) -> std::io::Result<(
     )?;
     stream.flush()
 }
+
+/// A service-account token (a signed JWT) for `namespace`/`name`, with the
+/// uid this stand-in's TokenReview answers with.
+#[allow(dead_code)]
+pub fn service_account_jwt(namespace: &str, name: &str) -> String {
+    let claims = serde_json::json!({
+        "iss": "kubernetes/serviceaccount",
+        "kubernetes.io/serviceaccount/namespace": namespace,
+        "kubernetes.io/serviceaccount/service-account.name": name,
+        "kubernetes.io/serviceaccount/service-account.uid": "7f3c2a9e-0000-4000-8000-000000000001",
+        "kubernetes.io/serviceaccount/secret.name": format!("{name}-token"),
+        "sub": format!("system:serviceaccount:{namespace}:{name}")
+    });
+    let pem = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/jwt/test-signing-key.pem"),
+    )
+    .unwrap();
+    let key = jsonwebtoken::EncodingKey::from_ec_pem(&pem).unwrap();
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256),
+        &claims,
+        &key,
+    )
+    .unwrap()
+}
