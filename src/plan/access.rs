@@ -9,7 +9,12 @@ use crate::kinds::policy::acl::{Acl, DEFAULT_POLICY};
 use crate::live::Live;
 use crate::manifest::Desired;
 use crate::manifest::policy_lint;
+use crate::manifest::policy_lint::Rule;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+/// Parsed rules by (after the plan?, policy name).
+type RuleCache = BTreeMap<(bool, String), Rc<Vec<Rule>>>;
 
 /// The most access lines a plan lists (a sweeping change is summarised).
 pub const MAX_ACCESS_CHANGES: usize = 200;
@@ -42,31 +47,40 @@ pub fn changes(desired: &Desired, live: &Live, changes: &[Change]) -> Vec<Access
     if changed_policies.is_empty() && changed_roles.is_empty() {
         return Vec::new();
     }
-    let before_text = |name: &str| -> Option<String> {
-        match name {
-            "default" => Some(DEFAULT_POLICY.to_string()),
-            _ => live.policies.get(name).map(|p| p.text.clone()),
+    // Each policy text is parsed once per side, however many roles use it
+    // (a cold apply creates every policy and every role).
+    let cache: std::cell::RefCell<RuleCache> = Default::default();
+    let rules = |after: bool, name: &str| -> Rc<Vec<Rule>> {
+        if let Some(r) = cache.borrow().get(&(after, name.to_string())) {
+            return r.clone();
         }
+        let text = match (name, after) {
+            ("default", _) => Some(DEFAULT_POLICY),
+            (_, false) => live.policies.get(name).map(|p| p.text.as_str()),
+            (_, true) => desired.policies.get(name).map(|p| p.text.as_str()),
+        };
+        let parsed = Rc::new(text.and_then(policy_lint::rules).unwrap_or_default());
+        cache
+            .borrow_mut()
+            .insert((after, name.to_string()), parsed.clone());
+        parsed
     };
-    let after_text = |name: &str| -> Option<String> {
-        match name {
-            "default" => Some(DEFAULT_POLICY.to_string()),
-            _ => desired.policies.get(name).map(|p| p.text.clone()),
+    let acl = |names: &[String], after: bool| {
+        let mut acl = Acl::default();
+        for n in names {
+            acl.add_rules(n, None, &rules(after, n));
         }
+        acl
     };
-    let acl = |names: &[String], text: &dyn Fn(&str) -> Option<String>| {
-        let texts: Vec<(String, String)> = names
-            .iter()
-            .filter_map(|n| text(n).map(|t| (n.clone(), t)))
-            .collect();
-        Acl::new(texts.iter().map(|(n, t)| (n.as_str(), None, t.as_str())))
-    };
-    let paths_of = |names: &[String], text: &dyn Fn(&str) -> Option<String>| -> BTreeSet<String> {
+    let paths_of = |names: &[String], after: bool| -> BTreeSet<String> {
         names
             .iter()
-            .filter_map(|n| text(n))
-            .flat_map(|t| policy_lint::rules(&t).unwrap_or_default())
-            .map(|r| r.path)
+            .flat_map(|n| {
+                rules(after, n)
+                    .iter()
+                    .map(|r| r.path.clone())
+                    .collect::<Vec<_>>()
+            })
             .filter(|p| !p.contains("{{"))
             .collect()
     };
@@ -118,19 +132,22 @@ pub fn changes(desired: &Desired, live: &Live, changes: &[Change]) -> Vec<Access
             // The paths to compare: every rule of a changed policy (old and
             // new text), or, when the role's own policy list changed, every
             // rule of its policies.
-            let mut paths = paths_of(&touches, &before_text);
-            paths.extend(paths_of(&touches, &after_text));
+            let mut paths = paths_of(&touches, false);
+            paths.extend(paths_of(&touches, true));
             if role_changed {
                 // The built-in default policy's own paths are the same for
                 // every token: not listed (it still counts in the answers).
                 let own = |names: &[String]| -> Vec<String> {
                     names.iter().filter(|n| *n != "default").cloned().collect()
                 };
-                paths.extend(paths_of(&own(&before_names), &before_text));
-                paths.extend(paths_of(&own(&after_names), &after_text));
+                paths.extend(paths_of(&own(&before_names), false));
+                paths.extend(paths_of(&own(&after_names), true));
             }
-            let before = acl(&before_names, &before_text);
-            let after = acl(&after_names, &after_text);
+            if out.len() >= MAX_ACCESS_CHANGES {
+                break;
+            }
+            let before = acl(&before_names, false);
+            let after = acl(&after_names, true);
             let principal = crate::kinds::Address::new(kind, key.clone()).to_string();
             for path in paths {
                 let b = if before_names.is_empty() {

@@ -107,6 +107,13 @@ impl Acl {
         acl
     }
 
+    /// Merges the already parsed rules of one policy.
+    pub fn add_rules(&mut self, name: &str, file: Option<&str>, rules: &[Rule]) {
+        for rule in rules {
+            self.insert(name, file, rule.clone());
+        }
+    }
+
     fn insert(&mut self, name: &str, file: Option<&str>, rule: Rule) {
         let origin = Origin {
             policy: name.to_string(),
