@@ -2,22 +2,19 @@
 //! never leaves something created but unclaimed), then creates and updates kind
 //! by kind (concurrently within a kind), then deletions in reverse, then the
 //! record's removals. Every step is idempotent; KV writes use check-and-set
-//! against the version the plan read. The applier makes no choices: values
-//! come from the manifest, decisions from the plan.
+//! against the version the plan read. The applier makes no choices and knows
+//! no kind: each change goes to its kind's contract, which takes values from
+//! the manifest and decisions from the plan.
 
-use crate::kinds::kv::DesiredValue;
-use crate::kinds::mount::vault::Family;
-use crate::kinds::{self, Address, Kind};
-use crate::live::Live;
-use crate::manifest::Desired;
+use crate::kinds::registry;
+use crate::model::plan::{Action, Change, Plan};
+use crate::model::{Address, Desired, Kind, Live};
 use crate::ownership;
-use crate::plan::{Action, Change, Plan};
 use crate::vault::{Vault, VaultError};
 use futures::stream::{self, StreamExt};
-use rand::Rng;
-use rand::distributions::Alphanumeric;
-use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+pub use crate::secret::generate;
 
 /// How to apply.
 #[derive(Clone, Copy, Debug)]
@@ -102,9 +99,8 @@ pub async fn apply(
         });
     }
     // Everything the plan needs from the manifest must be there before the first write.
-    let declared = desired.addresses();
     for c in &plan.changes {
-        if c.action != Action::Delete && !declared.contains(&c.address) {
+        if c.action != Action::Delete && !desired.declares(&c.address) {
             return Err(ApplyError::ManifestChanged {
                 address: c.address.clone(),
             });
@@ -241,7 +237,7 @@ async fn run_changes(
         .changes
         .iter()
         .partition(|c| c.action == Action::Delete);
-    for kind in Kind::ALL {
+    for kind in Kind::all() {
         let batch: Vec<&Change> = rest
             .iter()
             .copied()
@@ -249,7 +245,7 @@ async fn run_changes(
             .collect();
         run_batch(vault, &batch, desired, live, opts.parallelism, report).await?;
     }
-    for kind in Kind::ALL.into_iter().rev() {
+    for kind in Kind::all().rev() {
         let batch: Vec<&Change> = deletes
             .iter()
             .copied()
@@ -314,106 +310,11 @@ async fn run_batch(
     }
 }
 
-fn missing(a: &Address) -> VaultError {
-    VaultError::Internal {
-        what: format!("{a} is not in the manifest"),
-    }
-}
-
 async fn one(vault: &Vault, c: &Change, desired: &Desired, live: &Live) -> Result<(), VaultError> {
-    let a = &c.address;
-    let name = a.name.as_str();
-    match (a.kind, c.action) {
-        (Kind::Mount | Kind::Auth, action) => {
-            let (family, map) = if a.kind == Kind::Mount {
-                (Family::Mounts, &desired.mounts)
-            } else {
-                (Family::Auth, &desired.auths)
-            };
-            match action {
-                Action::Delete => kinds::mount::vault::disable(vault, family, name).await,
-                Action::Create => {
-                    let d = map.get(name).ok_or_else(|| missing(a))?;
-                    kinds::mount::vault::enable(vault, family, d).await
-                }
-                Action::Update => {
-                    let d = map.get(name).ok_or_else(|| missing(a))?;
-                    kinds::mount::vault::tune(vault, family, d).await
-                }
-                Action::Replace => {
-                    let d = map.get(name).ok_or_else(|| missing(a))?;
-                    kinds::mount::vault::disable(vault, family, name).await?;
-                    kinds::mount::vault::enable(vault, family, d).await
-                }
-                Action::Adopt => Ok(()),
-            }
-        }
-        (Kind::AuthConfig, Action::Delete) => Ok(()),
-        (Kind::AuthConfig, _) => {
-            let d = desired.auth_configs.get(name).ok_or_else(|| missing(a))?;
-            kinds::auth::vault::write(vault, d).await
-        }
-        (Kind::Policy, Action::Delete) => kinds::policy::vault::delete(vault, name).await,
-        (Kind::Policy, _) => {
-            let d = desired.policies.get(name).ok_or_else(|| missing(a))?;
-            kinds::policy::vault::write(vault, &d.name, &d.text).await
-        }
-        (Kind::Approle | Kind::KubernetesRole, Action::Delete) => {
-            let (mount, role) = a.mount_and_role().ok_or_else(|| missing(a))?;
-            kinds::role::vault::delete(vault, mount, role).await
-        }
-        (Kind::Approle | Kind::KubernetesRole, _) => {
-            let map = if a.kind == Kind::Approle {
-                &desired.approles
-            } else {
-                &desired.kubernetes_roles
-            };
-            let d = map.get(name).ok_or_else(|| missing(a))?;
-            kinds::role::vault::write(vault, d).await
-        }
-        (Kind::Credentials, Action::Delete) => Ok(()),
-        (Kind::Credentials, _) => {
-            let d = desired.credentials.get(name).ok_or_else(|| missing(a))?;
-            kinds::credentials::vault::deliver(vault, d).await
-        }
-        (Kind::Kv, Action::Delete) => {
-            let mount = live
-                .mounts
-                .keys()
-                .filter(|m| name.starts_with(&format!("{m}/")))
-                .max_by_key(|m| m.len())
-                .ok_or_else(|| missing(a))?;
-            kinds::kv::vault::destroy(vault, mount, &name[mount.len() + 1..]).await
-        }
-        (Kind::Kv, _) => {
-            let d = desired.secrets.get(name).ok_or_else(|| missing(a))?;
-            let existing = live.secrets.get(name).and_then(|l| l.data.as_ref());
-            let mut data: BTreeMap<String, Value> = BTreeMap::new();
-            for (key, want) in &d.keys {
-                let have = existing.and_then(|m| m.get(key));
-                let value = match want {
-                    DesiredValue::Value(v) => Some(v.expose().clone()),
-                    DesiredValue::Generate { length } => Some(match have {
-                        Some(h) => h.expose().clone(),
-                        None => Value::String(generate(*length)),
-                    }),
-                    DesiredValue::External => have.map(|h| h.expose().clone()),
-                };
-                if let Some(v) = value {
-                    data.insert(key.clone(), v);
-                }
-            }
-            let cas = c.secret.as_ref().map(|s| s.cas).unwrap_or(0);
-            kinds::kv::vault::write(vault, &d.mount, &d.path, &data, cas).await
-        }
+    match registry::def(c.address.kind) {
+        Some(def) => def.apply(vault, c, desired, live).await,
+        None => Err(VaultError::Internal {
+            what: format!("no kind `{}`", c.address.kind),
+        }),
     }
-}
-
-/// A random alphanumeric value of `length` characters from the OS-seeded CSPRNG.
-pub fn generate(length: usize) -> String {
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(length)
-        .map(char::from)
-        .collect()
 }

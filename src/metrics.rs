@@ -2,7 +2,7 @@
 //! written atomically for node_exporter's textfile collector.
 
 use crate::kinds::Kind;
-use crate::plan::{Action, Plan};
+use crate::model::plan::{Action, Plan};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
@@ -36,11 +36,10 @@ pub fn render(
     };
     if let Some(plan) = plan {
         let per_kind = |pred: &dyn Fn(&crate::kinds::Address, Option<Action>) -> bool| -> Vec<(String, String)> {
-            Kind::ALL
-                .iter()
+            Kind::all()
                 .map(|k| {
-                    let n = plan.changes.iter().filter(|c| c.address.kind == *k && pred(&c.address, Some(c.action))).count()
-                        + plan.unmanaged.iter().filter(|a| a.kind == *k && pred(a, None)).count();
+                    let n = plan.changes.iter().filter(|c| c.address.kind == k && pred(&c.address, Some(c.action))).count()
+                        + plan.unmanaged.iter().filter(|a| a.kind == k && pred(a, None)).count();
                     (format!("{{kind=\"{k}\"}}"), n.to_string())
                 })
                 .collect()

@@ -13,15 +13,13 @@
 //! Every plan reads every record: a resource that another manifest's record
 //! claims is never adopted, changed or deleted.
 
-use crate::kinds::Address;
-use crate::live::{Managed, Record};
+use crate::model::{Address, Kind, Live, Managed, Record};
 use crate::secret::FingerprintKey;
 use crate::vault::{Vault, VaultError};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The name of a manifest that does not set `[vaultform] name`.
-pub const DEFAULT_NAME: &str = "default";
+pub use crate::model::desired::DEFAULT_NAME;
 /// The default manifest's record inside the ownership mount (the path of the
 /// single record of earlier versions).
 pub const RECORD_PATH: &str = "managed";
@@ -31,6 +29,11 @@ pub const RECORDS_DIR: &str = "records";
 /// it in Vault (never in the plan file) means a saved plan's fingerprints cannot
 /// be checked against guesses by someone who has only the file.
 pub const FINGERPRINT_KEY_PATH: &str = "fingerprint-key";
+
+/// Whether the record's mount exists on the server (read with the mounts).
+pub fn mount_exists(live: &Live, mount: &str) -> bool {
+    live.exists(Kind::MOUNT, mount)
+}
 
 /// A record's path inside the ownership mount.
 pub fn record_path(name: &str) -> String {
@@ -54,7 +57,7 @@ pub async fn read(vault: &Vault, mount: &str, name: &str) -> Result<Managed, Vau
     )?;
     let mut other_names: BTreeSet<String> = names
         .into_iter()
-        .filter(|n| !n.ends_with('/') && crate::kinds::names::role_name(n).is_ok())
+        .filter(|n| !n.ends_with('/') && crate::names::role_name(n).is_ok())
         .collect();
     other_names.insert(DEFAULT_NAME.to_string());
     other_names.remove(name);

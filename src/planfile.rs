@@ -4,7 +4,7 @@
 //! Vault, so the file alone cannot confirm a guess.
 
 use crate::kinds::Address;
-use crate::plan::{Change, Plan};
+use crate::model::plan::{Change, Plan};
 use crate::secret::FingerprintKey;
 use serde::{Deserialize, Serialize};
 use std::io::Write;

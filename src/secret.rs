@@ -170,6 +170,16 @@ impl fmt::Debug for FingerprintKey {
 #[serde(transparent)]
 pub struct Fingerprint(pub String);
 
+/// A random alphanumeric value of `length` characters from the OS-seeded CSPRNG.
+pub fn generate(length: usize) -> String {
+    use rand::Rng;
+    rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(length)
+        .map(char::from)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

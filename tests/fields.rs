@@ -11,8 +11,27 @@ use common::BaoDev;
 use proptest::prelude::*;
 use serde_json::json;
 use std::collections::BTreeMap;
+use vaultform::kinds::contract::PlanCx;
 use vaultform::kinds::{Address, Kind};
+use vaultform::model::plan::{Action, Change};
+use vaultform::model::{Desired, Live};
+use vaultform::secret::FingerprintKey;
 use vaultform::vault::{Connection, Vault};
+
+/// Reads the server as a plan does and diffs one resource through its kind's
+/// contract: the change (none when the server holds what the manifest says)
+/// and the live state, for messages.
+async fn replan(vault: &Vault, desired: &Desired, address: &Address) -> (Option<Change>, String) {
+    let live = vaultform::live::read(vault, desired, 4).await.unwrap();
+    let def = vaultform::kinds::registry::def(address.kind).unwrap();
+    let cx = PlanCx {
+        desired,
+        live: &live,
+        fp: &FingerprintKey::random(),
+        managed: &Default::default(),
+    };
+    (def.diff(address, &cx), format!("{:?}", live.items))
+}
 
 /// CIDR forms the server rewrites (measured) and plain ones.
 const CIDRS: &[&str] = &[
@@ -190,27 +209,22 @@ fn round_trip(rig: &Rig, section: &str, kind: Kind, key: &str, lines: &[String])
     std::fs::write(&path, &text).unwrap();
     let desired = vaultform::manifest::load_with_env(&path, &BTreeMap::new())
         .unwrap_or_else(|e| panic!("the manifest refused a generated value:\n{text}\n{e:?}"));
-    let role = match kind {
-        Kind::Approle => &desired.approles[key],
-        _ => &desired.kubernetes_roles[key],
-    };
-    let (mount, name) = key.split_once('/').unwrap();
+    let address = Address::new(kind, key);
+    let def = vaultform::kinds::registry::def(kind).unwrap();
     rig.rt.block_on(async {
-        vaultform::kinds::role::vault::delete(&rig.vault, mount, name)
+        let nothing = Live::default();
+        let delete = Change::new(address.clone(), Action::Delete);
+        def.apply(&rig.vault, &delete, &desired, &nothing)
             .await
             .unwrap();
-        vaultform::kinds::role::vault::write(&rig.vault, role)
+        let create = Change::new(address.clone(), Action::Create);
+        def.apply(&rig.vault, &create, &desired, &nothing)
             .await
             .unwrap_or_else(|e| panic!("the server refused what validate accepted:\n{text}\n{e}"));
-        let live = vaultform::kinds::role::vault::read(&rig.vault, mount, name)
-            .await
-            .unwrap()
-            .expect("the role exists");
-        let change =
-            vaultform::kinds::role::diff::diff(Address::new(kind, key), Some(role), Some(&live));
+        let (change, live) = replan(&rig.vault, &desired, &address).await;
         assert!(
             change.is_none(),
-            "written then read back, it differs:\n{text}\nchange: {change:?}\nlive: {live:?}"
+            "written then read back, it differs:\n{text}\nchange: {change:?}\nlive: {live}"
         );
     });
     let _ = &rig.bao;
@@ -248,7 +262,7 @@ fn every_approle_field_value_written_reads_back_equal() {
             round_trip(
                 &rig,
                 "[auth.approle]\ntype = \"approle\"\n[approles.r]",
-                Kind::Approle,
+                Kind::APPROLE,
                 "approle/r",
                 &lines,
             );
@@ -270,7 +284,7 @@ fn every_kubernetes_role_field_value_written_reads_back_equal() {
             round_trip(
                 &rig,
                 "[auth.kubernetes]\ntype = \"kubernetes\"\n[auth.kubernetes.roles.k]",
-                Kind::KubernetesRole,
+                Kind::KUBERNETES_ROLE,
                 "kubernetes/k",
                 &lines,
             );
@@ -302,7 +316,7 @@ fn invalid_cidrs_and_choices_fail_validate() {
 
 #[test]
 fn mount_and_auth_tunables_written_read_back_equal() {
-    use vaultform::kinds::mount::vault::{Family, enable, read_all, tune};
+    use vaultform::kinds::mount::vault::{Family, enable, tune};
     let rig = rig();
     let cases = [
         (
@@ -333,12 +347,16 @@ fn mount_and_auth_tunables_written_read_back_equal() {
         std::fs::write(&path, &text).unwrap();
         let desired = vaultform::manifest::load_with_env(&path, &BTreeMap::new())
             .unwrap_or_else(|e| panic!("{text}\n{e:?}"));
-        let (family, kind, map) = if desired.mounts.is_empty() {
-            (Family::Auth, Kind::Auth, &desired.auths)
+        let (family, kind) = if desired.count(Kind::MOUNT) == 0 {
+            (Family::Auth, Kind::AUTH)
         } else {
-            (Family::Mounts, Kind::Mount, &desired.mounts)
+            (Family::Mounts, Kind::MOUNT)
         };
-        let (name, d) = map.iter().next().unwrap();
+        let (name, d) = desired
+            .items
+            .iter::<vaultform::kinds::mount::DesiredBackend>(kind)
+            .next()
+            .unwrap();
         rig.rt.block_on(async {
             enable(&rig.vault, family, d)
                 .await
@@ -347,13 +365,9 @@ fn mount_and_auth_tunables_written_read_back_equal() {
             tune(&rig.vault, family, d)
                 .await
                 .unwrap_or_else(|e| panic!("{text}\n{e}"));
-            let live = read_all(&rig.vault, family).await.unwrap();
-            let change = vaultform::kinds::mount::diff::diff(
-                Address::new(kind, name.clone()),
-                Some(d),
-                live.get(name),
-            );
-            assert!(change.is_none(), "{text}\n{change:?}\n{:?}", live.get(name));
+            let address = Address::new(kind, name.clone());
+            let (change, live) = replan(&rig.vault, &desired, &address).await;
+            assert!(change.is_none(), "{text}\n{change:?}\n{live}");
         });
     }
 }
@@ -410,20 +424,18 @@ fn auth_configs_written_read_back_equal() {
         std::fs::write(&path, &text).unwrap();
         let desired = vaultform::manifest::load_with_env(&path, &BTreeMap::new())
             .unwrap_or_else(|e| panic!("{text}\n{e:?}"));
-        let (name, d) = desired.auth_configs.iter().next().unwrap();
+        let (name, d) = desired
+            .items
+            .iter::<vaultform::kinds::auth::DesiredAuthConfig>(Kind::AUTH_CONFIG)
+            .next()
+            .unwrap();
         rig.rt.block_on(async {
             vaultform::kinds::auth::vault::write(&rig.vault, d)
                 .await
                 .unwrap_or_else(|e| panic!("{text}\n{e}"));
-            let live = vaultform::kinds::auth::vault::read(&rig.vault, name)
-                .await
-                .unwrap();
-            let change = vaultform::kinds::auth::diff::diff(
-                Address::new(Kind::AuthConfig, name.clone()),
-                Some(d),
-                live.as_ref(),
-            );
-            assert!(change.is_none(), "{text}\n{change:?}\n{live:?}");
+            let address = Address::new(Kind::AUTH_CONFIG, name.clone());
+            let (change, live) = replan(&rig.vault, &desired, &address).await;
+            assert!(change.is_none(), "{text}\n{change:?}\n{live}");
         });
     }
 }

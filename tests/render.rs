@@ -80,100 +80,17 @@ fn secret(version: u64, pairs: &[(&str, &str)]) -> LiveSecret {
 fn live() -> Live {
     let web_policy_before = "# web: its own secret, read only.\n\
                              path \"secret/data/web\" {\n  capabilities = [\"read\", \"list\"]\n}\n";
-    Live {
-        mounts: BTreeMap::from([
-            ("sys".into(), backend(json!({"type": "system"}))),
-            ("cubbyhole".into(), backend(json!({"type": "cubbyhole"}))),
-            ("identity".into(), backend(json!({"type": "identity"}))),
-            (
-                "vaultform".into(),
-                backend(json!({"type": "kv", "options": {"version": "2"}})),
-            ),
-            (
-                "secret".into(),
-                backend(json!({
-                    "type": "kv", "description": "key/value secret storage",
-                    "options": {"version": "2"},
-                    "config": {"default_lease_ttl": 0, "max_lease_ttl": 0}
-                })),
-            ),
-            (
-                "crypto".into(),
-                backend(json!({"type": "kv", "options": {"version": "1"}})),
-            ),
-            (
-                "scratch".into(),
-                backend(json!({"type": "kv", "options": {"version": "2"}})),
-            ),
-        ]),
-        auths: BTreeMap::from([
-            ("token".into(), backend(json!({"type": "token"}))),
-            ("approle".into(), backend(json!({"type": "approle"}))),
-        ]),
-        policies: BTreeMap::from([
-            (
-                "web-policy".into(),
-                LivePolicy {
-                    text: web_policy_before.into(),
-                },
-            ),
-            (
-                "old-policy".into(),
-                LivePolicy {
-                    text: "path \"secret/data/old\" {\n  capabilities = [\"read\"]\n}\n".into(),
-                },
-            ),
-        ]),
-        policy_names: ["default", "root", "web-policy", "old-policy", "handmade"]
-            .map(String::from)
-            .into(),
-        approles: BTreeMap::from([
-            (
-                "approle/web".into(),
-                serde_json::from_value(json!({
-                    "bind_secret_id": true, "secret_id_ttl": 0, "token_type": "default",
-                    "token_policies": ["web-policy"], "token_ttl": 3600, "token_max_ttl": 14400,
-                    "token_bound_cidrs": []
-                }))
-                .expect("role json"),
-            ),
-            (
-                "approle/legacy".into(),
-                serde_json::from_value(json!({"token_policies": ["old-policy"], "token_ttl": 600}))
-                    .expect("role json"),
-            ),
-        ]),
-        approle_names: ["approle/web", "approle/legacy", "approle/handmade"]
-            .map(String::from)
-            .into(),
-        secrets: BTreeMap::from([
-            (
-                "secret/web".into(),
-                secret(
-                    5,
-                    &[
-                        ("DB_USER", "web"),
-                        ("DB_PASSWORD", "render-live-value-1"),
-                        ("OLD_KEY", "render-live-value-2"),
-                        ("SESSION_KEY", "render-live-value-4"),
-                    ],
-                ),
-            ),
-            (
-                "secret/legacy".into(),
-                secret(2, &[("TOKEN", "render-live-value-3")]),
-            ),
-        ]),
+    let mut live = Live {
         managed: Managed {
             addresses: [
-                Address::new(Kind::Mount, "secret"),
-                Address::new(Kind::Mount, "crypto"),
-                Address::new(Kind::Policy, "web-policy"),
-                Address::new(Kind::Policy, "old-policy"),
-                Address::new(Kind::Approle, "approle/web"),
-                Address::new(Kind::Approle, "approle/legacy"),
-                Address::new(Kind::Kv, "secret/web"),
-                Address::new(Kind::Kv, "secret/legacy"),
+                Address::new(Kind::MOUNT, "secret"),
+                Address::new(Kind::MOUNT, "crypto"),
+                Address::new(Kind::POLICY, "web-policy"),
+                Address::new(Kind::POLICY, "old-policy"),
+                Address::new(Kind::APPROLE, "approle/web"),
+                Address::new(Kind::APPROLE, "approle/legacy"),
+                Address::new(Kind::KV, "secret/web"),
+                Address::new(Kind::KV, "secret/legacy"),
             ]
             .into(),
             version: 7,
@@ -181,7 +98,107 @@ fn live() -> Live {
             ..Managed::default()
         },
         ..Live::default()
+    };
+    for (name, item) in Vec::<(String, _)>::from([
+        ("sys".into(), backend(json!({"type": "system"}))),
+        ("cubbyhole".into(), backend(json!({"type": "cubbyhole"}))),
+        ("identity".into(), backend(json!({"type": "identity"}))),
+        (
+            "vaultform".into(),
+            backend(json!({"type": "kv", "options": {"version": "2"}})),
+        ),
+        (
+            "secret".into(),
+            backend(json!({
+                "type": "kv", "description": "key/value secret storage",
+                "options": {"version": "2"},
+                "config": {"default_lease_ttl": 0, "max_lease_ttl": 0}
+            })),
+        ),
+        (
+            "crypto".into(),
+            backend(json!({"type": "kv", "options": {"version": "1"}})),
+        ),
+        (
+            "scratch".into(),
+            backend(json!({"type": "kv", "options": {"version": "2"}})),
+        ),
+    ]) {
+        live.items.insert(Kind::MOUNT, name, item);
     }
+    for (name, item) in Vec::<(String, _)>::from([
+        ("token".into(), backend(json!({"type": "token"}))),
+        ("approle".into(), backend(json!({"type": "approle"}))),
+    ]) {
+        live.items.insert(Kind::AUTH, name, item);
+    }
+    for (name, item) in Vec::<(String, _)>::from([
+        (
+            "web-policy".into(),
+            LivePolicy {
+                text: web_policy_before.into(),
+            },
+        ),
+        (
+            "old-policy".into(),
+            LivePolicy {
+                text: "path \"secret/data/old\" {\n  capabilities = [\"read\"]\n}\n".into(),
+            },
+        ),
+    ]) {
+        live.items.insert(Kind::POLICY, name, item);
+    }
+    live.listed.insert(
+        Kind::POLICY,
+        ["default", "root", "web-policy", "old-policy", "handmade"]
+            .map(String::from)
+            .into(),
+    );
+    for (name, item) in Vec::<(String, vaultform::kinds::role::LiveRole)>::from([
+        (
+            "approle/web".into(),
+            serde_json::from_value(json!({
+                "bind_secret_id": true, "secret_id_ttl": 0, "token_type": "default",
+                "token_policies": ["web-policy"], "token_ttl": 3600, "token_max_ttl": 14400,
+                "token_bound_cidrs": []
+            }))
+            .expect("role json"),
+        ),
+        (
+            "approle/legacy".into(),
+            serde_json::from_value(json!({"token_policies": ["old-policy"], "token_ttl": 600}))
+                .expect("role json"),
+        ),
+    ]) {
+        live.items.insert(Kind::APPROLE, name, item);
+    }
+    live.listed.insert(
+        Kind::APPROLE,
+        ["approle/web", "approle/legacy", "approle/handmade"]
+            .map(String::from)
+            .into(),
+    );
+    for (name, item) in Vec::<(String, _)>::from([
+        (
+            "secret/web".into(),
+            secret(
+                5,
+                &[
+                    ("DB_USER", "web"),
+                    ("DB_PASSWORD", "render-live-value-1"),
+                    ("OLD_KEY", "render-live-value-2"),
+                    ("SESSION_KEY", "render-live-value-4"),
+                ],
+            ),
+        ),
+        (
+            "secret/legacy".into(),
+            secret(2, &[("TOKEN", "render-live-value-3")]),
+        ),
+    ]) {
+        live.items.insert(Kind::KV, name, item);
+    }
+    live
 }
 
 fn fixture_plan() -> Plan {

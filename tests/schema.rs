@@ -123,35 +123,44 @@ fn secret(version: u64, pairs: &[(&str, &str)]) -> LiveSecret {
 fn basic_live(desired: &Desired) -> Live {
     let mut live = Live::default();
     // mount.kv-test: a KV v2 mount with another description -> update (tune).
-    live.mounts.insert(
-        "kv-test".into(),
+    live.items.insert(
+        Kind::MOUNT,
+        "kv-test",
         backend(json!({"type": "kv", "options": {"version": "2"}, "description": "old"})),
     );
     // mount.old: managed, gone from the manifest -> delete (destructive).
-    live.mounts.insert(
-        "old".into(),
+    live.items.insert(
+        Kind::MOUNT,
+        "old",
         backend(json!({"type": "kv", "options": {"version": "2"}})),
     );
     // mount.secret: never managed -> unmanaged.
-    live.mounts.insert(
-        "secret".into(),
+    live.items.insert(
+        Kind::MOUNT,
+        "secret",
         backend(json!({"type": "kv", "options": {"version": "2"}})),
     );
-    live.mounts
-        .insert("sys".into(), backend(json!({"type": "system"})));
-    live.mounts.insert(
-        "vaultform".into(),
+    live.items
+        .insert(Kind::MOUNT, "sys", backend(json!({"type": "system"})));
+    live.items.insert(
+        Kind::MOUNT,
+        "vaultform",
         backend(json!({"type": "kv", "options": {"version": "2"}})),
     );
     // auth.approle: a userpass method at the path -> replace (destructive).
-    live.auths
-        .insert("approle".into(), backend(json!({"type": "userpass"})));
-    live.auths
-        .insert("token".into(), backend(json!({"type": "token"})));
+    live.items
+        .insert(Kind::AUTH, "approle", backend(json!({"type": "userpass"})));
+    live.items
+        .insert(Kind::AUTH, "token", backend(json!({"type": "token"})));
 
     // policy.web-policy: same text -> adopt; worker-policy: other text -> update;
     // gone-policy: managed, dropped -> delete; handmade: unmanaged.
-    let web = desired.policies["web-policy"].text.clone();
+    let web = desired
+        .items
+        .get::<vaultform::kinds::policy::DesiredPolicy>(Kind::POLICY, "web-policy")
+        .unwrap()
+        .text
+        .clone();
     for (name, text) in [
         ("web-policy", web.as_str()),
         (
@@ -161,43 +170,48 @@ fn basic_live(desired: &Desired) -> Live {
         ("gone-policy", "path \"x\" { capabilities = [\"read\"] }\n"),
         ("handmade", "path \"y\" { capabilities = [\"read\"] }\n"),
     ] {
-        live.policies
-            .insert(name.into(), LivePolicy { text: text.into() });
+        live.items
+            .insert(Kind::POLICY, name, LivePolicy { text: text.into() });
     }
-    live.policy_names = [
-        "default",
-        "root",
-        "web-policy",
-        "worker-policy",
-        "gone-policy",
-        "handmade",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
+    live.listed.insert(
+        Kind::POLICY,
+        [
+            "default",
+            "root",
+            "web-policy",
+            "worker-policy",
+            "gone-policy",
+            "handmade",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+    );
 
     // approle.approle/web: other TTL -> update; approle/worker: matches -> adopt;
     // approle/old: managed, dropped -> delete.
-    live.approles.insert(
-        "approle/web".into(),
+    live.items.insert(Kind::APPROLE, "approle/web",
         map(json!({"token_policies": ["web-policy"], "token_ttl": 7200, "token_max_ttl": 14400, "secret_id_ttl": 3600})),
     );
-    live.approles.insert(
-        "approle/worker".into(),
+    live.items.insert(Kind::APPROLE, "approle/worker",
         map(json!({"token_policies": ["worker-policy"], "token_ttl": 1800, "token_max_ttl": 7200, "secret_id_ttl": 600})),
     );
-    live.approles
-        .insert("approle/old".into(), map(json!({"token_ttl": 60})));
-    live.approle_names = ["approle/web", "approle/worker", "approle/old"]
-        .into_iter()
-        .map(String::from)
-        .collect();
+    live.items
+        .insert(Kind::APPROLE, "approle/old", map(json!({"token_ttl": 60})));
+    live.listed.insert(
+        Kind::APPROLE,
+        ["approle/web", "approle/worker", "approle/old"]
+            .into_iter()
+            .map(String::from)
+            .collect(),
+    );
 
     // kv.kv-test/web: one key changes, one is missing, one is extra -> update with
     // add/change/remove; kv-test/worker is absent -> create with add/generate;
     // kv-test/old: managed, dropped -> delete (remove every key).
-    live.secrets.insert(
-        "kv-test/web".into(),
+    live.items.insert(
+        Kind::KV,
+        "kv-test/web",
         secret(
             3,
             &[
@@ -208,17 +222,18 @@ fn basic_live(desired: &Desired) -> Live {
             ],
         ),
     );
-    live.secrets.insert(
-        "kv-test/old".into(),
+    live.items.insert(
+        Kind::KV,
+        "kv-test/old",
         secret(7, &[("TOKEN", "schema-live-token")]),
     );
 
     live.managed.addresses = [
-        Address::new(Kind::Mount, "kv-test"),
-        Address::new(Kind::Mount, "old"),
-        Address::new(Kind::Policy, "gone-policy"),
-        Address::new(Kind::Approle, "approle/old"),
-        Address::new(Kind::Kv, "kv-test/old"),
+        Address::new(Kind::MOUNT, "kv-test"),
+        Address::new(Kind::MOUNT, "old"),
+        Address::new(Kind::POLICY, "gone-policy"),
+        Address::new(Kind::APPROLE, "approle/old"),
+        Address::new(Kind::KV, "kv-test/old"),
     ]
     .into();
     live.managed.version = 4;
@@ -259,18 +274,21 @@ credentials_dir = "credentials/web"
 /// The server of [`kubernetes`] with a drifted config, role and delivered credentials.
 fn kubernetes_live() -> Live {
     let mut live = Live::default();
-    live.auths.insert(
-        "k8s".into(),
+    live.items.insert(
+        Kind::AUTH,
+        "k8s",
         backend(json!({"type": "kubernetes", "description": "schema test"})),
     );
-    live.auths
-        .insert("approle".into(), backend(json!({"type": "approle"})));
-    live.auth_configs.insert(
-        "k8s".into(),
+    live.items
+        .insert(Kind::AUTH, "approle", backend(json!({"type": "approle"})));
+    live.items.insert(
+        Kind::AUTH_CONFIG,
+        "k8s",
         map(json!({"kubernetes_host": "https://old.example:443"})),
     );
-    live.kubernetes_roles.insert(
-        "k8s/web".into(),
+    live.items.insert(
+        Kind::KUBERNETES_ROLE,
+        "k8s/web",
         map(json!({
             "bound_service_account_names": ["web"],
             "bound_service_account_namespaces": ["dev"],
@@ -278,14 +296,20 @@ fn kubernetes_live() -> Live {
             "token_ttl": 3600,
         })),
     );
-    live.kubernetes_role_names = BTreeSet::from(["k8s/web".to_string()]);
-    live.approles.insert(
-        "approle/web".into(),
+    live.listed.insert(
+        Kind::KUBERNETES_ROLE,
+        BTreeSet::from(["k8s/web".to_string()]),
+    );
+    live.items.insert(
+        Kind::APPROLE,
+        "approle/web",
         map(json!({"token_policies": ["default"]})),
     );
-    live.approle_names = BTreeSet::from(["approle/web".to_string()]);
-    live.credentials.insert(
-        "approle/web".into(),
+    live.listed
+        .insert(Kind::APPROLE, BTreeSet::from(["approle/web".to_string()]));
+    live.items.insert(
+        Kind::CREDENTIALS,
+        "approle/web",
         LiveCredentials {
             role_id_current: false,
             role_id_file_exists: true,
@@ -296,11 +320,11 @@ fn kubernetes_live() -> Live {
     live.managed.mount_exists = true;
     live.managed.version = 1;
     live.managed.addresses = [
-        Address::new(Kind::Auth, "k8s"),
-        Address::new(Kind::AuthConfig, "k8s"),
-        Address::new(Kind::KubernetesRole, "k8s/web"),
-        Address::new(Kind::Auth, "approle"),
-        Address::new(Kind::Approle, "approle/web"),
+        Address::new(Kind::AUTH, "k8s"),
+        Address::new(Kind::AUTH_CONFIG, "k8s"),
+        Address::new(Kind::KUBERNETES_ROLE, "k8s/web"),
+        Address::new(Kind::AUTH, "approle"),
+        Address::new(Kind::APPROLE, "approle/web"),
     ]
     .into();
     live
@@ -309,12 +333,14 @@ fn kubernetes_live() -> Live {
 /// The server of [`kubernetes`] after a perfect apply.
 fn kubernetes_applied() -> Live {
     let mut live = kubernetes_live();
-    live.auth_configs.insert(
-        "k8s".into(),
+    live.items.insert(
+        Kind::AUTH_CONFIG,
+        "k8s",
         map(json!({"kubernetes_host": "https://k8s.example:443"})),
     );
-    live.kubernetes_roles.insert(
-        "k8s/web".into(),
+    live.items.insert(
+        Kind::KUBERNETES_ROLE,
+        "k8s/web",
         map(json!({
             "bound_service_account_names": ["web"],
             "bound_service_account_namespaces": ["prod"],
@@ -322,8 +348,9 @@ fn kubernetes_applied() -> Live {
             "token_ttl": 3600,
         })),
     );
-    live.credentials.insert(
-        "approle/web".into(),
+    live.items.insert(
+        Kind::CREDENTIALS,
+        "approle/web",
         LiveCredentials {
             role_id_current: true,
             role_id_file_exists: true,
@@ -420,7 +447,7 @@ fn validated_plans_cover_every_kind_action_and_key_action() {
             KeyAction::Generate
         ])
     );
-    assert_eq!(kinds, BTreeSet::from(Kind::ALL));
+    assert_eq!(kinds, Kind::all().collect::<BTreeSet<_>>());
     assert!(changes().any(|c| c.destructive), "no destructive change");
     assert!(changes().any(|c| c.policy.is_some()), "no policy text");
     assert!(
@@ -493,7 +520,7 @@ fn schema_enums_match_the_rust_enums() {
     }
     // The address pattern names exactly the kinds vaultform knows.
     let pattern = defs["address"]["pattern"].as_str().unwrap();
-    let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+    let kinds: Vec<&str> = Kind::all().map(|k| k.as_str()).collect();
     assert_eq!(pattern, format!("^({})\\..+$", kinds.join("|")));
 }
 

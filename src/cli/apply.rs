@@ -3,7 +3,7 @@
 use super::{ApplyArgs, Cli, Outcome, make_plan, open_session, stdout_style};
 use crate::apply::{ApplyOptions, apply};
 use crate::lock::Lock;
-use crate::plan::Action;
+use crate::model::plan::Action;
 use crate::planfile::{self, PlanFileError};
 use crate::render;
 use miette::{IntoDiagnostic, miette};

@@ -82,9 +82,9 @@ fn watched(manifest: &Path) -> miette::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let mut files = vec![manifest.to_path_buf()];
     files.extend(desired.env_file.clone());
     let mut dirs: Vec<PathBuf> = desired
-        .policies
-        .values()
-        .filter_map(|p| p.file.parent().map(Path::to_path_buf))
+        .items
+        .iter::<crate::kinds::policy::DesiredPolicy>(crate::kinds::Kind::POLICY)
+        .filter_map(|(_, p)| p.file.parent().map(Path::to_path_buf))
         .collect();
     dirs.sort();
     dirs.dedup();
@@ -126,7 +126,10 @@ async fn apply_and_deliver(
     )
     .await?;
     let desired = crate::manifest::load(&cli.manifest)?;
-    for role in desired.approles.values() {
+    for (_, role) in desired
+        .items
+        .iter::<crate::kinds::role::DesiredRole>(crate::kinds::Kind::APPROLE)
+    {
         let d = DesiredCredentials {
             mount: role.mount.clone(),
             role: role.name.clone(),

@@ -11,11 +11,8 @@ mod rotate;
 mod validate;
 
 use crate::kinds::Address;
-use crate::live::Live;
-use crate::manifest::{self, Desired};
-use crate::plan::Plan;
+use crate::manifest;
 use crate::render::Style;
-use crate::secret::FingerprintKey;
 use crate::vault::{AuthMethod, Connection, Session, Vault};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write as _};
@@ -259,7 +256,8 @@ pub struct ApplyArgs {
 fn parse_address(text: &str) -> Result<Address, String> {
     if let Some((kind, name)) = text.split_once('.')
         && let Some(kind) = crate::kinds::Kind::from_name(kind)
-        && let Err(why) = crate::kinds::names::address_name(kind, name)
+        && let Some(def) = crate::kinds::registry::def(kind)
+        && let Err(why) = def.check_name(name)
     {
         return Err(format!(
             "`{}` is not a valid {kind} name: {why}",
@@ -269,7 +267,10 @@ fn parse_address(text: &str) -> Result<Address, String> {
     Address::parse(text).ok_or_else(|| {
         format!(
             "`{text}` is not an address; write <kind>.<name> with kind one of {}",
-            crate::kinds::Kind::ALL.map(|k| k.as_str()).join(", ")
+            crate::kinds::Kind::all()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })
 }
@@ -373,14 +374,7 @@ pub fn stdout_style(cli: &Cli) -> Style {
     }
 }
 
-/// Everything plan and apply share: load, connect, read, check, plan.
-pub(crate) struct Planned {
-    pub desired: Desired,
-    pub live: Live,
-    pub plan: Plan,
-    /// The fingerprint key the plan used, if it is the persistent one in Vault.
-    pub key: Option<FingerprintKey>,
-}
+pub(crate) use crate::pipeline::Planned;
 
 /// Leaves `value` for the process's exit to free: the manifest and the live
 /// state are tens of thousands of small allocations, and freeing them one by
@@ -400,64 +394,28 @@ pub(crate) async fn open_session(cli: &Cli) -> miette::Result<Session> {
     .await?)
 }
 
-/// Plans against the server. With `ensure_key`, the persistent fingerprint key
-/// is created in Vault if missing (for saved plans).
+/// Plans against the server (the library's [`crate::pipeline::plan`]), with a
+/// progress line on a terminal. With `ensure_key`, the persistent fingerprint
+/// key is created in Vault if missing (for saved plans).
 pub(crate) async fn make_plan(
     cli: &Cli,
     vault: &Vault,
     targets: &[Address],
     ensure_key: bool,
 ) -> miette::Result<Planned> {
-    let mut desired = manifest::load(&cli.manifest)?;
+    let desired = manifest::load(&cli.manifest)?;
+    let opts = crate::pipeline::Options {
+        parallelism: cli.parallelism as usize,
+        targets: targets.to_vec(),
+        ensure_key,
+    };
     let progress = progress_ticker(vault);
-    let live = crate::live::read(vault, &desired, cli.parallelism as usize).await;
+    let planned = crate::pipeline::plan(vault, desired, &opts).await;
     if let Some(p) = progress {
         p.abort();
         let _ = write!(std::io::stderr(), "\r\x1b[2K");
     }
-    let mut live = match live {
-        Ok(live) => live,
-        Err(e) => return Err(vault.diagnose(e).await.into()),
-    };
-    desired.resolve_secret_mounts(&live.mounts);
-    let problems = crate::plan::check_against_live(&desired, &live);
-    if !problems.is_empty() {
-        return Err(desired.error(problems).into());
-    }
-    if ensure_key && live.managed.fingerprint_key.is_none() {
-        if !live.managed.mount_exists {
-            crate::ownership::create_mount(vault, &desired.ownership_mount).await?;
-            live.managed.mount_exists = true;
-        }
-        let key = crate::ownership::ensure_fingerprint_key(vault, &desired.ownership_mount).await?;
-        live.managed.fingerprint_key = Some(key);
-    }
-    let key = live.managed.fingerprint_key.clone();
-    let mut plan = crate::plan::plan(
-        &desired,
-        &live,
-        key.as_ref().unwrap_or(&FingerprintKey::random()),
-    );
-    if !targets.is_empty() {
-        for t in targets {
-            if !desired.addresses().contains(t) && !live.managed.addresses.contains(t) {
-                return Err(miette::miette!(
-                    code = "vaultform::cli::unknown_target",
-                    help = "targets are addresses from the plan, e.g. policy.user-policy",
-                    "target `{t}` is neither in the manifest nor managed by vaultform"
-                ));
-            }
-        }
-        plan.restrict(&crate::plan::target_closure(&desired, targets));
-    }
-    let (r, l, w) = vault.counts().snapshot();
-    tracing::info!(reads = r, lists = l, writes = w, "read live state");
-    Ok(Planned {
-        desired,
-        live,
-        plan,
-        key,
-    })
+    Ok(planned?)
 }
 
 /// Shows how many requests a long read has made, on stderr, when it is a terminal.

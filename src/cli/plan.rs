@@ -29,7 +29,7 @@ pub(super) async fn run(cli: &Cli, args: &PlanArgs) -> miette::Result<Outcome> {
     Ok(outcome)
 }
 
-async fn plan(cli: &Cli, args: &PlanArgs) -> miette::Result<(crate::plan::Plan, Outcome)> {
+async fn plan(cli: &Cli, args: &PlanArgs) -> miette::Result<(crate::model::plan::Plan, Outcome)> {
     let session = open_session(cli).await?;
     let result = body(cli, args, &session.vault).await;
     session.close().await;
@@ -40,7 +40,7 @@ async fn body(
     cli: &Cli,
     args: &PlanArgs,
     vault: &crate::vault::Vault,
-) -> miette::Result<(crate::plan::Plan, Outcome)> {
+) -> miette::Result<(crate::model::plan::Plan, Outcome)> {
     let planned = make_plan(cli, vault, &args.targets, args.out.is_some()).await?;
     let plan = planned.plan;
     let key = planned.key;

@@ -3,8 +3,10 @@
 //! (`kinds::policy::acl`).
 
 use super::{Cli, Outcome};
-use crate::kinds::Address;
+use crate::kinds::policy::DesiredPolicy;
 use crate::kinds::policy::acl::{Acl, Decision};
+use crate::kinds::role::DesiredRole;
+use crate::kinds::{Address, Kind};
 use crate::manifest::{Desired, policy_tests};
 use std::io::Write;
 
@@ -155,18 +157,17 @@ pub fn run(cli: &Cli, cmd: &PolicyCommand) -> miette::Result<Outcome> {
             let path_arg = path.trim_start_matches('/');
             let prefix = path_arg.strip_suffix('*');
             let mut rows = Vec::new();
-            for role in desired
-                .approles
-                .values()
-                .chain(desired.kubernetes_roles.values())
-            {
+            let roles = [Kind::APPROLE, Kind::KUBERNETES_ROLE]
+                .into_iter()
+                .flat_map(|k| desired.items.iter::<DesiredRole>(k).map(|(_, r)| r));
+            for role in roles {
                 let address = Address::new(role.kind, role.key()).to_string();
                 let policies = principal_policies(&desired, &address)?;
                 let (acl, root) = acl_for(&desired, &policies)?;
                 let mut paths = vec![path_arg.to_string()];
                 if let Some(prefix) = prefix {
                     for name in policies.iter().filter(|n| *n != "default") {
-                        if let Some(p) = desired.policies.get(name) {
+                        if let Some(p) = desired.items.get::<DesiredPolicy>(Kind::POLICY, name) {
                             for rule in
                                 crate::manifest::policy_lint::rules(&p.text).unwrap_or_default()
                             {

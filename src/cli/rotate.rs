@@ -29,8 +29,9 @@ async fn secret_id(
     keep_old: bool,
 ) -> miette::Result<Outcome> {
     let found: Vec<_> = desired
-        .credentials
-        .values()
+        .items
+        .iter::<crate::kinds::credentials::DesiredCredentials>(crate::kinds::Kind::CREDENTIALS)
+        .map(|(_, c)| c)
         .filter(|c| c.role == role || format!("{}/{}", c.mount, c.role) == role)
         .collect();
     let d = match found.as_slice() {
@@ -89,13 +90,16 @@ async fn secret(
     path: &str,
     key: &str,
 ) -> miette::Result<Outcome> {
-    let d = desired.secrets.get(path).ok_or_else(|| {
-        miette!(
-            code = "vaultform::rotate::unknown_secret",
-            help = "give the secret as in the manifest, e.g. secret/user",
-            "secret `{path}` is not in the manifest"
-        )
-    })?;
+    let d = desired
+        .items
+        .get::<crate::kinds::kv::DesiredSecret>(crate::kinds::Kind::KV, path)
+        .ok_or_else(|| {
+            miette!(
+                code = "vaultform::rotate::unknown_secret",
+                help = "give the secret as in the manifest, e.g. secret/user",
+                "secret `{path}` is not in the manifest"
+            )
+        })?;
     let length = match d.keys.get(key) {
         Some(DesiredValue::Generate { length }) => *length,
         Some(_) => {

@@ -9,17 +9,27 @@ pub(super) fn run(cli: &Cli) -> miette::Result<Outcome> {
     for w in &desired.warnings {
         writeln!(out, "Warning: {w}").ok();
     }
-    writeln!(
-        out,
-        "{} is valid: {} mount(s), {} auth method(s), {} policies, {} role(s), {} secret path(s).",
-        cli.manifest.display(),
-        desired.mounts.len(),
-        desired.auths.len(),
-        desired.policies.len(),
-        desired.approles.len() + desired.kubernetes_roles.len(),
-        desired.secrets.len()
-    )
-    .ok();
+    // Counted as each kind says, kinds with the same words together.
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for def in crate::kinds::registry::all() {
+        let Some(noun) = def.noun() else { continue };
+        let n = desired.count(def.kind());
+        match counts.iter_mut().find(|(w, _)| *w == noun) {
+            Some((_, c)) => *c += n,
+            None => counts.push((noun, n)),
+        }
+    }
+    let counted: Vec<String> = counts
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(w, n)| format!("{n} {w}"))
+        .collect();
+    let what = if counted.is_empty() {
+        "no resources".to_string()
+    } else {
+        counted.join(", ")
+    };
+    writeln!(out, "{} is valid: {what}.", cli.manifest.display()).ok();
     super::leave_to_exit(desired);
     Ok(Outcome::Ok)
 }

@@ -5,126 +5,37 @@
 //! variables, unreadable files, invalid HCL) and returned at once as one
 //! [`ManifestError`]. Reads files and the environment; never talks to Vault.
 
-pub mod diag;
 mod envfile;
-pub mod policy_lint;
-pub mod policy_tests;
-mod walk;
 
-pub use diag::{ManifestError, Problem, SourceFile};
+pub use crate::diag;
+pub use crate::diag::{ManifestError, Problem, SourceFile};
+pub use crate::kinds::policy::checks as policy_tests;
+pub use crate::kinds::policy::lint as policy_lint;
+pub use crate::model::Desired;
 
 use crate::files;
 use crate::kinds::auth::DesiredAuthConfig;
+use crate::kinds::contract::Declare;
 use crate::kinds::credentials::DesiredCredentials;
+use crate::kinds::declare::{self as walk, Val, Walker};
 use crate::kinds::fields::{FieldType, FieldValue};
 use crate::kinds::kv::{DesiredSecret, DesiredValue};
 use crate::kinds::mount::DesiredBackend;
 use crate::kinds::policy::DesiredPolicy;
 use crate::kinds::role::DesiredRole;
-use crate::kinds::role::model::{field_names, field_type};
-use crate::kinds::{Address, BUILTIN_AUTHS, BUILTIN_MOUNTS, BUILTIN_POLICIES, Kind, names};
+use crate::kinds::table::TableKind;
+use crate::kinds::{BUILTIN_AUTHS, BUILTIN_MOUNTS, BUILTIN_POLICIES, registry};
+use crate::model::{Address, Kind};
+use crate::names;
 use crate::secret::Secret;
 use miette::NamedSource;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
-use walk::{Val, Walker};
 
 /// The default mount of the ownership record.
 pub const DEFAULT_OWNERSHIP_MOUNT: &str = "vaultform";
-
-/// The desired state: everything the manifest declares, validated, with
-/// secret values resolved (inside [`Secret`]).
-#[derive(Clone, Debug)]
-pub struct Desired {
-    /// Secrets engine mounts by path.
-    pub mounts: BTreeMap<String, DesiredBackend>,
-    /// Auth methods by path.
-    pub auths: BTreeMap<String, DesiredBackend>,
-    /// Auth method configs by auth path.
-    pub auth_configs: BTreeMap<String, DesiredAuthConfig>,
-    /// ACL policies by name.
-    pub policies: BTreeMap<String, DesiredPolicy>,
-    /// AppRole roles by `<mount>/<name>`.
-    pub approles: BTreeMap<String, DesiredRole>,
-    /// Kubernetes roles by `<mount>/<name>`.
-    pub kubernetes_roles: BTreeMap<String, DesiredRole>,
-    /// KV v2 secrets by `<mount>/<path>`.
-    pub secrets: BTreeMap<String, DesiredSecret>,
-    /// AppRole credential deliveries by `<mount>/<role>`.
-    pub credentials: BTreeMap<String, DesiredCredentials>,
-    /// Where the ownership record lives.
-    pub ownership_mount: String,
-    /// The manifest's name (`[vaultform] name`): which ownership record is
-    /// its own. `default` (the record of manifests without a name) unless set.
-    pub name: String,
-    /// Lint warnings (literal values under secret-looking keys, ...).
-    pub warnings: Vec<String>,
-    /// The manifest source, for diagnostics found later.
-    pub source: NamedSource<String>,
-    /// Where each resource is declared.
-    pub origins: BTreeMap<Address, Range<usize>>,
-    /// The manifest's directory.
-    pub base_dir: PathBuf,
-    /// `[[policy_tests]]`: who must and must not be able to do what.
-    pub policy_tests: Vec<policy_tests::PolicyTest>,
-    /// The declared `env_file`, resolved against the manifest's directory.
-    pub env_file: Option<PathBuf>,
-}
-
-impl Desired {
-    /// Every address the manifest declares.
-    pub fn addresses(&self) -> BTreeSet<Address> {
-        let mut out = BTreeSet::new();
-        let mut add = |kind: Kind, keys: Vec<&String>| {
-            out.extend(keys.into_iter().map(|k| Address::new(kind, k.clone())));
-        };
-        add(Kind::Mount, self.mounts.keys().collect());
-        add(Kind::Auth, self.auths.keys().collect());
-        add(Kind::AuthConfig, self.auth_configs.keys().collect());
-        add(Kind::Policy, self.policies.keys().collect());
-        add(Kind::Approle, self.approles.keys().collect());
-        add(Kind::KubernetesRole, self.kubernetes_roles.keys().collect());
-        add(Kind::Kv, self.secrets.keys().collect());
-        add(Kind::Credentials, self.credentials.keys().collect());
-        out
-    }
-
-    /// A problem pointing at where `address` is declared.
-    pub fn problem_at(
-        &self,
-        address: &Address,
-        code: &'static str,
-        message: String,
-        help: String,
-    ) -> Problem {
-        let span = self.origins.get(address).cloned().unwrap_or(0..0);
-        Problem::at(code, message, &self.source, span, "declared here").help(help)
-    }
-
-    /// Places secrets whose mount the manifest does not declare on the longest
-    /// matching mount of the server (mounts may be nested: `team/kv/app`).
-    pub fn resolve_secret_mounts<V>(&mut self, live_mounts: &BTreeMap<String, V>) {
-        for (key, s) in self.secrets.iter_mut() {
-            if self.mounts.contains_key(&s.mount) {
-                continue;
-            }
-            if let Some(m) = crate::live::longest_mount(live_mounts, key) {
-                s.path = key[m.len() + 1..].to_string();
-                s.mount = m;
-            }
-        }
-    }
-
-    /// Wraps problems found after loading into the manifest's error.
-    pub fn error(&self, problems: Vec<Problem>) -> ManifestError {
-        ManifestError {
-            manifest: self.source.name().to_string(),
-            problems,
-        }
-    }
-}
 
 /// Only the manifest's name and ownership mount (`[vaultform]`), for commands
 /// that need no more (`force-unlock`): no env file, no policies, no values.
@@ -142,7 +53,7 @@ pub fn identity(path: &Path) -> Result<(String, String), ManifestError> {
         problems: Vec::new(),
         dropped: 0,
     };
-    let mut manifest_name = crate::ownership::DEFAULT_NAME.to_string();
+    let mut manifest_name = crate::model::desired::DEFAULT_NAME.to_string();
     let mut mount = DEFAULT_OWNERSHIP_MOUNT.to_string();
     if let Some(t) = root
         .get_ref()
@@ -236,24 +147,11 @@ fn load_inner(
         env_file_span: 0..0,
         missing_vars: Vec::new(),
         base_dir: base_dir.clone(),
-        d: Desired {
-            mounts: BTreeMap::new(),
-            auths: BTreeMap::new(),
-            auth_configs: BTreeMap::new(),
-            policies: BTreeMap::new(),
-            approles: BTreeMap::new(),
-            kubernetes_roles: BTreeMap::new(),
-            secrets: BTreeMap::new(),
-            credentials: BTreeMap::new(),
-            ownership_mount: DEFAULT_OWNERSHIP_MOUNT.to_string(),
-            name: crate::ownership::DEFAULT_NAME.to_string(),
-            warnings: Vec::new(),
-            source: NamedSource::new(name.clone(), text.clone()),
-            origins: BTreeMap::new(),
+        d: Desired::empty(
+            NamedSource::new(name.clone(), text.clone()),
             base_dir,
-            policy_tests: Vec::new(),
-            env_file: None,
-        },
+            DEFAULT_OWNERSHIP_MOUNT,
+        ),
         policy_refs: Vec::new(),
         policy_lint_allow: Vec::new(),
     };
@@ -609,6 +507,13 @@ impl Loader<'_> {
             if auth {
                 allowed.extend(["config", "roles", "token_type"]);
             }
+            let parent = if auth { Kind::AUTH } else { Kind::MOUNT };
+            allowed.extend(
+                registry::all()
+                    .filter_map(|d| d.nested())
+                    .filter(|n| n.parent == parent)
+                    .map(|n| n.key),
+            );
             self.w.only_keys(tbl, &what, &allowed);
             let type_name = match tbl.get("type") {
                 Some(tv) => self.w.string(tv, "type"),
@@ -696,9 +601,10 @@ impl Loader<'_> {
                             values.insert(key, v);
                         }
                     }
-                    let addr = Address::new(Kind::AuthConfig, path.clone());
+                    let addr = Address::new(Kind::AUTH_CONFIG, path.clone());
                     self.d.origins.insert(addr, cv.span());
-                    self.d.auth_configs.insert(
+                    self.d.items.insert(
+                        Kind::AUTH_CONFIG,
                         path.clone(),
                         DesiredAuthConfig {
                             path: path.clone(),
@@ -709,8 +615,8 @@ impl Loader<'_> {
                 }
                 if let Some(rv) = tbl.get("roles") {
                     let kind = match type_name.as_str() {
-                        "approle" => Some(Kind::Approle),
-                        "kubernetes" => Some(Kind::KubernetesRole),
+                        "approle" => Some(Kind::APPROLE),
+                        "kubernetes" => Some(Kind::KUBERNETES_ROLE),
                         _ => {
                             self.w.problem(
                                 "vaultform::manifest::roles_unsupported",
@@ -740,14 +646,25 @@ impl Loader<'_> {
                 local,
                 seal_wrap,
             };
-            let kind = if auth { Kind::Auth } else { Kind::Mount };
+            let kind = if auth { Kind::AUTH } else { Kind::MOUNT };
             self.d
                 .origins
                 .insert(Address::new(kind, path.clone()), k.span());
-            if auth {
-                self.d.auths.insert(path, backend);
-            } else {
-                self.d.mounts.insert(path, backend);
+            self.d.items.insert(kind, path.clone(), backend);
+            // Kinds declared inside this section (`[mounts.PATH.KEY]`).
+            for def in registry::all() {
+                if let Some(nested) = def.nested()
+                    && nested.parent == kind
+                    && let Some(nv) = tbl.get(nested.key)
+                {
+                    let mut cx = Declare {
+                        w: &mut self.w,
+                        desired: &mut self.d,
+                        parent: &path,
+                        parent_span: k.span(),
+                    };
+                    def.declare(&mut cx, nv);
+                }
             }
         }
     }
@@ -872,7 +789,7 @@ impl Loader<'_> {
                     continue;
                 }
             };
-            if let Some(other) = self.d.policies.get(&name) {
+            if let Some(other) = self.d.items.get::<DesiredPolicy>(Kind::POLICY, &name) {
                 self.w.problem(
                     "vaultform::manifest::duplicate_policy",
                     dv.span(),
@@ -892,10 +809,13 @@ impl Loader<'_> {
             self.d.warnings.extend(lint.warnings);
             self.d
                 .origins
-                .insert(Address::new(Kind::Policy, name.clone()), dv.span());
-            self.d
-                .policies
-                .insert(name.clone(), DesiredPolicy { name, text, file });
+                .insert(Address::new(Kind::POLICY, name.clone()), dv.span());
+            let policy = DesiredPolicy {
+                name: name.clone(),
+                text,
+                file,
+            };
+            self.d.items.insert(Kind::POLICY, name, policy);
         }
     }
 
@@ -912,7 +832,7 @@ impl Loader<'_> {
                 None => "approle".to_string(),
             };
             self.role(
-                Kind::Approle,
+                Kind::APPROLE,
                 &mount,
                 k.get_ref(),
                 k.span(),
@@ -932,10 +852,12 @@ impl Loader<'_> {
         v: &Val<'_>,
         extra_keys: &[&str],
     ) {
-        let what = match kind {
-            Kind::Approle => format!("[approles.{name}]"),
-            _ => format!("[auth.{mount}.roles.{name}]"),
+        let what = if kind == Kind::APPROLE {
+            format!("[approles.{name}]")
+        } else {
+            format!("[auth.{mount}.roles.{name}]")
         };
+        let table = role_table(kind);
         if name != name.to_lowercase() {
             self.w.problem(
                 "vaultform::manifest::upper_case",
@@ -952,14 +874,14 @@ impl Loader<'_> {
         let Some(t) = self.w.table(v, &what) else {
             return;
         };
-        let mut allowed = field_names(kind);
+        let mut allowed = table.field_names();
         allowed.extend_from_slice(extra_keys);
         self.w.only_keys(t, &what, &allowed);
         let mut fields = BTreeMap::new();
         let key = format!("{mount}/{name}");
         for (fk, fv) in t.iter() {
             let fname = fk.get_ref().as_ref();
-            let Some(ty) = field_type(kind, fname) else {
+            let Some(ty) = table.field_type(fname) else {
                 continue;
             };
             if fname == "token_policies" {
@@ -999,7 +921,7 @@ impl Loader<'_> {
             Some(FieldValue::List(l) | FieldValue::Cidrs(l)) => l.is_empty(),
             _ => true,
         };
-        if kind == Kind::Approle
+        if kind == Kind::APPROLE
             && fields.get("bind_secret_id") == Some(&FieldValue::Bool(false))
             && empty(fields.get("secret_id_bound_cidrs"))
             && empty(fields.get("token_bound_cidrs"))
@@ -1046,7 +968,7 @@ impl Loader<'_> {
                 "write [\"name\", ...] or [\"*\"]",
             );
         }
-        if kind == Kind::KubernetesRole
+        if kind == Kind::KUBERNETES_ROLE
             && !fields.contains_key("bound_service_account_namespaces")
             && !fields.contains_key("bound_service_account_namespace_selector")
         {
@@ -1077,10 +999,7 @@ impl Loader<'_> {
             name: name.to_string(),
             fields,
         };
-        match kind {
-            Kind::Approle => self.d.approles.insert(key, role),
-            _ => self.d.kubernetes_roles.insert(key, role),
-        };
+        self.d.items.insert(kind, key, role);
     }
 
     fn credentials(&mut self, mount: &str, name: &str, span: Range<usize>, v: &Val<'_>) {
@@ -1115,8 +1034,9 @@ impl Loader<'_> {
         let key = format!("{mount}/{name}");
         self.d
             .origins
-            .insert(Address::new(Kind::Credentials, key.clone()), span);
-        self.d.credentials.insert(
+            .insert(Address::new(Kind::CREDENTIALS, key.clone()), span);
+        self.d.items.insert(
+            Kind::CREDENTIALS,
             key,
             DesiredCredentials {
                 mount: mount.to_string(),
@@ -1136,13 +1056,7 @@ impl Loader<'_> {
             if !self.check_path(&full, k.span(), "secret path") {
                 continue;
             }
-            let mount = self
-                .d
-                .mounts
-                .keys()
-                .filter(|m| full.starts_with(&format!("{m}/")))
-                .max_by_key(|m| m.len())
-                .cloned()
+            let mount = crate::kinds::mount::longest_mount(self.d.items.names(Kind::MOUNT), &full)
                 .or_else(|| full.split_once('/').map(|(m, _)| m.to_string()));
             let Some(mount) = mount else {
                 self.w.problem(
@@ -1167,10 +1081,9 @@ impl Loader<'_> {
             }
             self.d
                 .origins
-                .insert(Address::new(Kind::Kv, full.clone()), k.span());
-            self.d
-                .secrets
-                .insert(full, DesiredSecret { mount, path, keys });
+                .insert(Address::new(Kind::KV, full.clone()), k.span());
+            let secret = DesiredSecret { mount, path, keys };
+            self.d.items.insert(Kind::KV, full, secret);
         }
     }
 
@@ -1394,7 +1307,9 @@ impl Loader<'_> {
     fn check_policy_refs(&mut self) {
         for (role, policy, span) in std::mem::take(&mut self.policy_refs) {
             let name = policy.to_lowercase();
-            if self.d.policies.contains_key(&name) || BUILTIN_POLICIES.contains(&name.as_str()) {
+            if self.d.items.contains(Kind::POLICY, &name)
+                || BUILTIN_POLICIES.contains(&name.as_str())
+            {
                 continue;
             }
             self.w.problem(
@@ -1419,4 +1334,13 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
         .unwrap_or(0)
         + 1;
     (line, col)
+}
+
+/// The field table of a role kind.
+fn role_table(kind: Kind) -> &'static TableKind {
+    if kind == Kind::APPROLE {
+        &crate::kinds::role::APPROLES
+    } else {
+        &crate::kinds::role::KUBERNETES_ROLES
+    }
 }

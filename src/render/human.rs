@@ -3,7 +3,7 @@
 //! `(sensitive)`, unmanaged resources summarised, and the closing count line.
 
 use super::{Style, clean, policy_diff, summary_line};
-use crate::plan::{Action, Change, KeyAction, Plan};
+use crate::model::plan::{Action, Change, KeyAction, Plan};
 use std::io::{self, Write};
 
 /// Writes the plan for people.

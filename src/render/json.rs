@@ -1,7 +1,7 @@
 //! `--format json`: the [`Plan`] serialised as is, with its `format_version`.
 //! See `docs/plan.schema.json`.
 
-use crate::plan::Plan;
+use crate::model::plan::Plan;
 use std::io::{self, Write};
 
 /// Writes the plan as pretty JSON followed by a newline.

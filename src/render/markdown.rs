@@ -3,7 +3,7 @@
 //! ```diff blocks. Secret values are never present.
 
 use super::{clean, policy_diff, summary_line};
-use crate::plan::{Action, KeyAction, Plan};
+use crate::model::plan::{Action, KeyAction, Plan};
 use std::io::{self, Write};
 
 /// Writes the plan as GitHub-flavoured markdown.

@@ -76,7 +76,7 @@ impl Style {
 }
 
 /// The closing count line: `Plan: 1 to add, 2 to change, 0 to destroy.`
-pub fn summary_line(plan: &crate::plan::Plan) -> String {
+pub fn summary_line(plan: &crate::model::plan::Plan) -> String {
     let s = plan.summary;
     let mut line = format!(
         "Plan: {} to add, {} to change, {} to destroy",

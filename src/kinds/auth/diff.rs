@@ -3,7 +3,7 @@
 
 use super::model::{DesiredAuthConfig, LiveAuthConfig, is_sensitive};
 use crate::kinds::Address;
-use crate::plan::{Action, Change, FieldChange};
+use crate::model::plan::{Action, Change, FieldChange};
 use serde_json::Value;
 
 fn show(type_name: &str, key: &str, v: Option<&Value>) -> Option<String> {
@@ -114,7 +114,7 @@ mod tests {
     }
 
     fn addr() -> Address {
-        Address::new(Kind::AuthConfig, "kubernetes")
+        Address::new(Kind::AUTH_CONFIG, "kubernetes")
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! this module adds the method's configuration (`auth/<path>/config`).
 
 pub mod diff;
+pub mod kind;
 pub mod model;
 pub mod vault;
 
+pub use kind::{CONFIGS, KIND};
 pub use model::{DesiredAuthConfig, LiveAuthConfig};

@@ -3,7 +3,7 @@
 
 use super::model::{DesiredCredentials, LiveCredentials, SecretIdState};
 use crate::kinds::Address;
-use crate::plan::{Action, Change, FieldChange};
+use crate::model::plan::{Action, Change, FieldChange};
 
 /// Diffs one delivery. `live` is `None` when the role does not exist yet.
 pub fn diff(
@@ -98,7 +98,7 @@ mod tests {
     }
 
     fn addr() -> Address {
-        Address::new(Kind::Credentials, "approle/user")
+        Address::new(Kind::CREDENTIALS, "approle/user")
     }
 
     #[test]

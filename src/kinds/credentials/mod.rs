@@ -4,7 +4,9 @@
 //! has expired or been revoked; a valid one is left alone.
 
 pub mod diff;
+pub mod kind;
 pub mod model;
 pub mod vault;
 
+pub use kind::{CREDENTIALS, KIND};
 pub use model::{DesiredCredentials, LiveCredentials, SecretIdState};

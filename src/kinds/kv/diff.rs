@@ -3,7 +3,7 @@
 
 use super::model::{DesiredSecret, DesiredValue, LiveSecret};
 use crate::kinds::Address;
-use crate::plan::{Action, Change, KeyAction, KeyChange, SecretChange};
+use crate::model::plan::{Action, Change, KeyAction, KeyChange, SecretChange};
 use crate::secret::FingerprintKey;
 
 /// Diffs one secret; `None` when every key already holds its value.
@@ -119,7 +119,7 @@ mod tests {
     }
 
     fn addr() -> Address {
-        Address::new(Kind::Kv, "secret/user_db")
+        Address::new(Kind::KV, "secret/user_db")
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! that the manifest does not list are removed.
 
 pub mod diff;
+pub mod kind;
 pub mod model;
 pub mod vault;
 
+pub use kind::{KIND, KvTree, MAX_KV_PATHS, SECRETS};
 pub use model::{DesiredSecret, DesiredValue, LiveSecret};

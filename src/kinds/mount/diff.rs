@@ -4,7 +4,7 @@
 use super::model::{DesiredBackend, LiveBackend};
 use crate::kinds::Address;
 use crate::kinds::fields::display_live;
-use crate::plan::{Action, Change, FieldChange};
+use crate::model::plan::{Action, Change, FieldChange};
 
 /// Diffs one backend. `None` means no change.
 pub fn diff(
@@ -155,7 +155,7 @@ mod tests {
     }
 
     fn addr() -> Address {
-        Address::new(Kind::Mount, "secret")
+        Address::new(Kind::MOUNT, "secret")
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! identity entity; the principals evaluated here have none, so they are
 //! skipped (and reported as such). Pure; no I/O.
 
-use crate::manifest::policy_lint::{self, Rule};
+use super::lint::{self, Rule};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -100,7 +100,7 @@ impl Acl {
     pub fn new<'a>(policies: impl IntoIterator<Item = (&'a str, Option<&'a str>, &'a str)>) -> Acl {
         let mut acl = Acl::default();
         for (name, file, text) in policies {
-            for rule in policy_lint::rules(text).unwrap_or_default() {
+            for rule in lint::rules(text).unwrap_or_default() {
                 acl.insert(name, file, rule);
             }
         }

@@ -4,7 +4,7 @@
 
 use super::model::{DesiredPolicy, LivePolicy, normalise};
 use crate::kinds::Address;
-use crate::plan::{Action, Change, PolicyText};
+use crate::model::plan::{Action, Change, PolicyText};
 
 /// Diffs one policy; `None` when the texts match.
 pub fn diff(
@@ -46,7 +46,7 @@ mod tests {
     }
 
     fn addr() -> Address {
-        Address::new(Kind::Policy, "p")
+        Address::new(Kind::POLICY, "p")
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! Auth roles: AppRole roles and Kubernetes roles (`auth/<mount>/role/<name>`).
-//! Both are a set of typed fields; only the fields the manifest sets are managed.
+//! Auth roles: AppRole roles and Kubernetes roles (`auth/<mount>/role/<name>`),
+//! each a [`TableKind`](super::table::TableKind): the token fields every auth
+//! method shares plus the method's own.
 
-pub mod diff;
+pub mod kind;
 pub mod model;
-pub mod vault;
 
+pub use kind::{APPROLE, APPROLES, KUBERNETES_ROLE, KUBERNETES_ROLES};
 pub use model::{DesiredRole, LiveRole};

@@ -1,11 +1,9 @@
 //! Plain data for auth roles, and the fields each method knows.
 
-use crate::kinds::Kind;
-use crate::kinds::fields::{FieldType, FieldValue};
-use serde_json::Value;
-use std::collections::BTreeMap;
+use crate::kinds::fields::FieldType;
+use crate::kinds::table::{DesiredFields, LiveFields};
 
-const TOKEN_FIELDS: &[(&str, FieldType)] = &[
+pub(super) const TOKEN_FIELDS: &[(&str, FieldType)] = &[
     ("token_policies", FieldType::List),
     ("token_ttl", FieldType::Duration),
     ("token_max_ttl", FieldType::Duration),
@@ -41,7 +39,7 @@ pub const MOUNT_TOKEN_TYPES: &[(&str, &str)] = &[
     ("default-batch", "default-batch"),
 ];
 
-const APPROLE_FIELDS: &[(&str, FieldType)] = &[
+pub(super) const APPROLE_FIELDS: &[(&str, FieldType)] = &[
     ("bind_secret_id", FieldType::Bool),
     ("secret_id_ttl", FieldType::Duration),
     ("secret_id_num_uses", FieldType::Int),
@@ -50,7 +48,7 @@ const APPROLE_FIELDS: &[(&str, FieldType)] = &[
     ("token_type", FieldType::Choice(APPROLE_TOKEN_TYPES)),
 ];
 
-const KUBERNETES_FIELDS: &[(&str, FieldType)] = &[
+pub(super) const KUBERNETES_FIELDS: &[(&str, FieldType)] = &[
     ("bound_service_account_names", FieldType::List),
     ("bound_service_account_namespaces", FieldType::List),
     ("bound_service_account_namespace_selector", FieldType::Str),
@@ -65,57 +63,8 @@ const KUBERNETES_FIELDS: &[(&str, FieldType)] = &[
     ("token_type", FieldType::Choice(KUBERNETES_TOKEN_TYPES)),
 ];
 
-/// The type of a role field for a method, or `None` if the method has no such field.
-pub fn field_type(kind: Kind, field: &str) -> Option<FieldType> {
-    let extra = match kind {
-        Kind::Approle => APPROLE_FIELDS,
-        Kind::KubernetesRole => KUBERNETES_FIELDS,
-        _ => return None,
-    };
-    TOKEN_FIELDS
-        .iter()
-        .chain(extra)
-        .find(|(name, _)| *name == field)
-        .map(|(_, ty)| *ty)
-}
-
-/// Every field name a method knows, for "valid choices" help.
-pub fn field_names(kind: Kind) -> Vec<&'static str> {
-    let extra = match kind {
-        Kind::Approle => APPROLE_FIELDS,
-        Kind::KubernetesRole => KUBERNETES_FIELDS,
-        _ => &[],
-    };
-    TOKEN_FIELDS.iter().chain(extra).map(|(n, _)| *n).collect()
-}
-
-/// A role as the manifest wants it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DesiredRole {
-    /// `Kind::Approle` or `Kind::KubernetesRole`.
-    pub kind: Kind,
-    /// Auth mount path.
-    pub mount: String,
-    /// Role name, lower-case.
-    pub name: String,
-    /// Managed fields.
-    pub fields: BTreeMap<String, FieldValue>,
-}
-
-impl DesiredRole {
-    /// `<mount>/<name>`, the role's name in its address.
-    pub fn key(&self) -> String {
-        format!("{}/{}", self.mount, self.name)
-    }
-
-    /// The policies the role grants.
-    pub fn policies(&self) -> Vec<String> {
-        match self.fields.get("token_policies") {
-            Some(FieldValue::List(l)) => l.clone(),
-            _ => Vec::new(),
-        }
-    }
-}
+/// A role as the manifest wants it: a [`DesiredFields`] of the role's kind.
+pub type DesiredRole = DesiredFields;
 
 /// A role as the server returns it (`.data`).
-pub type LiveRole = BTreeMap<String, Value>;
+pub type LiveRole = LiveFields;

@@ -1,6 +1,6 @@
 //! What a name or path may be, per kind. Every name that ends up in a request
 //! URL is checked here first: by the manifest (with a diagnostic), by
-//! [`Address::parse`](super::Address::parse) (for addresses from the ownership
+//! `Address::parse` (through each kind's `check_name`) (for addresses from the ownership
 //! record, saved plans and `--target`), and again by the Vault client before it
 //! sends anything ([`api_path`]).
 //!
@@ -10,7 +10,6 @@
 //! segments of ASCII letters, digits, `-`, `_` and `.`, never empty, `.` or
 //! `..`. Pure; no I/O.
 
-use super::Kind;
 use std::fmt;
 
 /// The longest name or path vaultform accepts, in bytes.
@@ -144,26 +143,20 @@ pub fn role_name(n: &str) -> Result<(), NameError> {
     Ok(())
 }
 
-/// The name part of an address of `kind`, checked as that kind's rules say:
-/// `secret` for a mount, `user-policy` for a policy, `approle/user` for a role
-/// or credentials, `secret/app/db` for a KV secret.
-pub fn address_name(kind: Kind, name: &str) -> Result<(), NameError> {
-    match kind {
-        Kind::Mount => mount_path(name),
-        Kind::Auth | Kind::AuthConfig => path(name),
-        Kind::Policy => policy_name(name),
-        Kind::Approle | Kind::KubernetesRole | Kind::Credentials => {
-            let (mount, role) = name.rsplit_once('/').ok_or(NameError::NoMount)?;
-            path(mount)?;
-            role_name(role)
-        }
-        Kind::Kv => {
-            if !name.contains('/') {
-                return Err(NameError::NoMount);
-            }
-            path(name)
-        }
+/// `<mount>/<item>`: an item on a mount (a role, its credentials, a setting
+/// of a named item), split on the last `/` since mounts may be nested.
+pub fn mount_item(name: &str) -> Result<(), NameError> {
+    let (mount, item) = name.rsplit_once('/').ok_or(NameError::NoMount)?;
+    path(mount)?;
+    role_name(item)
+}
+
+/// `<mount>/<path>`: a secret on a KV mount.
+pub fn mount_and_path(name: &str) -> Result<(), NameError> {
+    if !name.contains('/') {
+        return Err(NameError::NoMount);
     }
+    path(name)
 }
 
 /// Checks an API path just before a request is built from it (`sys/mounts/x`,
@@ -265,17 +258,14 @@ mod tests {
 
     #[test]
     fn addresses_split_roles_on_the_last_slash() {
-        assert_eq!(address_name(Kind::Approle, "team/approle/web"), Ok(()));
+        assert_eq!(mount_item("team/approle/web"), Ok(()));
+        assert_eq!(mount_item("approle"), Err(NameError::NoMount));
+        assert_eq!(mount_and_path("secret"), Err(NameError::NoMount));
         assert_eq!(
-            address_name(Kind::Approle, "approle"),
-            Err(NameError::NoMount)
-        );
-        assert_eq!(address_name(Kind::Kv, "secret"), Err(NameError::NoMount));
-        assert_eq!(
-            address_name(Kind::Kv, "secret/a/../../../sys/mounts/important"),
+            mount_and_path("secret/a/../../../sys/mounts/important"),
             Err(NameError::DotSegment)
         );
-        assert_eq!(address_name(Kind::Policy, "../x"), Err(NameError::BadChar));
+        assert_eq!(policy_name("../x"), Err(NameError::BadChar));
     }
 
     #[test]

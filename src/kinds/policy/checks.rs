@@ -11,42 +11,25 @@
 //! cannot = ["update", "delete"]
 //! ```
 
-use super::Desired;
+use super::acl::{Acl, DEFAULT_POLICY, Decision};
+use super::model::DesiredPolicy;
 use crate::kinds::fields::FieldValue;
-use crate::kinds::policy::acl::{Acl, DEFAULT_POLICY, Decision};
-use crate::kinds::{Address, Kind};
-use std::collections::BTreeSet;
-use std::ops::Range;
+use crate::kinds::mount::DesiredBackend;
+use crate::kinds::role::DesiredRole;
+use crate::model::{Address, Desired, Kind};
 
-/// One expectation of the manifest.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PolicyTest {
-    /// A role address or policy names separated by commas.
-    pub principal: String,
-    /// The API path.
-    pub path: String,
-    /// Capabilities it must have.
-    pub can: Vec<String>,
-    /// Capabilities it must not have.
-    pub cannot: Vec<String>,
-    /// Where the test is in the manifest.
-    pub span: Range<usize>,
-}
+pub use crate::model::PolicyTest;
+use std::collections::BTreeSet;
 
 /// The policies a principal holds: a role's `token_policies` (plus `default`
 /// unless `token_no_default_policy = true`), or the names given.
 pub fn principal_policies(desired: &Desired, principal: &str) -> Result<Vec<String>, String> {
     if let Some(addr) = Address::parse(principal)
-        && matches!(addr.kind, Kind::Approle | Kind::KubernetesRole)
+        && matches!(addr.kind, Kind::APPROLE | Kind::KUBERNETES_ROLE)
     {
-        let roles = if addr.kind == Kind::Approle {
-            &desired.approles
-        } else {
-            &desired.kubernetes_roles
-        };
-        let role = roles
-            .values()
-            .find(|r| r.key() == addr.name)
+        let role = desired
+            .items
+            .get::<DesiredRole>(addr.kind, &addr.name)
             .ok_or_else(|| format!("`{principal}` is not a role of the manifest"))?;
         let no_default = matches!(
             role.fields.get("token_no_default_policy"),
@@ -86,10 +69,10 @@ pub fn acl_for(desired: &Desired, policies: &[String]) -> Result<(Acl, bool), St
             "root" => root = true,
             "default" => texts.push(("default", None, DEFAULT_POLICY)),
             _ => {
-                let p = desired.policies.get(name).ok_or_else(|| {
+                let p = desired.items.get::<DesiredPolicy>(Kind::POLICY, name).ok_or_else(|| {
                     format!(
                         "policy `{}` is not in the manifest",
-                        crate::kinds::names::excerpt(name)
+                        crate::names::excerpt(name)
                     )
                 })?;
                 texts.push((name, Some(p.file.display().to_string()), &p.text));
@@ -208,31 +191,30 @@ pub fn lint(desired: &Desired, allow: &[String]) -> Vec<String> {
     let on = |name: &str| !allow.iter().any(|a| a == name);
     let mut out = Vec::new();
     let kv2: Vec<String> = desired
-        .mounts
-        .values()
-        .filter(|m| m.type_name == "kv" && m.options.get("version").is_some_and(|v| v == "2"))
-        .map(|m| format!("{}/", m.path))
+        .items
+        .iter::<DesiredBackend>(Kind::MOUNT)
+        .filter(|(_, m)| m.type_name == "kv" && m.options.get("version").is_some_and(|v| v == "2"))
+        .map(|(_, m)| format!("{}/", m.path))
         .collect();
     let mounts: Vec<String> = desired
-        .mounts
-        .keys()
+        .items
+        .names(Kind::MOUNT)
         .map(|p| format!("{p}/"))
-        .chain(desired.auths.keys().map(|p| format!("auth/{p}/")))
+        .chain(desired.items.names(Kind::AUTH).map(|p| format!("auth/{p}/")))
         .collect();
-    let used: BTreeSet<String> = desired
-        .approles
-        .values()
-        .chain(desired.kubernetes_roles.values())
-        .flat_map(|r| r.policies())
+    let used: BTreeSet<String> = [Kind::APPROLE, Kind::KUBERNETES_ROLE]
+        .into_iter()
+        .flat_map(|k| desired.items.iter::<DesiredRole>(k))
+        .flat_map(|(_, r)| r.policies())
         .collect();
-    for (name, p) in &desired.policies {
+    for (name, p) in desired.items.iter::<DesiredPolicy>(Kind::POLICY) {
         let file = p.file.display();
         if on("unused_policy") && !used.contains(name) {
             out.push(format!(
                 "[unused_policy] {file}: policy `{name}` is granted by no role of the manifest (fine if tokens, entities or groups outside it use it)"
             ));
         }
-        for rule in super::policy_lint::rules(&p.text).unwrap_or_default() {
+        for rule in super::lint::rules(&p.text).unwrap_or_default() {
             let path = rule.path.trim_start_matches('/');
             let at = format!("{file}:{}", rule.line);
             let wild = |s: &str| s.starts_with('*') || s.starts_with('+') || s.contains("{{");

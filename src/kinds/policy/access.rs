@@ -3,13 +3,12 @@
 //! changed rules name, before (the server's policies and role) and after (the
 //! manifest's). Pure; evaluated as the server does (`kinds::policy::acl`).
 
-use super::{AccessChange, Action, Change};
-use crate::kinds::Kind;
-use crate::kinds::policy::acl::{Acl, DEFAULT_POLICY};
-use crate::live::Live;
-use crate::manifest::Desired;
-use crate::manifest::policy_lint;
-use crate::manifest::policy_lint::Rule;
+use super::acl::{Acl, DEFAULT_POLICY};
+use super::lint::{self, Rule};
+use super::model::{DesiredPolicy, LivePolicy};
+use crate::kinds::role::{DesiredRole, LiveRole};
+use crate::model::plan::{AccessChange, Action, Change};
+use crate::model::{Desired, Kind, Live};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -30,12 +29,12 @@ fn role_policies(fields: impl Fn(&str) -> Option<Vec<String>>, no_default: bool)
 pub fn changes(desired: &Desired, live: &Live, changes: &[Change]) -> Vec<AccessChange> {
     let changed_policies: BTreeSet<&str> = changes
         .iter()
-        .filter(|c| c.address.kind == Kind::Policy)
+        .filter(|c| c.address.kind == Kind::POLICY)
         .map(|c| c.address.name.as_str())
         .collect();
     let changed_roles: BTreeSet<(Kind, &str)> = changes
         .iter()
-        .filter(|c| matches!(c.address.kind, Kind::Approle | Kind::KubernetesRole))
+        .filter(|c| matches!(c.address.kind, Kind::APPROLE | Kind::KUBERNETES_ROLE))
         .filter(|c| {
             c.action != Action::Update
                 || c.fields.iter().any(|f| {
@@ -56,10 +55,16 @@ pub fn changes(desired: &Desired, live: &Live, changes: &[Change]) -> Vec<Access
         }
         let text = match (name, after) {
             ("default", _) => Some(DEFAULT_POLICY),
-            (_, false) => live.policies.get(name).map(|p| p.text.as_str()),
-            (_, true) => desired.policies.get(name).map(|p| p.text.as_str()),
+            (_, false) => live
+                .items
+                .get::<LivePolicy>(Kind::POLICY, name)
+                .map(|p| p.text.as_str()),
+            (_, true) => desired
+                .items
+                .get::<DesiredPolicy>(Kind::POLICY, name)
+                .map(|p| p.text.as_str()),
         };
-        let parsed = Rc::new(text.and_then(policy_lint::rules).unwrap_or_default());
+        let parsed = Rc::new(text.and_then(lint::rules).unwrap_or_default());
         cache
             .borrow_mut()
             .insert((after, name.to_string()), parsed.clone());
@@ -85,17 +90,8 @@ pub fn changes(desired: &Desired, live: &Live, changes: &[Change]) -> Vec<Access
             .collect()
     };
     let mut out = Vec::new();
-    for (kind, desired_roles, live_roles) in [
-        (Kind::Approle, &desired.approles, &live.approles),
-        (
-            Kind::KubernetesRole,
-            &desired.kubernetes_roles,
-            &live.kubernetes_roles,
-        ),
-    ] {
-        let keys: BTreeSet<&String> = desired_roles.keys().collect();
-        for key in keys {
-            let d = &desired_roles[key];
+    for kind in [Kind::APPROLE, Kind::KUBERNETES_ROLE] {
+        for (key, d) in desired.items.iter::<DesiredRole>(kind) {
             let after_names = role_policies(
                 |f| match d.fields.get(f) {
                     Some(crate::kinds::fields::FieldValue::List(l)) => Some(l.clone()),
@@ -106,7 +102,7 @@ pub fn changes(desired: &Desired, live: &Live, changes: &[Change]) -> Vec<Access
                     Some(crate::kinds::fields::FieldValue::Bool(true))
                 ),
             );
-            let before_names = match live_roles.get(key) {
+            let before_names = match live.items.get::<LiveRole>(kind, key) {
                 Some(l) => role_policies(
                     |f| {
                         l.get(f).and_then(|v| v.as_array()).map(|a| {

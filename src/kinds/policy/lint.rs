@@ -13,7 +13,7 @@
 //! separated by a comma, a space or nothing on one line, and a JSON text cut
 //! off after a key's `:` loses that key.
 
-use super::diag::{Problem, SourceFile};
+use crate::diag::{Problem, SourceFile};
 use hcl::edit::Span as _;
 use hcl::edit::expr::Expression;
 use hcl::edit::structure::{BlockLabel, Structure};

@@ -1,7 +1,7 @@
 //! Typed reads of a spanned TOML tree that record a [`Problem`] for every
 //! wrong type and keep going, so one run reports every problem.
 
-use super::diag::{Problem, SourceFile};
+use crate::diag::{Problem, SourceFile};
 use crate::duration;
 use crate::kinds::fields::{self, FieldType, FieldValue};
 use std::ops::Range;
@@ -23,7 +23,7 @@ pub struct Walker {
 }
 
 /// How many problems a load keeps (it shows fewer, sorted by place).
-pub const KEEP: usize = 4 * super::diag::MAX_PROBLEMS;
+pub const KEEP: usize = 4 * crate::diag::MAX_PROBLEMS;
 
 impl Walker {
     /// Records a problem at a span.

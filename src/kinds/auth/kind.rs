@@ -1,0 +1,152 @@
+//! The contract of auth method configurations (`[auth.PATH.config]`).
+
+use super::model::{DesiredAuthConfig, LiveAuthConfig};
+use crate::kinds::contract::{KindDef, PlanCx, ReadFuture, Store, Wave};
+use crate::model::plan::{Action, Change};
+use crate::model::{Address, Desired, Kind, Live};
+use crate::names::{self, NameError};
+use crate::secret::Secret;
+use crate::vault::{Vault, VaultError};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde_json::json;
+
+/// An auth method's configuration.
+pub const KIND: Kind = Kind::new(30, "auth_config");
+
+/// Auth method configurations.
+pub struct Configs;
+
+/// The registry's entry.
+pub static CONFIGS: Configs = Configs;
+
+impl KindDef for Configs {
+    fn kind(&self) -> Kind {
+        KIND
+    }
+
+    fn about(&self) -> &'static str {
+        "an auth method's configuration (`auth/<path>/config`)"
+    }
+
+    fn check_name(&self, name: &str) -> Result<(), NameError> {
+        names::path(name)
+    }
+
+    fn depends_on(&self, _desired: &Desired, name: &str) -> Vec<Address> {
+        vec![Address::new(Kind::AUTH, name)]
+    }
+
+    fn reads<'a>(
+        &'static self,
+        wave: Wave,
+        vault: &'a Vault,
+        desired: &'a Desired,
+        live: &Live,
+    ) -> Vec<ReadFuture<'a>> {
+        if wave != Wave::Items {
+            return Vec::new();
+        }
+        desired
+            .items
+            .names(KIND)
+            .filter(|p| live.exists(Kind::AUTH, p))
+            .map(|path| {
+                async move {
+                    let c = super::vault::read(vault, path).await?;
+                    let path = path.clone();
+                    let store: Store = Box::new(move |live: &mut Live| {
+                        if let Some(c) = c {
+                            live.items.insert(KIND, path, c);
+                        }
+                    });
+                    Ok(store)
+                }
+                .boxed()
+            })
+            .collect()
+    }
+
+    fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {
+        super::diff::diff(
+            address.clone(),
+            cx.desired.items.get(KIND, &address.name),
+            cx.live.items.get(KIND, &address.name),
+        )
+    }
+
+    fn apply<'a>(
+        &'static self,
+        vault: &'a Vault,
+        change: &'a Change,
+        desired: &'a Desired,
+        _live: &'a Live,
+    ) -> BoxFuture<'a, Result<(), VaultError>> {
+        async move {
+            match change.action {
+                // Configs go with their auth method.
+                Action::Delete | Action::Adopt => Ok(()),
+                _ => {
+                    let d = desired
+                        .items
+                        .get::<DesiredAuthConfig>(KIND, &change.address.name)
+                        .ok_or_else(|| VaultError::Internal {
+                            what: format!("{} is not in the manifest", change.address),
+                        })?;
+                    super::vault::write(vault, d).await
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {
+        let name = &change.address.name;
+        if change.action == Action::Delete {
+            live.items.remove(KIND, name);
+            return;
+        }
+        if let Some(d) = desired.items.get::<DesiredAuthConfig>(KIND, name) {
+            let mut l = live
+                .items
+                .get::<LiveAuthConfig>(KIND, name)
+                .cloned()
+                .unwrap_or_default();
+            for (k, v) in &d.values {
+                l.insert(k.clone(), v.expose().clone());
+            }
+            live.items.insert(KIND, name.clone(), l);
+        }
+    }
+
+    fn arbitrary(&self, rng: &mut dyn rand::RngCore, desired: &mut Desired, live: &mut Live) {
+        use rand::Rng;
+        let keys = ["kubernetes_host", "disable_local_ca_jwt"];
+        for _ in 0..rng.gen_range(0..3) {
+            let path = format!("p{}", rng.gen_range(0..3));
+            let mut values = std::collections::BTreeMap::new();
+            for k in keys {
+                if rng.gen_bool(0.5) {
+                    let v = ["a", "b"][rng.gen_range(0..2)];
+                    values.insert(k.to_string(), Secret::new(json!(v)));
+                }
+            }
+            let d = DesiredAuthConfig {
+                path: path.clone(),
+                type_name: "kubernetes".into(),
+                values,
+            };
+            desired.items.insert(KIND, path, d);
+        }
+        for _ in 0..rng.gen_range(0..3) {
+            let path = format!("p{}", rng.gen_range(0..4));
+            let mut l = LiveAuthConfig::new();
+            for k in keys {
+                if rng.gen_bool(0.5) {
+                    l.insert(k.to_string(), json!(["a", "c"][rng.gen_range(0..2)]));
+                }
+            }
+            live.items.insert(KIND, path, l);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! The contract of a resource kind: everything vaultform knows about one kind,
+//! behind one trait. The live reader, the planner, the applier, `--target`,
+//! `validate` and the property test loop over [`registry`](super::registry)
+//! and name no kind.
+//!
+//! A kind implements [`KindDef`] in its own folder (`kinds/<kind>/kind.rs`)
+//! and is listed once in the registry. Most kinds are "a list path, an item
+//! path and a table of typed fields": those are a [`TableKind`](super::table::TableKind)
+//! value, not code.
+
+use super::declare::{Val, Walker};
+use crate::diag::Problem;
+use crate::model::plan::{Change, Plan};
+use crate::model::{Address, Desired, Kind, Live};
+use crate::names::NameError;
+use crate::secret::FingerprintKey;
+use crate::vault::{Vault, VaultError};
+use futures::future::BoxFuture;
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+/// What a finished read does to the live state (stores what it read).
+pub type Store = Box<dyn FnOnce(&mut Live) + Send>;
+
+/// One pending read of the live state.
+pub type ReadFuture<'a> = BoxFuture<'a, Result<Store, VaultError>>;
+
+/// The live state is read in three waves; each wave's reads of every kind go
+/// through one stream with bounded concurrency, and each wave sees what the
+/// waves before it stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wave {
+    /// Whole-server lists that need nothing else (`sys/mounts`, `sys/auth`,
+    /// the policy names).
+    Root,
+    /// Lists inside a mount found in the root wave (the roles of an auth method).
+    Lists,
+    /// Reads of single resources the lists say exist.
+    Items,
+}
+
+/// What the planner gives a kind.
+pub struct PlanCx<'a> {
+    /// The manifest.
+    pub desired: &'a Desired,
+    /// The server.
+    pub live: &'a Live,
+    /// The key of the plan's fingerprints.
+    pub fp: &'a FingerprintKey,
+    /// The addresses this manifest manages (its record, and what it takes over).
+    pub managed: &'a BTreeSet<Address>,
+}
+
+/// Where a kind is declared inside another kind's section: `[mounts.NAME.KEY]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Nested {
+    /// The kind whose section holds it.
+    pub parent: Kind,
+    /// The key inside that section.
+    pub key: &'static str,
+}
+
+/// What a nested kind's declaration is given.
+pub struct Declare<'a, 'w> {
+    /// Typed reads of the TOML value that record problems.
+    pub w: &'w mut Walker,
+    /// The desired state so far (the parent is already in it).
+    pub desired: &'w mut Desired,
+    /// The parent's name (`secret` for `[mounts.secret.config]`).
+    pub parent: &'a str,
+    /// Where the parent is declared.
+    pub parent_span: Range<usize>,
+}
+
+/// Everything vaultform knows about one kind of resource.
+pub trait KindDef: Send + Sync + 'static {
+    /// Its name and dependency rank.
+    fn kind(&self) -> Kind;
+
+    /// One line for people: what it is and where it lives in Vault.
+    fn about(&self) -> &'static str;
+
+    /// How `validate` counts it (`"mount(s)"`); kinds with the same words are
+    /// counted together. `None`: not counted.
+    fn noun(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Checks a name of this kind, wherever it comes from (the manifest, the
+    /// ownership record, a saved plan, `--target`): nothing is ever built
+    /// from an unchecked name.
+    fn check_name(&self, name: &str) -> Result<(), NameError>;
+
+    /// Whether resources of this kind are kept in the ownership record.
+    /// `false` for local things (delivered credentials): created and updated
+    /// for what the manifest declares, never adopted, never deleted.
+    fn recorded(&self) -> bool {
+        true
+    }
+
+    /// Names Vault makes itself, never managed (`sys`, `default`, ...).
+    fn builtin(&self, _desired: &Desired, _name: &str) -> bool {
+        false
+    }
+
+    /// Whether creating, replacing or deleting it destroys data beyond itself
+    /// (shown and guarded by `--allow-destroy`). Decided by the diff; this is
+    /// for documentation.
+    fn destructive(&self) -> bool {
+        false
+    }
+
+    /// Where it is declared inside another kind's section, if it is. Kinds
+    /// with top-level sections are read by the manifest loader.
+    fn nested(&self) -> Option<Nested> {
+        None
+    }
+
+    /// Reads its declaration under the parent's section into `cx.desired`,
+    /// recording problems with their places. Only for [`KindDef::nested`] kinds.
+    fn declare(&self, _cx: &mut Declare<'_, '_>, _value: &Val<'_>) {}
+
+    /// What the declared `name` depends on (created first; `--target` takes
+    /// them along).
+    fn depends_on(&self, _desired: &Desired, _name: &str) -> Vec<Address> {
+        Vec::new()
+    }
+
+    /// Completes the declaration with facts only the server knows (a secret
+    /// whose mount is not declared sits on the longest mount the server has).
+    fn complete(&self, _desired: &mut Desired, _live: &Live) {}
+
+    /// Checks the declaration against the server (a secret must sit on a KV v2
+    /// mount, a role on an auth method of its type). Pure.
+    fn check(&self, _desired: &Desired, _live: &Live) -> Vec<Problem> {
+        Vec::new()
+    }
+
+    /// The reads of one wave: of what the manifest declares, what the
+    /// ownership record names, and what the lists found.
+    fn reads<'a>(
+        &'static self,
+        wave: Wave,
+        vault: &'a Vault,
+        desired: &'a Desired,
+        live: &Live,
+    ) -> Vec<ReadFuture<'a>>;
+
+    /// Every name of this kind the server has, as far as it was read.
+    fn live_names(&self, live: &Live) -> BTreeSet<String> {
+        let k = self.kind();
+        live.items.names(k).chain(live.listed(k)).cloned().collect()
+    }
+
+    /// The change that makes `address` as declared (or deletes it, when it is
+    /// not declared); `None` when it already is. Pure.
+    fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change>;
+
+    /// Adds what the kind knows about the plan as a whole (warnings,
+    /// unmanaged secrets, the access a policy change grants). Pure.
+    fn finish(&self, _cx: &PlanCx<'_>, _plan: &mut Plan) {}
+
+    /// Makes one change on the server, with values from the manifest.
+    fn apply<'a>(
+        &'static self,
+        vault: &'a Vault,
+        change: &'a Change,
+        desired: &'a Desired,
+        live: &'a Live,
+    ) -> BoxFuture<'a, Result<(), VaultError>>;
+
+    /// The model of the server for the property test: what `live` looks like
+    /// after `change` is applied perfectly.
+    fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live);
+
+    /// Adds random declared and live resources of this kind for the property
+    /// test, with names that overlap so that every case (create, update,
+    /// adopt, delete, unmanaged) occurs.
+    fn arbitrary(&self, rng: &mut dyn rand::RngCore, desired: &mut Desired, live: &mut Live);
+}

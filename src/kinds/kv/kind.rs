@@ -1,0 +1,383 @@
+//! The contract of KV v2 secrets (`[secrets."MOUNT/PATH"]`).
+
+use super::model::{DesiredSecret, DesiredValue, LiveSecret};
+use crate::diag::Problem;
+use crate::kinds::contract::{KindDef, PlanCx, ReadFuture, Store, Wave};
+use crate::kinds::mount::{DesiredBackend, LiveBackend, longest_mount};
+use crate::model::plan::{Action, Change, Plan, UNMANAGED_KV_SAMPLE, UnmanagedKv};
+use crate::model::{Address, Desired, Kind, Live};
+use crate::names::{self, NameError};
+use crate::secret::Secret;
+use crate::vault::{Vault, VaultError};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A KV v2 secret.
+pub const KIND: Kind = Kind::new(70, "kv");
+
+/// At most this many secret paths are listed per KV mount.
+pub const MAX_KV_PATHS: usize = 100_000;
+
+/// Every secret path (relative, sorted) under a KV v2 mount the manifest
+/// uses, kept in [`Live::facts`] under the mount's path, for reporting
+/// unmanaged secrets; `None` when the token may not list them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KvTree(pub Option<Vec<String>>);
+
+/// KV v2 secrets.
+pub struct Secrets;
+
+/// The registry's entry.
+pub static SECRETS: Secrets = Secrets;
+
+/// The mount a secret key lives on, as far as the server says: the declared
+/// mount when the manifest declares it, else the longest mount on the server.
+fn live_mount(desired: &Desired, live: &Live, key: &str) -> Option<String> {
+    desired
+        .items
+        .get::<DesiredSecret>(KIND, key)
+        .filter(|s| desired.items.contains(Kind::MOUNT, &s.mount))
+        .map(|s| s.mount.clone())
+        .or_else(|| longest_mount(live.items.names(Kind::MOUNT), key))
+}
+
+fn is_live_kv2(live: &Live, mount: &str) -> bool {
+    live.items
+        .get::<LiveBackend>(Kind::MOUNT, mount)
+        .is_some_and(LiveBackend::is_kv2)
+}
+
+impl KindDef for Secrets {
+    fn kind(&self) -> Kind {
+        KIND
+    }
+
+    fn about(&self) -> &'static str {
+        "a KV v2 secret (`<mount>/data/<path>`)"
+    }
+
+    fn noun(&self) -> Option<&'static str> {
+        Some("secret path(s)")
+    }
+
+    fn check_name(&self, name: &str) -> Result<(), NameError> {
+        names::mount_and_path(name)
+    }
+
+    fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
+        desired
+            .items
+            .get::<DesiredSecret>(KIND, name)
+            .map(|s| vec![Address::new(Kind::MOUNT, s.mount.clone())])
+            .unwrap_or_default()
+    }
+
+    /// Places secrets whose mount the manifest does not declare on the
+    /// longest matching mount of the server (mounts may be nested: `team/kv/app`).
+    fn complete(&self, desired: &mut Desired, live: &Live) {
+        let declared: BTreeSet<String> = desired.items.names(Kind::MOUNT).cloned().collect();
+        for (key, s) in desired.items.iter_mut::<DesiredSecret>(KIND) {
+            if declared.contains(&s.mount) {
+                continue;
+            }
+            if let Some(m) = longest_mount(live.items.names(Kind::MOUNT), key) {
+                s.path = key[m.len() + 1..].to_string();
+                s.mount = m;
+            }
+        }
+    }
+
+    /// Every secret must sit on a KV v2 mount, declared or on the server.
+    fn check(&self, desired: &Desired, live: &Live) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for (name, s) in desired.items.iter::<DesiredSecret>(KIND) {
+            let declared = desired.items.get::<DesiredBackend>(Kind::MOUNT, &s.mount);
+            let existing = live.items.get::<LiveBackend>(Kind::MOUNT, &s.mount);
+            let ok = match declared {
+                Some(m) => m.is_kv2(),
+                None => existing.is_some_and(|m| m.is_kv2()),
+            };
+            if ok {
+                continue;
+            }
+            let what = match (declared, existing) {
+                (None, None) => format!("no mount `{}` in the manifest or on the server", s.mount),
+                (None, Some(m)) => format!(
+                    "mount `{}` on the server is `{}`, not KV version 2",
+                    s.mount, m.type_name
+                ),
+                (Some(_), _) => format!("mount `{}` in the manifest is not KV version 2", s.mount),
+            };
+            problems.push(desired.problem_at(
+                &Address::new(KIND, name.clone()),
+                "vaultform::manifest::not_kv2",
+                format!("secret `{name}` is not on a KV v2 mount: {what}"),
+                format!(
+                    "declare [mounts.{}] with type = \"kv\" and options = {{ version = \"2\" }}",
+                    s.mount
+                ),
+            ));
+        }
+        problems
+    }
+
+    fn reads<'a>(
+        &'static self,
+        wave: Wave,
+        vault: &'a Vault,
+        desired: &'a Desired,
+        live: &Live,
+    ) -> Vec<ReadFuture<'a>> {
+        if wave != Wave::Items {
+            return Vec::new();
+        }
+        let mut reads: Vec<ReadFuture<'a>> = Vec::new();
+        let secrets: BTreeSet<String> = desired
+            .items
+            .names(KIND)
+            .chain(live.managed.names(KIND))
+            .cloned()
+            .collect();
+        // The KV v2 mounts the manifest uses: declared ones, and those its
+        // secrets (or managed ones) live on. Their whole trees are listed once.
+        let mut kv_mounts: BTreeSet<String> = desired
+            .items
+            .iter::<DesiredBackend>(Kind::MOUNT)
+            .filter(|(_, d)| d.is_kv2())
+            .map(|(p, _)| p.clone())
+            .collect();
+        kv_mounts.extend(
+            secrets
+                .iter()
+                .filter_map(|k| longest_mount(live.items.names(Kind::MOUNT), k)),
+        );
+        kv_mounts.remove(&desired.ownership_mount);
+        for mount in kv_mounts.into_iter().filter(|m| is_live_kv2(live, m)) {
+            reads.push(
+                async move {
+                    let paths = super::vault::list_all(vault, &mount, MAX_KV_PATHS).await?;
+                    let store: Store = Box::new(move |live: &mut Live| {
+                        live.facts.insert(KIND, mount, KvTree(paths));
+                    });
+                    Ok(store)
+                }
+                .boxed(),
+            );
+        }
+        for key in secrets {
+            let Some(mount) = live_mount(desired, live, &key) else {
+                continue;
+            };
+            if !is_live_kv2(live, &mount) {
+                continue;
+            }
+            let Some(path) = key
+                .strip_prefix(mount.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+                .map(str::to_string)
+            else {
+                continue;
+            };
+            reads.push(
+                async move {
+                    let s = super::vault::read(vault, &mount, &path).await?;
+                    let store: Store = Box::new(move |live: &mut Live| {
+                        if let Some(s) = s {
+                            live.items.insert(KIND, key, s);
+                        }
+                    });
+                    Ok(store)
+                }
+                .boxed(),
+            );
+        }
+        reads
+    }
+
+    fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {
+        super::diff::diff(
+            address.clone(),
+            cx.desired.items.get(KIND, &address.name),
+            cx.live.items.get(KIND, &address.name),
+            cx.fp,
+        )
+    }
+
+    /// Warnings (mounts whose paths cannot be listed, `external` keys nobody
+    /// set) and the unmanaged secrets on the KV mounts the manifest uses.
+    fn finish(&self, cx: &PlanCx<'_>, plan: &mut Plan) {
+        let (desired, live) = (cx.desired, cx.live);
+        for (m, tree) in live.facts.iter::<KvTree>(KIND) {
+            if tree.0.is_none() {
+                plan.warnings.push(format!(
+                    "the token may not list {m}/metadata/ (`scan` or `list`): unmanaged secrets on {m}/ are not reported"
+                ));
+            }
+        }
+        for (name, d) in desired.items.iter::<DesiredSecret>(KIND) {
+            let addr = Address::new(KIND, name.clone());
+            let l = live.items.get::<LiveSecret>(KIND, name);
+            plan.warnings.extend(super::diff::warnings(&addr, d, l));
+        }
+        for (mount, tree) in live.facts.iter::<KvTree>(KIND) {
+            let Some(paths) = &tree.0 else {
+                continue;
+            };
+            let mut entry = UnmanagedKv::default();
+            for p in paths {
+                let a = Address::new(KIND, format!("{mount}/{p}"));
+                if desired.declares(&a)
+                    || cx.managed.contains(&a)
+                    || live.managed.owner_elsewhere(&a).is_some()
+                {
+                    continue;
+                }
+                entry.count += 1;
+                if entry.sample.len() < UNMANAGED_KV_SAMPLE {
+                    entry.sample.push(p.clone());
+                }
+            }
+            if entry.count > 0 {
+                plan.unmanaged_kv.insert(mount.clone(), entry);
+            }
+        }
+    }
+
+    fn apply<'a>(
+        &'static self,
+        vault: &'a Vault,
+        change: &'a Change,
+        desired: &'a Desired,
+        live: &'a Live,
+    ) -> BoxFuture<'a, Result<(), VaultError>> {
+        async move {
+            let name = change.address.name.as_str();
+            let missing = || VaultError::Internal {
+                what: format!("{} is not in the manifest", change.address),
+            };
+            match change.action {
+                Action::Adopt => Ok(()),
+                Action::Delete => {
+                    let mount =
+                        longest_mount(live.items.names(Kind::MOUNT), name).ok_or_else(missing)?;
+                    super::vault::destroy(vault, &mount, &name[mount.len() + 1..]).await
+                }
+                _ => {
+                    let d = desired
+                        .items
+                        .get::<DesiredSecret>(KIND, name)
+                        .ok_or_else(missing)?;
+                    let existing = live
+                        .items
+                        .get::<LiveSecret>(KIND, name)
+                        .and_then(|l| l.data.as_ref());
+                    let data = write_data(d, existing, |length| {
+                        Value::String(crate::secret::generate(length))
+                    });
+                    let cas = change.secret.as_ref().map(|s| s.cas).unwrap_or(0);
+                    super::vault::write(vault, &d.mount, &d.path, &data, cas).await
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {
+        let name = &change.address.name;
+        if change.action == Action::Delete {
+            live.items.remove(KIND, name);
+            return;
+        }
+        let Some(d) = desired.items.get::<DesiredSecret>(KIND, name) else {
+            return;
+        };
+        let old = live.items.get::<LiveSecret>(KIND, name);
+        let data = write_data(d, old.and_then(|o| o.data.as_ref()), |_| {
+            Value::String("generated".into())
+        });
+        let version = old.map(|o| o.version).unwrap_or(0) + 1;
+        let data = data
+            .into_iter()
+            .map(|(k, v)| (k, Secret::new(v)))
+            .collect();
+        live.items.insert(
+            KIND,
+            name.clone(),
+            LiveSecret {
+                version,
+                data: Some(data),
+            },
+        );
+    }
+
+    fn arbitrary(&self, rng: &mut dyn rand::RngCore, desired: &mut Desired, live: &mut Live) {
+        use rand::Rng;
+        let values = ["x", "y", "z"];
+        for _ in 0..rng.gen_range(0..3) {
+            let path = format!("s{}", rng.gen_range(0..3));
+            let mut keys = BTreeMap::new();
+            for k in ["A", "B", "C"] {
+                if rng.gen_bool(0.5) {
+                    let v = match rng.gen_range(0..4) {
+                        0 => DesiredValue::Generate { length: 8 },
+                        1 => DesiredValue::External,
+                        _ => DesiredValue::Value(Secret::from_string(
+                            values[rng.gen_range(0..2)].to_string(),
+                        )),
+                    };
+                    keys.insert(k.to_string(), v);
+                }
+            }
+            let d = DesiredSecret {
+                mount: "kv".into(),
+                path: path.clone(),
+                keys,
+            };
+            desired.items.insert(KIND, format!("kv/{path}"), d);
+        }
+        for _ in 0..rng.gen_range(0..4) {
+            let path = format!("s{}", rng.gen_range(0..4));
+            let mut data = BTreeMap::new();
+            for k in ["A", "B", "D"] {
+                if rng.gen_bool(0.5) {
+                    let v = values[rng.gen_range(0..values.len())].to_string();
+                    data.insert(k.to_string(), Secret::from_string(v));
+                }
+            }
+            let data = rng.gen_bool(0.8).then_some(data);
+            let s = LiveSecret {
+                version: rng.gen_range(1..4),
+                data,
+            };
+            live.items.insert(KIND, format!("kv/{path}"), s);
+        }
+    }
+}
+
+/// What a write of `d` holds: every key with a known value, generated keys
+/// that exist kept as they are (new ones made by `generate`), external keys
+/// kept as they are (and left out while nobody has set them).
+pub fn write_data(
+    d: &DesiredSecret,
+    existing: Option<&BTreeMap<String, Secret>>,
+    generate: impl Fn(usize) -> Value,
+) -> BTreeMap<String, Value> {
+    let mut data = BTreeMap::new();
+    for (key, want) in &d.keys {
+        let have = existing.and_then(|m| m.get(key));
+        let value = match want {
+            DesiredValue::Value(v) => Some(v.expose().clone()),
+            DesiredValue::Generate { length } => Some(match have {
+                Some(h) => h.expose().clone(),
+                None => generate(*length),
+            }),
+            DesiredValue::External => have.map(|h| h.expose().clone()),
+        };
+        if let Some(v) = value {
+            data.insert(key.clone(), v);
+        }
+    }
+    data
+}

@@ -1,0 +1,169 @@
+//! The contract of ACL policies (`policies/<name>.hcl`).
+
+use super::model::{DesiredPolicy, LivePolicy};
+use crate::kinds::BUILTIN_POLICIES;
+use crate::kinds::contract::{KindDef, PlanCx, ReadFuture, Store, Wave};
+use crate::model::plan::{Action, Change, Plan};
+use crate::model::{Address, Desired, Kind, Live};
+use crate::names::{self, NameError};
+use crate::vault::{Vault, VaultError};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use std::path::PathBuf;
+
+/// An ACL policy.
+pub const KIND: Kind = Kind::new(40, "policy");
+
+/// ACL policies.
+pub struct Policies;
+
+/// The registry's entry.
+pub static POLICIES: Policies = Policies;
+
+impl KindDef for Policies {
+    fn kind(&self) -> Kind {
+        KIND
+    }
+
+    fn about(&self) -> &'static str {
+        "an ACL policy (`sys/policies/acl/<name>`)"
+    }
+
+    fn noun(&self) -> Option<&'static str> {
+        Some("policies")
+    }
+
+    fn check_name(&self, name: &str) -> Result<(), NameError> {
+        names::policy_name(name)
+    }
+
+    fn builtin(&self, _desired: &Desired, name: &str) -> bool {
+        BUILTIN_POLICIES.contains(&name)
+    }
+
+    fn reads<'a>(
+        &'static self,
+        wave: Wave,
+        vault: &'a Vault,
+        desired: &'a Desired,
+        live: &Live,
+    ) -> Vec<ReadFuture<'a>> {
+        match wave {
+            Wave::Root => vec![
+                async move {
+                    let names = super::vault::list(vault).await?;
+                    let store: Store = Box::new(move |live: &mut Live| {
+                        live.listed.entry(KIND).or_default().extend(names);
+                    });
+                    Ok(store)
+                }
+                .boxed(),
+            ],
+            Wave::Items => {
+                let wanted: std::collections::BTreeSet<String> = desired
+                    .items
+                    .names(KIND)
+                    .chain(live.managed.names(KIND))
+                    .filter(|n| live.is_listed(KIND, n))
+                    .cloned()
+                    .collect();
+                wanted
+                    .into_iter()
+                    .map(|name| {
+                        async move {
+                            let p = super::vault::read(vault, &name).await?;
+                            let store: Store = Box::new(move |live: &mut Live| {
+                                if let Some(p) = p {
+                                    live.items.insert(KIND, name, p);
+                                }
+                            });
+                            Ok(store)
+                        }
+                        .boxed()
+                    })
+                    .collect()
+            }
+            Wave::Lists => Vec::new(),
+        }
+    }
+
+    fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {
+        super::diff::diff(
+            address.clone(),
+            cx.desired.items.get(KIND, &address.name),
+            cx.live.items.get(KIND, &address.name),
+        )
+    }
+
+    /// What the policy and role changes do to access.
+    fn finish(&self, cx: &PlanCx<'_>, plan: &mut Plan) {
+        plan.access = super::access::changes(cx.desired, cx.live, &plan.changes);
+    }
+
+    fn apply<'a>(
+        &'static self,
+        vault: &'a Vault,
+        change: &'a Change,
+        desired: &'a Desired,
+        _live: &'a Live,
+    ) -> BoxFuture<'a, Result<(), VaultError>> {
+        async move {
+            let name = &change.address.name;
+            match change.action {
+                Action::Delete => super::vault::delete(vault, name).await,
+                Action::Adopt => Ok(()),
+                _ => {
+                    let d = desired.items.get::<DesiredPolicy>(KIND, name).ok_or_else(|| {
+                        VaultError::Internal {
+                            what: format!("{} is not in the manifest", change.address),
+                        }
+                    })?;
+                    super::vault::write(vault, &d.name, &d.text).await
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {
+        let name = &change.address.name;
+        if change.action == Action::Delete {
+            live.items.remove(KIND, name);
+            if let Some(s) = live.listed.get_mut(&KIND) {
+                s.remove(name);
+            }
+            return;
+        }
+        if let Some(d) = desired.items.get::<DesiredPolicy>(KIND, name) {
+            let text = d.text.clone();
+            live.items.insert(KIND, name.clone(), LivePolicy { text });
+            live.listed.entry(KIND).or_default().insert(name.clone());
+        }
+    }
+
+    fn arbitrary(&self, rng: &mut dyn rand::RngCore, desired: &mut Desired, live: &mut Live) {
+        use rand::Rng;
+        let texts = [
+            "path \"a\" { capabilities = [\"read\"] }\n",
+            "path \"a\" { capabilities = [\"read\"] }",
+            "path \"b/*\" { capabilities = [\"list\"] }\r\n",
+        ];
+        for _ in 0..rng.gen_range(0..3) {
+            let name = format!("p{}", rng.gen_range(0..3));
+            let text = texts[rng.gen_range(0..texts.len())].to_string();
+            let file = PathBuf::from(format!("policies/{name}.hcl"));
+            let d = DesiredPolicy {
+                name: name.clone(),
+                text,
+                file,
+            };
+            desired.items.insert(KIND, name, d);
+        }
+        for _ in 0..rng.gen_range(0..4) {
+            let name = format!("p{}", rng.gen_range(0..4));
+            let text = texts[rng.gen_range(0..texts.len())].to_string();
+            live.listed.entry(KIND).or_default().insert(name.clone());
+            live.items.insert(KIND, name, LivePolicy { text });
+        }
+    }
+}

@@ -1,0 +1,535 @@
+//! The building block of simple kinds: "a list path, an item path and a table
+//! of typed fields" on a mount or auth method. A [`TableKind`] value is a
+//! whole kind: it is declared, listed, read, compared field by field (TTLs in
+//! seconds, lists as sets, CIDRs in canonical form), written, deleted, shown,
+//! simulated and generated for the property test without further code.
+//!
+//! Two shapes:
+//! - **named items** on a mount (`auth/<mount>/role/<name>`): addressed
+//!   `<mount>/<name>`, listed per mount, deleted when the manifest drops a
+//!   managed one;
+//! - **one settings object per mount** (`<mount>/config`): addressed by the
+//!   mount path, never deleted (it goes with its mount); dropping it from the
+//!   manifest leaves the server's values as they are and forgets it.
+
+use super::contract::{Declare, KindDef, Nested, PlanCx, ReadFuture, Store, Wave};
+use super::declare::Val;
+use super::fields::{FieldType, FieldValue, display_live};
+use super::mount::{DesiredBackend, LiveBackend};
+use crate::diag::Problem;
+use crate::duration;
+use crate::model::plan::{Action, Change, FieldChange};
+use crate::model::{Address, Desired, Kind, Live};
+use crate::names::{self, NameError};
+use crate::vault::{Vault, VaultError};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A declared item of a table kind: the fields the manifest sets (only those
+/// are managed; the server's others are left alone).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesiredFields {
+    /// The kind.
+    pub kind: Kind,
+    /// The mount or auth method path it lives on.
+    pub mount: String,
+    /// Its name on the mount (empty for a mount's settings object).
+    pub name: String,
+    /// Managed fields.
+    pub fields: BTreeMap<String, FieldValue>,
+}
+
+impl DesiredFields {
+    /// Its name in its address: `<mount>/<name>`, or the mount path.
+    pub fn key(&self) -> String {
+        if self.name.is_empty() {
+            self.mount.clone()
+        } else {
+            format!("{}/{}", self.mount, self.name)
+        }
+    }
+
+    /// The policies it grants (`token_policies`).
+    pub fn policies(&self) -> Vec<String> {
+        match self.fields.get("token_policies") {
+            Some(FieldValue::List(l)) => l.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// An item as the server returns it (`.data`).
+pub type LiveFields = BTreeMap<String, Value>;
+
+/// What the mount under a table kind must be.
+pub struct ParentRule {
+    /// Whether a mount of this type and these options can hold the kind.
+    pub accepts: fn(&str, &BTreeMap<String, String>) -> bool,
+    /// What it must be, for messages: "a `approle` auth method".
+    pub needs: &'static str,
+    /// The fix, with `{mount}` for the mount path.
+    pub help: &'static str,
+    /// The diagnostic code.
+    pub code: &'static str,
+}
+
+/// A kind that is a field table at a path.
+pub struct TableKind {
+    /// Its name and rank.
+    pub kind: Kind,
+    /// One line for people.
+    pub about: &'static str,
+    /// How `validate` counts it.
+    pub noun: Option<&'static str>,
+    /// What it is called in messages ("role", "KV settings").
+    pub what: &'static str,
+    /// The kind of mount it lives on: [`Kind::MOUNT`] or [`Kind::AUTH`].
+    pub parent: Kind,
+    /// What that mount must be.
+    pub parent_rule: ParentRule,
+    /// For named items, the list path (`auth/{mount}/role`); `None` for one
+    /// settings object per mount.
+    pub list: Option<&'static str>,
+    /// The item path: `auth/{mount}/role/{name}`, `{mount}/config`.
+    pub item: &'static str,
+    /// The fields, in groups (shared token fields, then the kind's own).
+    pub fields: &'static [&'static [(&'static str, FieldType)]],
+    /// Where it is declared, when it is declared inside its mount's section;
+    /// `None` when the manifest loader declares it itself.
+    pub nested: Option<Nested>,
+}
+
+impl TableKind {
+    /// The type of one of its fields.
+    pub fn field_type(&self, field: &str) -> Option<FieldType> {
+        self.fields
+            .iter()
+            .flat_map(|g| g.iter())
+            .find(|(n, _)| *n == field)
+            .map(|(_, t)| *t)
+    }
+
+    /// Every field name, for "valid keys" help.
+    pub fn field_names(&self) -> Vec<&'static str> {
+        self.fields
+            .iter()
+            .flat_map(|g| g.iter())
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    fn named(&self) -> bool {
+        self.list.is_some()
+    }
+
+    /// `(mount, name)` of an address name.
+    fn split<'n>(&self, key: &'n str) -> Option<(&'n str, &'n str)> {
+        if self.named() {
+            key.rsplit_once('/')
+        } else {
+            Some((key, ""))
+        }
+    }
+
+    /// A path from a template and checked segments.
+    fn path(template: &str, mount: &str, name: &str) -> String {
+        template.replace("{mount}", mount).replace("{name}", name)
+    }
+
+    fn desired<'d>(&self, desired: &'d Desired, key: &str) -> Option<&'d DesiredFields> {
+        desired.items.get::<DesiredFields>(self.kind, key)
+    }
+
+    /// Declared names and managed names.
+    fn keys(&self, desired: &Desired, live: &Live) -> BTreeSet<String> {
+        desired
+            .items
+            .names(self.kind)
+            .chain(live.managed.names(self.kind))
+            .cloned()
+            .collect()
+    }
+
+    /// The type and options of the mount `path`, as declared or else as live.
+    fn parent_type(
+        &self,
+        desired: &Desired,
+        live: &Live,
+        path: &str,
+    ) -> Option<(String, BTreeMap<String, String>)> {
+        match desired.items.get::<DesiredBackend>(self.parent, path) {
+            Some(d) => Some((d.type_name.clone(), d.options.clone())),
+            None => live
+                .items
+                .get::<LiveBackend>(self.parent, path)
+                .map(|l| (l.type_name.clone(), l.options.clone())),
+        }
+    }
+
+    fn live_parent_accepts(&self, live: &Live, mount: &str) -> bool {
+        live.items
+            .get::<LiveBackend>(self.parent, mount)
+            .is_some_and(|l| (self.parent_rule.accepts)(&l.type_name, &l.options))
+    }
+
+    fn parent_word(&self) -> &'static str {
+        if self.parent == Kind::AUTH {
+            "auth method"
+        } else {
+            "mount"
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ReadResponse {
+    data: Option<LiveFields>,
+}
+
+impl KindDef for TableKind {
+    fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    fn about(&self) -> &'static str {
+        self.about
+    }
+
+    fn noun(&self) -> Option<&'static str> {
+        self.noun
+    }
+
+    fn check_name(&self, name: &str) -> Result<(), NameError> {
+        match (self.named(), self.parent == Kind::MOUNT) {
+            (true, _) => names::mount_item(name),
+            (false, true) => names::mount_path(name),
+            (false, false) => names::path(name),
+        }
+    }
+
+    fn nested(&self) -> Option<Nested> {
+        self.nested
+    }
+
+    fn declare(&self, cx: &mut Declare<'_, '_>, value: &Val<'_>) {
+        let Some(nested) = self.nested else {
+            return;
+        };
+        let what = format!("[{}.{}.{}]", section(nested.parent), cx.parent, nested.key);
+        let Some(t) = cx.w.table(value, &what) else {
+            return;
+        };
+        cx.w.only_keys(t, &what, &self.field_names());
+        let mut fields = BTreeMap::new();
+        for (k, v) in t.iter() {
+            let name = k.get_ref().as_ref();
+            if let Some(ty) = self.field_type(name)
+                && let Some(val) = cx.w.field(v, name, ty)
+            {
+                fields.insert(name.to_string(), val);
+            }
+        }
+        let item = DesiredFields {
+            kind: self.kind,
+            mount: cx.parent.to_string(),
+            name: String::new(),
+            fields,
+        };
+        let key = item.key();
+        cx.desired
+            .origins
+            .insert(Address::new(self.kind, key.clone()), value.span());
+        cx.desired.items.insert(self.kind, key, item);
+    }
+
+    fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
+        let Some(d) = self.desired(desired, name) else {
+            return Vec::new();
+        };
+        let mut out = vec![Address::new(self.parent, d.mount.clone())];
+        for p in d.policies() {
+            if desired.items.contains(Kind::POLICY, &p) {
+                out.push(Address::new(Kind::POLICY, p));
+            }
+        }
+        out
+    }
+
+    fn check(&self, desired: &Desired, live: &Live) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let rule = &self.parent_rule;
+        for (key, d) in desired.items.iter::<DesiredFields>(self.kind) {
+            let parent = self.parent_type(desired, live, &d.mount);
+            if parent.as_ref().is_some_and(|(t, o)| (rule.accepts)(t, o)) {
+                continue;
+            }
+            let word = self.parent_word();
+            let what = match parent {
+                None => format!("no {word} `{}` in the manifest or on the server", d.mount),
+                Some((t, _)) => format!("{word} `{}` is `{t}`", d.mount),
+            };
+            problems.push(desired.problem_at(
+                &Address::new(self.kind, key.clone()),
+                rule.code,
+                format!("{} `{key}` needs {}: {what}", self.what, rule.needs),
+                rule.help.replace("{mount}", &d.mount),
+            ));
+        }
+        problems
+    }
+
+    fn reads<'a>(
+        &'static self,
+        wave: Wave,
+        vault: &'a Vault,
+        desired: &'a Desired,
+        live: &Live,
+    ) -> Vec<ReadFuture<'a>> {
+        let kind = self.kind;
+        match (wave, self.list) {
+            (Wave::Lists, Some(list)) => {
+                let mounts: BTreeSet<String> = self
+                    .keys(desired, live)
+                    .iter()
+                    .filter_map(|k| k.rsplit_once('/').map(|(m, _)| m.to_string()))
+                    .filter(|m| live.exists(self.parent, m))
+                    .collect();
+                mounts
+                    .into_iter()
+                    .map(|mount| {
+                        async move {
+                            let found = vault.list(&Self::path(list, &mount, "")).await?;
+                            let store: Store = Box::new(move |live: &mut Live| {
+                                let set = live.listed.entry(kind).or_default();
+                                set.extend(found.into_iter().map(|n| format!("{mount}/{n}")));
+                            });
+                            Ok(store)
+                        }
+                        .boxed()
+                    })
+                    .collect()
+            }
+            (Wave::Items, _) => self
+                .keys(desired, live)
+                .into_iter()
+                .filter(|k| match self.split(k) {
+                    Some((mount, _)) if self.named() => {
+                        live.is_listed(kind, k) && !mount.is_empty()
+                    }
+                    Some((mount, _)) => self.live_parent_accepts(live, mount),
+                    None => false,
+                })
+                .filter_map(|k| {
+                    let (mount, name) = self.split(&k)?;
+                    let path = Self::path(self.item, mount, name);
+                    Some(
+                        async move {
+                            let body = vault.read_as::<ReadResponse>(&path).await?;
+                            let store: Store = Box::new(move |live: &mut Live| {
+                                if let Some(data) = body.and_then(|b| b.data) {
+                                    live.items.insert(kind, k, data);
+                                }
+                            });
+                            Ok(store)
+                        }
+                        .boxed(),
+                    )
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {
+        let desired = self.desired(cx.desired, &address.name);
+        let live = cx.live.items.get::<LiveFields>(self.kind, &address.name);
+        match (desired, live) {
+            (None, None) => None,
+            (None, Some(_)) if self.named() => Some(Change::new(address.clone(), Action::Delete)),
+            (None, Some(_)) => None,
+            (Some(d), None) => {
+                let mut c = Change::new(address.clone(), Action::Create);
+                c.fields = d
+                    .fields
+                    .iter()
+                    .map(|(k, v)| FieldChange::new(k.clone(), None, Some(v.display())))
+                    .collect();
+                Some(c)
+            }
+            (Some(d), Some(l)) => {
+                let fields: Vec<FieldChange> = d
+                    .fields
+                    .iter()
+                    .filter(|(k, v)| !v.matches(l.get(k.as_str())))
+                    .map(|(k, v)| {
+                        let ty = self.field_type(k).unwrap_or(FieldType::Str);
+                        FieldChange::new(
+                            k.clone(),
+                            Some(display_live(ty, l.get(k.as_str()))),
+                            Some(v.display()),
+                        )
+                    })
+                    .collect();
+                if fields.is_empty() {
+                    return None;
+                }
+                let mut c = Change::new(address.clone(), Action::Update);
+                c.fields = fields;
+                Some(c)
+            }
+        }
+    }
+
+    fn apply<'a>(
+        &'static self,
+        vault: &'a Vault,
+        change: &'a Change,
+        desired: &'a Desired,
+        _live: &'a Live,
+    ) -> BoxFuture<'a, Result<(), VaultError>> {
+        async move {
+            let key = &change.address.name;
+            let (mount, name) = self.split(key).ok_or_else(|| missing(&change.address))?;
+            let path = Self::path(self.item, mount, name);
+            match change.action {
+                Action::Adopt => Ok(()),
+                Action::Delete if self.named() => vault.delete(&path).await,
+                Action::Delete => Ok(()),
+                _ => {
+                    let d = self
+                        .desired(desired, key)
+                        .ok_or_else(|| missing(&change.address))?;
+                    vault.write(&path, &body(d)).await.map(drop)
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {
+        let key = &change.address.name;
+        match change.action {
+            Action::Delete => {
+                live.items.remove(self.kind, key);
+                if let Some(s) = live.listed.get_mut(&self.kind) {
+                    s.remove(key);
+                }
+            }
+            _ => {
+                let Some(d) = self.desired(desired, key) else {
+                    return;
+                };
+                let mut l = live
+                    .items
+                    .get::<LiveFields>(self.kind, key)
+                    .cloned()
+                    .unwrap_or_default();
+                for (k, v) in &d.fields {
+                    l.insert(k.clone(), v.to_json());
+                }
+                live.items.insert(self.kind, key.clone(), l);
+                if self.named() {
+                    live.listed
+                        .entry(self.kind)
+                        .or_default()
+                        .insert(key.clone());
+                }
+            }
+        }
+    }
+
+    fn arbitrary(&self, rng: &mut dyn rand::RngCore, desired: &mut Desired, live: &mut Live) {
+        use rand::Rng;
+        let names = ["a", "b", "c"];
+        let key = |rng: &mut dyn rand::RngCore| {
+            let n = names[rng.gen_range(0..names.len())];
+            if self.named() {
+                format!("m/{n}")
+            } else {
+                format!("m{n}")
+            }
+        };
+        let all: Vec<(&str, FieldType)> =
+            self.fields.iter().flat_map(|g| g.iter().copied()).collect();
+        for _ in 0..rng.gen_range(0..3) {
+            let k = key(rng);
+            let (mount, name) = self.split(&k).unwrap_or((&k, ""));
+            let mut fields = BTreeMap::new();
+            for _ in 0..rng.gen_range(0..4) {
+                let (f, ty) = all[rng.gen_range(0..all.len())];
+                fields.insert(f.to_string(), random_value(rng, ty));
+            }
+            let item = DesiredFields {
+                kind: self.kind,
+                mount: mount.to_string(),
+                name: name.to_string(),
+                fields,
+            };
+            desired.items.insert(self.kind, k, item);
+        }
+        for _ in 0..rng.gen_range(0..4) {
+            let k = key(rng);
+            let mut l = LiveFields::new();
+            for _ in 0..rng.gen_range(0..4) {
+                let (f, ty) = all[rng.gen_range(0..all.len())];
+                l.insert(f.to_string(), random_value(rng, ty).to_json());
+            }
+            if self.named() {
+                live.listed.entry(self.kind).or_default().insert(k.clone());
+            }
+            live.items.insert(self.kind, k, l);
+        }
+    }
+}
+
+/// The section a parent kind is declared in.
+fn section(parent: Kind) -> &'static str {
+    if parent == Kind::AUTH {
+        "auth"
+    } else {
+        "mounts"
+    }
+}
+
+/// Every declared field (a partial update keeps the others).
+fn body(d: &DesiredFields) -> Value {
+    Value::Object(
+        d.fields
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect(),
+    )
+}
+
+fn missing(a: &Address) -> VaultError {
+    VaultError::Internal {
+        what: format!("{a} is not in the manifest"),
+    }
+}
+
+/// A random value of a field type, as the manifest would hold it.
+pub fn random_value(rng: &mut dyn rand::RngCore, ty: FieldType) -> FieldValue {
+    use rand::Rng;
+    let pick = |rng: &mut dyn rand::RngCore, from: &[&str]| -> Vec<String> {
+        from.iter()
+            .filter(|_| rng.gen_bool(0.5))
+            .map(|s| s.to_string())
+            .collect()
+    };
+    match ty {
+        FieldType::Duration => {
+            let s = [0u64, 60, 3600][rng.gen_range(0..3)];
+            FieldValue::Duration(s, duration::format(s))
+        }
+        FieldType::Int => FieldValue::Int(rng.gen_range(0..3)),
+        FieldType::Bool => FieldValue::Bool(rng.gen_bool(0.5)),
+        FieldType::Str => FieldValue::Str(["x", "y"][rng.gen_range(0..2)].to_string()),
+        FieldType::List => FieldValue::List(pick(rng, &["a", "b"])),
+        FieldType::Cidrs => FieldValue::Cidrs(pick(rng, &["10.0.0.0/8", "127.0.0.1/32"])),
+        FieldType::Choice(choices) => {
+            FieldValue::Str(choices[rng.gen_range(0..choices.len())].1.to_string())
+        }
+    }
+}

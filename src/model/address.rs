@@ -1,0 +1,100 @@
+//! What names a resource: its [`Kind`] and its [`Address`].
+//!
+//! A kind is a name and a dependency rank, both fixed by the kind's folder
+//! (`kinds/<kind>/`). Which kinds exist is the registry's business
+//! (`kinds::registry`): parsing a kind's name, and with it deserialising an
+//! address, is implemented there.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// The kind of a managed resource. Kinds sort by rank, the order in which
+/// apply creates them (lower first; deletions run the other way), then name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Kind {
+    rank: u16,
+    name: &'static str,
+}
+
+impl Kind {
+    /// A kind: `rank` orders creation (a kind's dependencies have lower
+    /// ranks), `name` is the word used in addresses (`policy`, `approle`).
+    pub const fn new(rank: u16, name: &'static str) -> Self {
+        Self { rank, name }
+    }
+
+    /// The word used in addresses.
+    pub fn as_str(self) -> &'static str {
+        self.name
+    }
+
+    /// The dependency rank.
+    pub fn rank(self) -> u16 {
+        self.rank
+    }
+}
+
+impl Ord for Kind {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.rank
+            .cmp(&other.rank)
+            .then_with(|| self.name.cmp(other.name))
+    }
+}
+
+impl PartialOrd for Kind {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl serde::Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name)
+    }
+}
+
+/// A resource's address, `<kind>.<name>`: `mount.secret`, `policy.user-policy`,
+/// `approle.approle/user`, `kv.secret/user_db`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Address {
+    /// What kind of resource.
+    pub kind: Kind,
+    /// Its name within the kind: a path, a policy name, or `<mount>/<role>`.
+    pub name: String,
+}
+
+impl Address {
+    /// Builds an address.
+    pub fn new(kind: Kind, name: impl Into<String>) -> Self {
+        Self {
+            kind,
+            name: name.into(),
+        }
+    }
+
+    /// For names of the form `<mount>/<item>` (roles, credentials, settings
+    /// of a mount's items), `(<mount>, <item>)`: split on the last `/`, since
+    /// mounts may be nested (`team/approle/web`).
+    pub fn mount_and_role(&self) -> Option<(&str, &str)> {
+        self.name.rsplit_once('/')
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.kind, self.name)
+    }
+}
+
+impl serde::Serialize for Address {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}

@@ -1,0 +1,81 @@
+//! Live state, as far as the plan needs it: read by `live::read`; plain data.
+
+use super::address::{Address, Kind};
+use super::store::Items;
+use crate::secret::FingerprintKey;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What vaultform manages, from the ownership record inside Vault.
+#[derive(Clone, Debug, Default)]
+pub struct Managed {
+    /// Managed addresses.
+    pub addresses: BTreeSet<Address>,
+    /// The record's KV version (0 when there is none yet).
+    pub version: u64,
+    /// Whether the record's mount exists.
+    pub mount_exists: bool,
+    /// The key for saved plans' fingerprints, kept beside the record.
+    pub fingerprint_key: Option<FingerprintKey>,
+    /// Other manifests' records, by manifest name (only those that exist).
+    pub others: BTreeMap<String, Record>,
+}
+
+/// One manifest's ownership record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Record {
+    /// The addresses it claims.
+    pub addresses: BTreeSet<Address>,
+    /// Its KV version (0 when it does not exist).
+    pub version: u64,
+}
+
+impl Managed {
+    /// The other manifest whose record claims `address`, if any.
+    pub fn owner_elsewhere(&self, address: &Address) -> Option<&str> {
+        self.others
+            .iter()
+            .find(|(_, r)| r.addresses.contains(address))
+            .map(|(n, _)| n.as_str())
+    }
+
+    /// The managed names of `kind`.
+    pub fn names(&self, kind: Kind) -> impl Iterator<Item = &String> {
+        self.addresses
+            .iter()
+            .filter(move |a| a.kind == kind)
+            .map(|a| &a.name)
+    }
+}
+
+/// Live state.
+#[derive(Clone, Debug, Default)]
+pub struct Live {
+    /// Resources read, by kind and name, each kind's own type.
+    pub items: Items,
+    /// Every name the server lists, for kinds that are listed (all mounts,
+    /// every policy, the roles on the mounts vaultform uses): what exists
+    /// beyond what was read, for adoption and unmanaged reports.
+    pub listed: BTreeMap<Kind, BTreeSet<String>>,
+    /// Other facts a kind keeps about the server (the secret paths of a KV
+    /// mount, ...), by kind and a name of the kind's choosing.
+    pub facts: Items,
+    /// The ownership record.
+    pub managed: Managed,
+}
+
+impl Live {
+    /// The names the server lists for `kind`.
+    pub fn listed(&self, kind: Kind) -> impl Iterator<Item = &String> {
+        self.listed.get(&kind).into_iter().flatten()
+    }
+
+    /// Whether the server lists `name` for `kind`.
+    pub fn is_listed(&self, kind: Kind, name: &str) -> bool {
+        self.listed.get(&kind).is_some_and(|s| s.contains(name))
+    }
+
+    /// Whether `kind`'s `name` exists: read, or listed.
+    pub fn exists(&self, kind: Kind, name: &str) -> bool {
+        self.items.contains(kind, name) || self.is_listed(kind, name)
+    }
+}
