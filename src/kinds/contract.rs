@@ -51,24 +51,31 @@ pub struct PlanCx<'a> {
     pub managed: &'a BTreeSet<Address>,
 }
 
-/// Where a kind is declared inside another kind's section: `[mounts.NAME.KEY]`.
+/// Where a kind is declared in the manifest, when the kind reads its own
+/// declaration (the built-in kinds' sections are read by the loader).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Nested {
-    /// The kind whose section holds it.
-    pub parent: Kind,
-    /// The key inside that section.
-    pub key: &'static str,
+pub enum Section {
+    /// A top-level table of its own: `[KEY.NAME]` (`[audit.file]`).
+    Top(&'static str),
+    /// Inside another kind's section: `[mounts.NAME.KEY]`.
+    Nested {
+        /// The kind whose section holds it.
+        parent: Kind,
+        /// The key inside that section.
+        key: &'static str,
+    },
 }
 
-/// What a nested kind's declaration is given.
+/// What a kind's declaration is given.
 pub struct Declare<'a, 'w> {
     /// Typed reads of the TOML value that record problems.
     pub w: &'w mut Walker,
-    /// The desired state so far (the parent is already in it).
+    /// The desired state so far (for a nested kind, the parent is in it).
     pub desired: &'w mut Desired,
-    /// The parent's name (`secret` for `[mounts.secret.config]`).
+    /// The parent's name (`secret` for `[mounts.secret.kv_config]`); empty
+    /// for a top-level section.
     pub parent: &'a str,
-    /// Where the parent is declared.
+    /// Where the parent (or the section's key) is declared.
     pub parent_span: Range<usize>,
 }
 
@@ -110,14 +117,13 @@ pub trait KindDef: Send + Sync + 'static {
         false
     }
 
-    /// Where it is declared inside another kind's section, if it is. Kinds
-    /// with top-level sections are read by the manifest loader.
-    fn nested(&self) -> Option<Nested> {
+    /// Where it is declared, when it reads its own declaration.
+    fn section(&self) -> Option<Section> {
         None
     }
 
-    /// Reads its declaration under the parent's section into `cx.desired`,
-    /// recording problems with their places. Only for [`KindDef::nested`] kinds.
+    /// Reads its declaration (the value of its [`KindDef::section`]) into
+    /// `cx.desired`, recording problems with their places.
     fn declare(&self, _cx: &mut Declare<'_, '_>, _value: &Val<'_>) {}
 
     /// What the declared `name` depends on (created first; `--target` takes

@@ -12,7 +12,7 @@
 //!   mount path, never deleted (it goes with its mount); dropping it from the
 //!   manifest leaves the server's values as they are and forgets it.
 
-use super::contract::{Declare, KindDef, Nested, PlanCx, ReadFuture, Store, Wave};
+use super::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Store, Wave};
 use super::declare::Val;
 use super::fields::{FieldType, FieldValue, display_live};
 use super::mount::{DesiredBackend, LiveBackend};
@@ -96,9 +96,9 @@ pub struct TableKind {
     pub item: &'static str,
     /// The fields, in groups (shared token fields, then the kind's own).
     pub fields: &'static [&'static [(&'static str, FieldType)]],
-    /// Where it is declared, when it is declared inside its mount's section;
-    /// `None` when the manifest loader declares it itself.
-    pub nested: Option<Nested>,
+    /// Where it is declared, when it is declared inside its mount's section
+    /// ([`Section::Nested`]); `None` when the manifest loader declares it.
+    pub section: Option<Section>,
 }
 
 impl TableKind {
@@ -209,15 +209,15 @@ impl KindDef for TableKind {
         }
     }
 
-    fn nested(&self) -> Option<Nested> {
-        self.nested
+    fn section(&self) -> Option<Section> {
+        self.section
     }
 
     fn declare(&self, cx: &mut Declare<'_, '_>, value: &Val<'_>) {
-        let Some(nested) = self.nested else {
+        let Some(Section::Nested { parent, key }) = self.section else {
             return;
         };
-        let what = format!("[{}.{}.{}]", section(nested.parent), cx.parent, nested.key);
+        let what = format!("[{}.{}.{key}]", section(parent), cx.parent);
         let Some(t) = cx.w.table(value, &what) else {
             return;
         };
@@ -531,5 +531,105 @@ pub fn random_value(rng: &mut dyn rand::RngCore, ty: FieldType) -> FieldValue {
         FieldType::Choice(choices) => {
             FieldValue::Str(choices[rng.gen_range(0..choices.len())].1.to_string())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kinds::role::APPROLES;
+    use crate::secret::FingerprintKey;
+    use serde_json::json;
+
+    fn role() -> DesiredFields {
+        DesiredFields {
+            kind: Kind::APPROLE,
+            mount: "approle".into(),
+            name: "user".into(),
+            fields: BTreeMap::from([
+                (
+                    "token_policies".into(),
+                    FieldValue::List(vec!["user-policy".into()]),
+                ),
+                ("token_ttl".into(), FieldValue::Duration(3600, "1h".into())),
+                (
+                    "token_max_ttl".into(),
+                    FieldValue::Duration(14400, "4h".into()),
+                ),
+                (
+                    "secret_id_ttl".into(),
+                    FieldValue::Duration(3600, "1h".into()),
+                ),
+            ]),
+        }
+    }
+
+    fn server() -> LiveFields {
+        serde_json::from_value(json!({
+            "bind_secret_id": true, "secret_id_bound_cidrs": null, "secret_id_ttl": 3600,
+            "token_max_ttl": 14400, "token_policies": ["user-policy"], "token_ttl": 3600,
+            "token_bound_cidrs": [], "token_type": "default"
+        }))
+        .expect("json")
+    }
+
+    fn diff(d: Option<DesiredFields>, l: Option<LiveFields>) -> Option<Change> {
+        let mut desired = Desired::empty(
+            miette::NamedSource::new("vault.toml", String::new()),
+            ".".into(),
+            "vaultform",
+        );
+        let mut live = Live::default();
+        if let Some(d) = d {
+            desired.items.insert(Kind::APPROLE, "approle/user", d);
+        }
+        if let Some(l) = l {
+            live.items.insert(Kind::APPROLE, "approle/user", l);
+        }
+        let cx = PlanCx {
+            desired: &desired,
+            live: &live,
+            fp: &FingerprintKey::from_bytes(vec![3; 32]),
+            managed: &BTreeSet::new(),
+        };
+        APPROLES.diff(&Address::new(Kind::APPROLE, "approle/user"), &cx)
+    }
+
+    #[test]
+    fn server_shapes_compare_equal() {
+        assert_eq!(diff(Some(role()), Some(server())), None);
+    }
+
+    #[test]
+    fn changed_ttl_shows_as_written() {
+        let mut d = role();
+        d.fields
+            .insert("token_ttl".into(), FieldValue::Duration(7200, "2h".into()));
+        let c = diff(Some(d), Some(server())).expect("change");
+        assert_eq!(c.action, Action::Update);
+        assert_eq!(c.fields.len(), 1);
+        assert_eq!(c.fields[0].before.as_deref(), Some("1h"));
+        assert_eq!(c.fields[0].after.as_deref(), Some("2h"));
+    }
+
+    #[test]
+    fn named_items_are_created_with_every_field_and_deleted_when_dropped() {
+        let c = diff(Some(role()), None).expect("create");
+        assert_eq!(c.action, Action::Create);
+        assert_eq!(c.fields.len(), 4);
+        assert!(c.fields.iter().all(|f| f.before.is_none()));
+        let c = diff(None, Some(server())).expect("delete");
+        assert_eq!(c.action, Action::Delete);
+    }
+
+    #[test]
+    fn paths_are_built_from_checked_names_only() {
+        assert_eq!(APPROLES.check_name("team/approle/web"), Ok(()));
+        assert!(APPROLES.check_name("approle/../../sys/mounts").is_err());
+        assert!(APPROLES.check_name("approle").is_err());
+        assert_eq!(
+            TableKind::path(APPROLES.item, "team/approle", "web"),
+            "auth/team/approle/role/web"
+        );
     }
 }

@@ -15,7 +15,7 @@ pub use crate::model::Desired;
 
 use crate::files;
 use crate::kinds::auth::DesiredAuthConfig;
-use crate::kinds::contract::Declare;
+use crate::kinds::contract::{Declare, Section};
 use crate::kinds::credentials::DesiredCredentials;
 use crate::kinds::declare::{self as walk, Val, Walker};
 use crate::kinds::fields::{FieldType, FieldValue};
@@ -237,7 +237,12 @@ struct Loader<'e> {
 
 impl Loader<'_> {
     fn root(&mut self, root: &DeTable<'_>) {
-        self.w.only_keys(root, "the manifest", TOP_KEYS);
+        let mut top: Vec<&str> = TOP_KEYS.to_vec();
+        top.extend(registry::all().filter_map(|d| match d.section() {
+            Some(Section::Top(key)) => Some(key),
+            _ => None,
+        }));
+        self.w.only_keys(root, "the manifest", &top);
         if let Some(v) = root.get("vaultform") {
             self.settings(v);
         }
@@ -261,6 +266,20 @@ impl Loader<'_> {
         }
         if let Some(v) = root.get("policy_tests") {
             self.policy_tests(v);
+        }
+        // Kinds with a top-level section of their own (`[KEY.NAME]`).
+        for def in registry::all() {
+            if let Some(Section::Top(key)) = def.section()
+                && let Some((k, v)) = root.get_key_value(key)
+            {
+                let mut cx = Declare {
+                    w: &mut self.w,
+                    desired: &mut self.d,
+                    parent: "",
+                    parent_span: k.span(),
+                };
+                def.declare(&mut cx, v);
+            }
         }
     }
 
@@ -508,12 +527,10 @@ impl Loader<'_> {
                 allowed.extend(["config", "roles", "token_type"]);
             }
             let parent = if auth { Kind::AUTH } else { Kind::MOUNT };
-            allowed.extend(
-                registry::all()
-                    .filter_map(|d| d.nested())
-                    .filter(|n| n.parent == parent)
-                    .map(|n| n.key),
-            );
+            allowed.extend(registry::all().filter_map(|d| match d.section() {
+                Some(Section::Nested { parent: p, key }) if p == parent => Some(key),
+                _ => None,
+            }));
             self.w.only_keys(tbl, &what, &allowed);
             let type_name = match tbl.get("type") {
                 Some(tv) => self.w.string(tv, "type"),
@@ -653,9 +670,9 @@ impl Loader<'_> {
             self.d.items.insert(kind, path.clone(), backend);
             // Kinds declared inside this section (`[mounts.PATH.KEY]`).
             for def in registry::all() {
-                if let Some(nested) = def.nested()
-                    && nested.parent == kind
-                    && let Some(nv) = tbl.get(nested.key)
+                if let Some(Section::Nested { parent, key }) = def.section()
+                    && parent == kind
+                    && let Some(nv) = tbl.get(key)
                 {
                     let mut cx = Declare {
                         w: &mut self.w,

@@ -26,7 +26,7 @@ pub static APPROLES: TableKind = TableKind {
     list: Some("auth/{mount}/role"),
     item: "auth/{mount}/role/{name}",
     fields: &[TOKEN_FIELDS, APPROLE_FIELDS],
-    nested: None,
+    section: None,
 };
 
 /// Kubernetes roles: `[auth.MOUNT.roles.NAME]` on a `kubernetes` auth method.
@@ -45,5 +45,5 @@ pub static KUBERNETES_ROLES: TableKind = TableKind {
     list: Some("auth/{mount}/role"),
     item: "auth/{mount}/role/{name}",
     fields: &[TOKEN_FIELDS, KUBERNETES_FIELDS],
-    nested: None,
+    section: None,
 };
