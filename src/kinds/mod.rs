@@ -25,6 +25,7 @@ macro_rules! registry {
 
 registry! {
     mount => [MOUNTS, AUTHS],
+    kv_config => [KV_CONFIG],
     auth => [CONFIGS],
     policy => [POLICIES],
     role => [APPROLES, KUBERNETES_ROLES],
