@@ -158,7 +158,7 @@ impl Lock {
         let deadline = tokio::time::Instant::now() + wait;
         let started = now();
         let holder = Holder {
-            id: crate::apply::generate(12).to_lowercase(),
+            id: crate::secret::generate(12).to_lowercase(),
             user: std::env::var("USER").unwrap_or_default(),
             host: std::fs::read_to_string("/proc/sys/kernel/hostname")
                 .map(|h| h.trim().chars().take(64).collect())

@@ -4,8 +4,8 @@
 //! and variable names, per-key renames, Docker-secret file names. Pure; the
 //! only I/O is the bounded read of the services file.
 
+use crate::diag::SourceFile;
 use crate::kinds::names;
-use crate::manifest::diag::SourceFile;
 use miette::SourceSpan;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -520,7 +520,7 @@ impl FileCtx<'_> {
     ) -> SpecError {
         // A parser's message can quote a whole line: cut and cleaned.
         SpecError::File(Box::new(FileProblem {
-            what: crate::manifest::diag::clean_text(&what.into(), 600),
+            what: crate::diag::clean_text(&what.into(), 600),
             help: help.into(),
             src: self.src.clone(),
             at: at.map(Into::into),

@@ -93,7 +93,7 @@ pub fn render(plan: &Plan, out: &mut impl Write, style: Style) -> io::Result<()>
     }
     if !plan.access.is_empty() {
         writeln!(out, "Access changes (the policies evaluated offline):")?;
-        for (principal, changes) in crate::plan::access::by_principal(&plan.access) {
+        for (principal, changes) in crate::kinds::policy::access::by_principal(&plan.access) {
             for a in changes {
                 writeln!(
                     out,

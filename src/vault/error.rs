@@ -35,7 +35,7 @@ pub enum VaultError {
         /// HTTP method.
         method: String,
         /// Why the path was refused.
-        why: crate::kinds::names::NameError,
+        why: crate::names::NameError,
     },
     /// No answer within the client timeout.
     #[error("Vault at {address} did not answer {method} {path} within {seconds}s")]

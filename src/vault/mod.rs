@@ -187,7 +187,7 @@ impl Vault {
     /// One GET with no retry, for callers that poll on their own (waiting for
     /// a server to come up): a retry would only delay the next poll.
     pub async fn probe(&self, path: &str) -> Result<Response, VaultError> {
-        crate::kinds::names::api_path(path).map_err(|why| VaultError::UnsafePath {
+        crate::names::api_path(path).map_err(|why| VaultError::UnsafePath {
             method: "GET".into(),
             why,
         })?;
@@ -238,7 +238,7 @@ impl Vault {
     ) -> Result<(u16, bytes::Bytes), VaultError> {
         // The last line of defence: whatever built `path`, a request can only
         // address the path it names (the URL parser would collapse `..`).
-        crate::kinds::names::api_path(path).map_err(|why| VaultError::UnsafePath {
+        crate::names::api_path(path).map_err(|why| VaultError::UnsafePath {
             method: method.to_string(),
             why,
         })?;

@@ -19,7 +19,7 @@ type RuleCache = BTreeMap<(bool, String), Rc<Vec<Rule>>>;
 pub const MAX_ACCESS_CHANGES: usize = 200;
 
 fn role_policies(fields: impl Fn(&str) -> Option<Vec<String>>, no_default: bool) -> Vec<String> {
-    crate::manifest::policy_tests::with_default(
+    super::checks::with_default(
         fields("token_policies").unwrap_or_default(),
         no_default,
     )
