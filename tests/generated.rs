@@ -81,3 +81,55 @@ fn the_bash_completion_script_loads_and_completes_subcommands() {
     assert!(words.lines().any(|w| w == "plan"), "{words}");
     assert!(words.lines().any(|w| w == "policy"), "{words}");
 }
+
+/// docs/adding-a-kind.md stays true: every line of its Rust excerpts (but
+/// `...` and comments) is in the source it quotes, the demonstration kind's
+/// folder and the registry.
+#[test]
+fn the_adding_a_kind_guide_quotes_the_code_as_it_is() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap();
+    let guide = read("docs/adding-a-kind.md");
+    let source: String = [read("src/kinds/kv_config/mod.rs"), read("src/kinds/mod.rs")]
+        .concat()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut in_rust = false;
+    let mut checked = 0;
+    let mut missing = Vec::new();
+    for line in guide.lines() {
+        if line.starts_with("```") {
+            in_rust = line == "```rust";
+            continue;
+        }
+        if !in_rust {
+            continue;
+        }
+        let code = line.split("//").next().unwrap_or("").trim();
+        if code.is_empty() || code == "..." {
+            continue;
+        }
+        let norm = code.split_whitespace().collect::<Vec<_>>().join(" ");
+        // A one-line form of a block the source spreads over several lines
+        // is compared without spaces.
+        let squeeze = |t: &str| -> String {
+            let t: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+            t.replace(",}", "}").replace(",]", "]")
+        };
+        let squeezed = squeeze(&norm);
+        if !source.contains(&norm) && !squeeze(&source).contains(squeezed.trim_end_matches(',')) {
+            missing.push(code.to_string());
+        }
+        checked += 1;
+    }
+    assert!(
+        checked > 20,
+        "the guide has no Rust excerpts left ({checked} lines)"
+    );
+    assert!(
+        missing.is_empty(),
+        "docs/adding-a-kind.md quotes lines that are not in src/kinds/kv_config/mod.rs or src/kinds/mod.rs:\n{}",
+        missing.join("\n")
+    );
+}

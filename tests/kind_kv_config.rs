@@ -151,7 +151,8 @@ fn matching_settings_are_adopted_and_a_mount_that_is_not_kv2_is_refused() {
         "{actions:?}"
     );
 
-    // On a KV version 1 mount: refused at its declaration, nothing written.
+    // On a KV version 1 mount: refused at its declaration (offline, by
+    // validate too), nothing written.
     std::fs::write(
         &path,
         "[mounts.old]\ntype = \"kv\"\noptions = { version = \"1\" }\n\n[mounts.old.kv_config]\nmax_versions = 2\n",
@@ -162,7 +163,7 @@ fn matching_settings_are_adopted_and_a_mount_that_is_not_kv2_is_refused() {
     let err = flat(&err);
     assert!(err.contains("vaultform::manifest::not_kv2"), "{err}");
     assert!(
-        err.contains("KV settings `old` needs a KV v2 mount"),
+        err.contains("`kv_config` needs a KV v2 mount; `old` is `kv`"),
         "{err}"
     );
     let (status, _) = bao.get("sys/mounts/old");

@@ -8,7 +8,7 @@
 //! path and a table of typed fields": those are a [`TableKind`](super::table::TableKind)
 //! value, not code.
 
-use super::declare::{Val, Walker};
+use super::declare::{Sources, Val, Walker};
 use crate::diag::Problem;
 use crate::model::plan::{Change, Plan};
 use crate::model::{Address, Desired, Kind, Live};
@@ -16,7 +16,7 @@ use crate::names::NameError;
 use crate::secret::FingerprintKey;
 use crate::vault::{Vault, VaultError};
 use futures::future::BoxFuture;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 /// What a finished read does to the live state (stores what it read).
@@ -72,9 +72,13 @@ pub struct Declare<'a, 'w> {
     pub w: &'w mut Walker,
     /// The desired state so far (for a nested kind, the parent is in it).
     pub desired: &'w mut Desired,
+    /// Secret values and deferred references, from the manifest loader.
+    pub sources: &'w mut dyn Sources,
     /// The parent's name (`secret` for `[mounts.secret.kv_config]`); empty
     /// for a top-level section.
     pub parent: &'a str,
+    /// The parent's type (`kv`, `approle`); empty for a top-level section.
+    pub parent_type: &'a str,
     /// Where the parent (or the section's key) is declared.
     pub parent_span: Range<usize>,
 }
@@ -117,13 +121,28 @@ pub trait KindDef: Send + Sync + 'static {
         false
     }
 
-    /// Where it is declared, when it reads its own declaration.
-    fn section(&self) -> Option<Section> {
+    /// Where it is declared in the manifest: a top-level section of its own,
+    /// or tables inside another kind's section (some kinds are both:
+    /// `[approles.NAME]` and `[auth.MOUNT.roles.NAME]`). Empty for kinds
+    /// another kind declares (credentials, inside their AppRole).
+    fn sections(&self) -> &'static [Section] {
+        &[]
+    }
+
+    /// For a nested kind, whether a parent of this type (and options) can
+    /// hold it (`roles` under an `approle` auth method are AppRole roles).
+    fn accepts_parent(&self, _type_name: &str, _options: &BTreeMap<String, String>) -> bool {
+        true
+    }
+
+    /// For a nested kind, what its parent must be (for messages: "a KV v2
+    /// mount") and the diagnostic code when it is declared under another.
+    fn parent_rule(&self) -> Option<(&'static str, &'static str)> {
         None
     }
 
-    /// Reads its declaration (the value of its [`KindDef::section`]) into
-    /// `cx.desired`, recording problems with their places.
+    /// Reads its declaration (the value of one of its [`KindDef::sections`])
+    /// into `cx.desired`, recording problems with their places.
     fn declare(&self, _cx: &mut Declare<'_, '_>, _value: &Val<'_>) {}
 
     /// What the declared `name` depends on (created first; `--target` takes

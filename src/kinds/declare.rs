@@ -1,9 +1,16 @@
-//! Typed reads of a spanned TOML tree that record a [`Problem`] for every
-//! wrong type and keep going, so one run reports every problem.
+//! Reading declarations: typed reads of a spanned TOML tree that record a
+//! [`Problem`] for every wrong type and keep going, so one run reports every
+//! problem; what a kind's declaration needs from the manifest loader
+//! ([`Sources`]: secret values, references checked later); and handing a
+//! section's nested tables to the kinds declared there ([`nested`]).
 
+use super::contract::{Declare, Section};
+use super::registry;
 use crate::diag::{Problem, SourceFile};
 use crate::duration;
 use crate::kinds::fields::{self, FieldType, FieldValue};
+use crate::model::{Desired, Kind};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -25,7 +32,112 @@ pub struct Walker {
 /// How many problems a load keeps (it shows fewer, sorted by place).
 pub const KEEP: usize = 4 * crate::diag::MAX_PROBLEMS;
 
+/// What declarations need from the manifest loader beyond typed reads.
+pub trait Sources {
+    /// A secret value from its source: a literal (with a warning when the
+    /// key looks secret), `{ env }`, `{ file }`, `{ generate }` or
+    /// `{ external }`. `None` after recording a problem.
+    fn secret_value(
+        &mut self,
+        w: &mut Walker,
+        desired: &mut Desired,
+        key: &str,
+        v: &Val<'_>,
+    ) -> Option<crate::kinds::kv::DesiredValue>;
+
+    /// A policy that `what` grants, checked once every policy is declared.
+    fn policy_ref(&mut self, what: String, policy: String, span: Range<usize>);
+}
+
+/// Hands the tables inside a declared resource's section to the kinds
+/// declared there (`[mounts.NAME.kv_config]`, `[auth.NAME.roles]`): each key
+/// to the kinds nested under `parent` with that key that accept the
+/// resource's type. A key no kind accepts for this type is a problem.
+pub fn nested(
+    cx: &mut Declare<'_, '_>,
+    parent: Kind,
+    table: &DeTable<'_>,
+    options: &BTreeMap<String, String>,
+) {
+    let mut keys: Vec<&'static str> = Vec::new();
+    for def in registry::all() {
+        for s in def.sections() {
+            if let Section::Nested { parent: p, key } = *s
+                && p == parent
+                && !keys.contains(&key)
+            {
+                keys.push(key);
+            }
+        }
+    }
+    for key in keys {
+        let Some((k, v)) = table.get_key_value(key) else {
+            continue;
+        };
+        let mut taken = false;
+        let mut rules: Vec<(&'static str, &'static str)> = Vec::new();
+        for def in registry::all() {
+            let here = def.sections().iter().any(
+                |s| matches!(*s, Section::Nested { parent: p, key: kk } if p == parent && kk == key),
+            );
+            if !here {
+                continue;
+            }
+            rules.extend(def.parent_rule());
+            if def.accepts_parent(cx.parent_type, options) {
+                taken = true;
+                def.declare(cx, v);
+            }
+        }
+        if !taken {
+            let code = rules
+                .first()
+                .map_or("vaultform::manifest::roles_unsupported", |r| r.1);
+            let needs: Vec<&str> = rules.iter().map(|r| r.0).collect();
+            cx.w.problem(
+                code,
+                k.span(),
+                format!(
+                    "`{key}` needs {}; `{}` is `{}`",
+                    needs.join(" or "),
+                    cx.parent,
+                    cx.parent_type
+                ),
+                "not supported here",
+                format!("declare `{key}` only under {}", needs.join(" or ")),
+            );
+        }
+    }
+}
+
 impl Walker {
+    /// Checks a name with one of [`crate::names`]' rules; a problem at `span`
+    /// if it fails.
+    pub fn check_name(
+        &mut self,
+        name: &str,
+        span: Range<usize>,
+        what: &str,
+        rule: fn(&str) -> Result<(), crate::names::NameError>,
+    ) -> bool {
+        match rule(name) {
+            Ok(()) => true,
+            Err(why) => {
+                self.problem(
+                    "vaultform::manifest::bad_name",
+                    span,
+                    format!(
+                        "{what} `{}` is not valid: {why}",
+                        crate::names::excerpt(name)
+                    ),
+                    "invalid name",
+                    why.help(),
+                );
+                false
+            }
+        }
+    }
+
     /// Records a problem at a span.
     pub fn problem(
         &mut self,
@@ -251,6 +363,13 @@ impl Walker {
                 }
                 ok.then_some(FieldValue::Cidrs(out))
             }
+            FieldType::Object => match self.json(v, what)? {
+                serde_json::Value::Object(m) => Some(FieldValue::Object(m)),
+                _ => {
+                    self.wrong_type(v, what, "a table");
+                    None
+                }
+            },
             FieldType::Choice(choices) => {
                 let s = self.string(v, what)?;
                 match choices.iter().find(|(accepted, _)| *accepted == s) {

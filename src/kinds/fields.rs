@@ -27,6 +27,9 @@ pub enum FieldType {
     /// One of a fixed set of strings: `(accepted, stored)` pairs, for fields the
     /// server normalises (an AppRole stores `default-service` as `service`).
     Choice(&'static [(&'static str, &'static str)]),
+    /// A table of values (JWT `bound_claims`, `claim_mappings`), compared as
+    /// JSON with the server's object (a missing or `null` one is empty).
+    Object,
 }
 
 /// A field value from the manifest, already checked against its type.
@@ -44,6 +47,8 @@ pub enum FieldValue {
     List(Vec<String>),
     /// CIDR blocks in canonical form ([`canonical_cidr`]).
     Cidrs(Vec<String>),
+    /// A JSON object.
+    Object(serde_json::Map<String, Value>),
 }
 
 impl FieldValue {
@@ -55,6 +60,7 @@ impl FieldValue {
             FieldValue::Bool(b) => Value::from(*b),
             FieldValue::Str(s) => Value::from(s.clone()),
             FieldValue::List(l) | FieldValue::Cidrs(l) => Value::from(l.clone()),
+            FieldValue::Object(m) => Value::Object(m.clone()),
         }
     }
 
@@ -66,6 +72,7 @@ impl FieldValue {
             FieldValue::Bool(b) => b.to_string(),
             FieldValue::Str(s) => s.clone(),
             FieldValue::List(l) | FieldValue::Cidrs(l) => display_list(l),
+            FieldValue::Object(m) => Value::Object(m.clone()).to_string(),
         }
     }
 
@@ -94,6 +101,11 @@ impl FieldValue {
                 };
                 canon(live_list(live)) == canon(l.clone())
             }
+            FieldValue::Object(m) => match live {
+                Some(Value::Object(l)) => l == m,
+                None | Some(Value::Null) => m.is_empty(),
+                Some(_) => false,
+            },
         }
     }
 
@@ -106,6 +118,7 @@ impl FieldValue {
             FieldValue::Str(_) => FieldType::Str,
             FieldValue::List(_) => FieldType::List,
             FieldValue::Cidrs(_) => FieldType::Cidrs,
+            FieldValue::Object(_) => FieldType::Object,
         }
     }
 }
@@ -152,6 +165,10 @@ pub fn display_live(ty: FieldType, live: Option<&Value>) -> String {
             None => "(unset)".to_string(),
         },
         FieldType::List | FieldType::Cidrs => display_list(&live_list(live)),
+        FieldType::Object => match live {
+            Some(Value::Object(m)) => Value::Object(m.clone()).to_string(),
+            _ => "{}".to_string(),
+        },
         FieldType::Str | FieldType::Choice(_) => match live.and_then(Value::as_str) {
             Some(s) => s.to_string(),
             None => "(unset)".to_string(),

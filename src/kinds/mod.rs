@@ -28,7 +28,9 @@ registry! {
     kv_config => [KV_CONFIG],
     auth => [CONFIGS],
     policy => [POLICIES],
+    token_role => [TOKEN_ROLES],
     role => [APPROLES, KUBERNETES_ROLES],
+    jwt_role => [JWT_ROLES],
     kv => [SECRETS],
     credentials => [CREDENTIALS],
 }

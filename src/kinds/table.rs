@@ -51,17 +51,24 @@ impl DesiredFields {
         }
     }
 
-    /// The policies it grants (`token_policies`).
+    /// The policies it grants (`token_policies`; a token role's
+    /// `allowed_policies`).
     pub fn policies(&self) -> Vec<String> {
-        match self.fields.get("token_policies") {
-            Some(FieldValue::List(l)) => l.clone(),
-            _ => Vec::new(),
+        let mut out = Vec::new();
+        for f in ["token_policies", "allowed_policies"] {
+            if let Some(FieldValue::List(l)) = self.fields.get(f) {
+                out.extend(l.iter().cloned());
+            }
         }
+        out
     }
 }
 
 /// An item as the server returns it (`.data`).
 pub type LiveFields = BTreeMap<String, Value>;
+
+/// Rules between an item's fields: the problem's message and help, if broken.
+pub type FieldRules = fn(&BTreeMap<String, FieldValue>) -> Option<(String, &'static str)>;
 
 /// What the mount under a table kind must be.
 pub struct ParentRule {
@@ -71,8 +78,11 @@ pub struct ParentRule {
     pub needs: &'static str,
     /// The fix, with `{mount}` for the mount path.
     pub help: &'static str,
-    /// The diagnostic code.
+    /// The diagnostic code when the mount on the server (or declared
+    /// elsewhere) is not one.
     pub code: &'static str,
+    /// The diagnostic code when it is declared inside a section of another type.
+    pub nested_code: &'static str,
 }
 
 /// A kind that is a field table at a path.
@@ -94,11 +104,22 @@ pub struct TableKind {
     pub list: Option<&'static str>,
     /// The item path: `auth/{mount}/role/{name}`, `{mount}/config`.
     pub item: &'static str,
+    /// For named items on one fixed mount (`token` for token roles): the
+    /// mount; the address is then the item's name alone.
+    pub fixed_mount: Option<&'static str>,
+    /// Fields the server requires (checked when declared).
+    pub required: &'static [&'static str],
+    /// Rules between fields the server enforces only when it is written
+    /// (checked when declared): the problem's message and help, if broken.
+    pub rules: Option<FieldRules>,
     /// The fields, in groups (shared token fields, then the kind's own).
     pub fields: &'static [&'static [(&'static str, FieldType)]],
-    /// Where it is declared, when it is declared inside its mount's section
-    /// ([`Section::Nested`]); `None` when the manifest loader declares it.
-    pub section: Option<Section>,
+    /// Where it is declared in the manifest.
+    pub sections: &'static [Section],
+    /// How its declaration is read, when it is more than its field table
+    /// (roles: names, credential delivery, the server's write-time rules);
+    /// `None`: one settings table of typed fields per mount.
+    pub declare: Option<fn(&TableKind, &mut Declare<'_, '_>, &Val<'_>)>,
 }
 
 impl TableKind {
@@ -126,11 +147,98 @@ impl TableKind {
 
     /// `(mount, name)` of an address name.
     fn split<'n>(&self, key: &'n str) -> Option<(&'n str, &'n str)> {
-        if self.named() {
-            key.rsplit_once('/')
-        } else {
-            Some((key, ""))
+        match (self.fixed_mount, self.named()) {
+            (Some(mount), _) => Some((mount, key)),
+            (None, true) => key.rsplit_once('/'),
+            (None, false) => Some((key, "")),
         }
+    }
+
+    /// The address name of `name` on `mount`.
+    fn key_of(&self, mount: &str, name: &str) -> String {
+        match (self.fixed_mount, self.named()) {
+            (Some(_), _) => name.to_string(),
+            (None, true) => format!("{mount}/{name}"),
+            (None, false) => mount.to_string(),
+        }
+    }
+
+    /// Reads one item's table of fields (`what` names it in messages).
+    fn item(
+        &self,
+        cx: &mut Declare<'_, '_>,
+        mount: &str,
+        name: &str,
+        what: &str,
+        span: std::ops::Range<usize>,
+        v: &Val<'_>,
+    ) {
+        let Some(t) = cx.w.table(v, what) else {
+            return;
+        };
+        cx.w.only_keys(t, what, &self.field_names());
+        let mut fields = BTreeMap::new();
+        for (k, fv) in t.iter() {
+            let field = k.get_ref().as_ref();
+            if let Some(ty) = self.field_type(field)
+                && let Some(val) = cx.w.field(fv, field, ty)
+            {
+                if let FieldValue::List(l) = &val
+                    && matches!(field, "token_policies" | "allowed_policies")
+                    && let Some(list) = cx.w.string_list(fv, field)
+                {
+                    for (p, pspan) in list {
+                        cx.sources.policy_ref(what.to_string(), p, pspan);
+                    }
+                    let lower = l.iter().map(|p| p.to_lowercase()).collect();
+                    fields.insert(field.to_string(), FieldValue::List(lower));
+                    continue;
+                }
+                fields.insert(field.to_string(), val);
+            }
+        }
+        for req in self.required {
+            if !fields.contains_key(*req) && !t.contains_key(*req) {
+                cx.w.problem(
+                    "vaultform::manifest::missing_key",
+                    span.clone(),
+                    format!("{what} needs `{req}`"),
+                    format!("no {req}"),
+                    format!("add {req} = ... (Vault requires it)"),
+                );
+            }
+        }
+        if let Some(rules) = self.rules
+            && let Some((message, help)) = rules(&fields)
+        {
+            cx.w.problem(
+                "vaultform::manifest::missing_key",
+                span.clone(),
+                format!("{what}: {message}"),
+                "refused by Vault",
+                help,
+            );
+        }
+        let key = self.key_of(mount, name);
+        let address = Address::new(self.kind, key.clone());
+        if cx.desired.origins.contains_key(&address) {
+            cx.w.problem(
+                "vaultform::manifest::duplicate",
+                span,
+                format!("{} `{key}` is declared twice", self.what),
+                "declared again here",
+                "keep one declaration",
+            );
+            return;
+        }
+        cx.desired.origins.insert(address, span);
+        let item = DesiredFields {
+            kind: self.kind,
+            mount: mount.to_string(),
+            name: name.to_string(),
+            fields,
+        };
+        cx.desired.items.insert(self.kind, key, item);
     }
 
     /// A path from a template and checked segments.
@@ -203,45 +311,90 @@ impl KindDef for TableKind {
 
     fn check_name(&self, name: &str) -> Result<(), NameError> {
         match (self.named(), self.parent == Kind::MOUNT) {
+            (true, _) if self.fixed_mount.is_some() => names::role_name(name),
             (true, _) => names::mount_item(name),
             (false, true) => names::mount_path(name),
             (false, false) => names::path(name),
         }
     }
 
-    fn section(&self) -> Option<Section> {
-        self.section
+    fn sections(&self) -> &'static [Section] {
+        self.sections
+    }
+
+    fn accepts_parent(&self, type_name: &str, options: &BTreeMap<String, String>) -> bool {
+        (self.parent_rule.accepts)(type_name, options)
+    }
+
+    fn parent_rule(&self) -> Option<(&'static str, &'static str)> {
+        Some((self.parent_rule.needs, self.parent_rule.nested_code))
     }
 
     fn declare(&self, cx: &mut Declare<'_, '_>, value: &Val<'_>) {
-        let Some(Section::Nested { parent, key }) = self.section else {
-            return;
-        };
-        let what = format!("[{}.{}.{key}]", section(parent), cx.parent);
-        let Some(t) = cx.w.table(value, &what) else {
-            return;
-        };
-        cx.w.only_keys(t, &what, &self.field_names());
-        let mut fields = BTreeMap::new();
-        for (k, v) in t.iter() {
-            let name = k.get_ref().as_ref();
-            if let Some(ty) = self.field_type(name)
-                && let Some(val) = cx.w.field(v, name, ty)
-            {
-                fields.insert(name.to_string(), val);
-            }
+        if let Some(declare) = self.declare {
+            return declare(self, cx, value);
         }
-        let item = DesiredFields {
-            kind: self.kind,
-            mount: cx.parent.to_string(),
-            name: String::new(),
-            fields,
+        // Where this value sits: `[KEY.NAME]`, or `[mounts.PARENT.KEY]`.
+        let (prefix, mount) = if cx.parent.is_empty() {
+            let Some(Section::Top(key)) = self
+                .sections
+                .iter()
+                .copied()
+                .find(|s| matches!(s, Section::Top(_)))
+            else {
+                return;
+            };
+            (
+                key.to_string(),
+                self.fixed_mount.unwrap_or_default().to_string(),
+            )
+        } else {
+            let Some(Section::Nested { parent, key }) = self
+                .sections
+                .iter()
+                .copied()
+                .find(|s| matches!(s, Section::Nested { .. }))
+            else {
+                return;
+            };
+            (
+                format!("{}.{}.{key}", section(parent), cx.parent),
+                cx.parent.to_string(),
+            )
         };
-        let key = item.key();
-        cx.desired
-            .origins
-            .insert(Address::new(self.kind, key.clone()), value.span());
-        cx.desired.items.insert(self.kind, key, item);
+        if !self.named() {
+            let what = format!("[{prefix}]");
+            let span = value.span();
+            return self.item(cx, &mount, "", &what, span, value);
+        }
+        let Some(t) = cx.w.table(value, &format!("[{prefix}]")) else {
+            return;
+        };
+        for (k, v) in t.iter() {
+            let name = k.get_ref().to_string();
+            if name != name.to_lowercase() {
+                cx.w.problem(
+                    "vaultform::manifest::upper_case",
+                    k.span(),
+                    format!(
+                        "{} name `{}` has upper-case letters; Vault lower-cases them",
+                        self.what,
+                        names::excerpt(&name)
+                    ),
+                    "upper-case",
+                    format!("write `{}`", name.to_lowercase()),
+                );
+                continue;
+            }
+            if !cx
+                .w
+                .check_name(&name, k.span(), self.what, names::role_name)
+            {
+                continue;
+            }
+            let what = format!("[{prefix}.{name}]");
+            self.item(cx, &mount, &name, &what, k.span(), v);
+        }
     }
 
     fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
@@ -293,7 +446,7 @@ impl KindDef for TableKind {
                 let mounts: BTreeSet<String> = self
                     .keys(desired, live)
                     .iter()
-                    .filter_map(|k| k.rsplit_once('/').map(|(m, _)| m.to_string()))
+                    .filter_map(|k| self.split(k).map(|(m, _)| m.to_string()))
                     .filter(|m| live.exists(self.parent, m))
                     .collect();
                 mounts
@@ -303,7 +456,7 @@ impl KindDef for TableKind {
                             let found = vault.list(&Self::path(list, &mount, "")).await?;
                             let store: Store = Box::new(move |live: &mut Live| {
                                 let set = live.listed.entry(kind).or_default();
-                                set.extend(found.into_iter().map(|n| format!("{mount}/{n}")));
+                                set.extend(found.into_iter().map(|n| self.key_of(&mount, &n)));
                             });
                             Ok(store)
                         }
@@ -446,7 +599,7 @@ impl KindDef for TableKind {
         let key = |rng: &mut dyn rand::RngCore| {
             let n = names[rng.gen_range(0..names.len())];
             if self.named() {
-                format!("m/{n}")
+                self.key_of("m", n)
             } else {
                 format!("m{n}")
             }
@@ -530,6 +683,15 @@ pub fn random_value(rng: &mut dyn rand::RngCore, ty: FieldType) -> FieldValue {
         FieldType::Cidrs => FieldValue::Cidrs(pick(rng, &["10.0.0.0/8", "127.0.0.1/32"])),
         FieldType::Choice(choices) => {
             FieldValue::Str(choices[rng.gen_range(0..choices.len())].1.to_string())
+        }
+        FieldType::Object => {
+            let mut m = serde_json::Map::new();
+            for k in ["a", "b"] {
+                if rng.gen_bool(0.5) {
+                    m.insert(k.to_string(), Value::from(["x", "y"][rng.gen_range(0..2)]));
+                }
+            }
+            FieldValue::Object(m)
         }
     }
 }

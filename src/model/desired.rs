@@ -35,6 +35,8 @@ pub struct Desired {
     pub policy_tests: Vec<PolicyTest>,
     /// The declared `env_file`, resolved against the manifest's directory.
     pub env_file: Option<PathBuf>,
+    /// Policy lints silenced by `[policies] allow`.
+    pub lint_allow: Vec<String>,
 }
 
 /// One `[[policy_tests]]` expectation of the manifest.
@@ -65,6 +67,7 @@ impl Desired {
             base_dir,
             policy_tests: Vec::new(),
             env_file: None,
+            lint_allow: Vec::new(),
         }
     }
 

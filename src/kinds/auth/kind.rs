@@ -1,7 +1,8 @@
 //! The contract of auth method configurations (`[auth.PATH.config]`).
 
 use super::model::{DesiredAuthConfig, LiveAuthConfig};
-use crate::kinds::contract::{KindDef, PlanCx, ReadFuture, Store, Wave};
+use crate::kinds::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Store, Wave};
+use crate::kinds::declare::Val;
 use crate::model::plan::{Action, Change};
 use crate::model::{Address, Desired, Kind, Live};
 use crate::names::{self, NameError};
@@ -31,6 +32,17 @@ impl KindDef for Configs {
 
     fn check_name(&self, name: &str) -> Result<(), NameError> {
         names::path(name)
+    }
+
+    fn sections(&self) -> &'static [Section] {
+        &[Section::Nested {
+            parent: Kind::AUTH,
+            key: "config",
+        }]
+    }
+
+    fn declare(&self, cx: &mut Declare<'_, '_>, value: &Val<'_>) {
+        super::declare::config(cx, value);
     }
 
     fn depends_on(&self, _desired: &Desired, name: &str) -> Vec<Address> {

@@ -3,6 +3,7 @@
 //! A new secret ID is issued only when the file is missing or its secret ID
 //! has expired or been revoked; a valid one is left alone.
 
+pub mod declare;
 pub mod diff;
 pub mod kind;
 pub mod model;

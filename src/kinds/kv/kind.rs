@@ -2,7 +2,8 @@
 
 use super::model::{DesiredSecret, DesiredValue, LiveSecret};
 use crate::diag::Problem;
-use crate::kinds::contract::{KindDef, PlanCx, ReadFuture, Store, Wave};
+use crate::kinds::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Store, Wave};
+use crate::kinds::declare::Val;
 use crate::kinds::mount::{DesiredBackend, LiveBackend, longest_mount};
 use crate::model::plan::{Action, Change, Plan, UNMANAGED_KV_SAMPLE, UnmanagedKv};
 use crate::model::{Address, Desired, Kind, Live};
@@ -64,6 +65,14 @@ impl KindDef for Secrets {
 
     fn check_name(&self, name: &str) -> Result<(), NameError> {
         names::mount_and_path(name)
+    }
+
+    fn sections(&self) -> &'static [Section] {
+        &[Section::Top("secrets")]
+    }
+
+    fn declare(&self, cx: &mut Declare<'_, '_>, value: &Val<'_>) {
+        super::declare::secrets(cx, value);
     }
 
     fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {

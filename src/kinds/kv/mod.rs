@@ -1,6 +1,7 @@
 //! KV v2 secrets (`<mount>/data/<path>`). A path is owned whole: keys in Vault
 //! that the manifest does not list are removed.
 
+pub mod declare;
 pub mod diff;
 pub mod kind;
 pub mod model;

@@ -34,18 +34,23 @@ pub static KV_CONFIG: TableKind = TableKind {
         needs: "a KV v2 mount",
         help: "declare [mounts.{mount}] with type = \"kv\" and options = { version = \"2\" }",
         code: "vaultform::manifest::not_kv2",
+        nested_code: "vaultform::manifest::not_kv2",
     },
     list: None,
     item: "{mount}/config",
+    fixed_mount: None,
+    required: &[],
+    rules: None,
     fields: &[&[
         ("max_versions", FieldType::Int),
         ("cas_required", FieldType::Bool),
         ("delete_version_after", FieldType::Duration),
     ]],
-    section: Some(Section::Nested {
+    sections: &[Section::Nested {
         parent: Kind::MOUNT,
         key: "kv_config",
-    }),
+    }],
+    declare: None,
 };
 
 #[cfg(test)]

@@ -4,7 +4,8 @@
 use super::model::{DesiredBackend, LiveBackend};
 use super::vault::{self, Family};
 use crate::diag::Problem;
-use crate::kinds::contract::{KindDef, PlanCx, ReadFuture, Store, Wave};
+use crate::kinds::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Store, Wave};
+use crate::kinds::declare::Val;
 use crate::kinds::{BUILTIN_AUTHS, BUILTIN_MOUNTS};
 use crate::model::plan::{Action, Change};
 use crate::model::{Address, Desired, Kind, Live};
@@ -61,6 +62,17 @@ impl KindDef for Backends {
             Family::Mounts => names::mount_path(name),
             Family::Auth => names::path(name),
         }
+    }
+
+    fn sections(&self) -> &'static [Section] {
+        match self.family {
+            Family::Mounts => &[Section::Top("mounts")],
+            Family::Auth => &[Section::Top("auth")],
+        }
+    }
+
+    fn declare(&self, cx: &mut Declare<'_, '_>, value: &Val<'_>) {
+        super::declare::backends(self.kind, cx, value);
     }
 
     fn builtin(&self, desired: &Desired, name: &str) -> bool {

@@ -1,6 +1,7 @@
 //! Secrets engine mounts (`sys/mounts`) and auth methods (`sys/auth`): one
 //! shape (model, diff, calls), two kinds.
 
+pub mod declare;
 pub mod diff;
 pub mod kind;
 pub mod model;

@@ -2,7 +2,8 @@
 
 use super::model::{DesiredPolicy, LivePolicy};
 use crate::kinds::BUILTIN_POLICIES;
-use crate::kinds::contract::{KindDef, PlanCx, ReadFuture, Store, Wave};
+use crate::kinds::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Store, Wave};
+use crate::kinds::declare::Val;
 use crate::model::plan::{Action, Change, Plan};
 use crate::model::{Address, Desired, Kind, Live};
 use crate::names::{self, NameError};
@@ -35,6 +36,14 @@ impl KindDef for Policies {
 
     fn check_name(&self, name: &str) -> Result<(), NameError> {
         names::policy_name(name)
+    }
+
+    fn sections(&self) -> &'static [Section] {
+        &[Section::Top("policies")]
+    }
+
+    fn declare(&self, cx: &mut Declare<'_, '_>, value: &Val<'_>) {
+        super::declare::policies(cx, value);
     }
 
     fn builtin(&self, _desired: &Desired, name: &str) -> bool {

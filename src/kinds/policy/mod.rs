@@ -5,6 +5,7 @@
 pub mod access;
 pub mod acl;
 pub mod checks;
+pub mod declare;
 pub mod diff;
 pub mod kind;
 pub mod lint;

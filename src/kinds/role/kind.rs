@@ -1,6 +1,7 @@
 //! The two role kinds, as field tables.
 
 use super::model::{APPROLE_FIELDS, KUBERNETES_FIELDS, TOKEN_FIELDS};
+use crate::kinds::contract::Section;
 use crate::kinds::table::{ParentRule, TableKind};
 use crate::model::Kind;
 
@@ -22,11 +23,22 @@ pub static APPROLES: TableKind = TableKind {
         needs: "a `approle` auth method",
         help: "declare [auth.{mount}] with type = \"approle\", or set `mount`",
         code: "vaultform::manifest::wrong_auth_mount",
+        nested_code: "vaultform::manifest::roles_unsupported",
     },
     list: Some("auth/{mount}/role"),
     item: "auth/{mount}/role/{name}",
+    fixed_mount: None,
+    required: &[],
+    rules: None,
     fields: &[TOKEN_FIELDS, APPROLE_FIELDS],
-    section: None,
+    sections: &[
+        Section::Top("approles"),
+        Section::Nested {
+            parent: Kind::AUTH,
+            key: "roles",
+        },
+    ],
+    declare: Some(super::declare::roles),
 };
 
 /// Kubernetes roles: `[auth.MOUNT.roles.NAME]` on a `kubernetes` auth method.
@@ -41,9 +53,17 @@ pub static KUBERNETES_ROLES: TableKind = TableKind {
         needs: "a `kubernetes` auth method",
         help: "declare [auth.{mount}] with type = \"kubernetes\", or set `mount`",
         code: "vaultform::manifest::wrong_auth_mount",
+        nested_code: "vaultform::manifest::roles_unsupported",
     },
     list: Some("auth/{mount}/role"),
     item: "auth/{mount}/role/{name}",
+    fixed_mount: None,
+    required: &[],
+    rules: None,
     fields: &[TOKEN_FIELDS, KUBERNETES_FIELDS],
-    section: None,
+    sections: &[Section::Nested {
+        parent: Kind::AUTH,
+        key: "roles",
+    }],
+    declare: Some(super::declare::roles),
 };

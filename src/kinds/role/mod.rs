@@ -2,6 +2,7 @@
 //! each a [`TableKind`](super::table::TableKind): the token fields every auth
 //! method shares plus the method's own.
 
+pub mod declare;
 pub mod kind;
 pub mod model;
 

@@ -3,7 +3,8 @@
 use crate::kinds::fields::FieldType;
 use crate::kinds::table::{DesiredFields, LiveFields};
 
-pub(super) const TOKEN_FIELDS: &[(&str, FieldType)] = &[
+/// The token fields every auth method's roles share.
+pub const TOKEN_FIELDS: &[(&str, FieldType)] = &[
     ("token_policies", FieldType::List),
     ("token_ttl", FieldType::Duration),
     ("token_max_ttl", FieldType::Duration),

@@ -1,0 +1,168 @@
+//! `[policies]`: every `<name>.hcl` or `<name>.json` in `dir` is the policy
+//! `<name>`, linted (HCL as OpenBao parses it) with problems pointing into the
+//! file; `allow` silences policy lints.
+
+use super::checks as policy_tests;
+use super::lint as policy_lint;
+use super::model::DesiredPolicy;
+use crate::diag::SourceFile;
+use crate::files;
+use crate::kinds::BUILTIN_POLICIES;
+use crate::kinds::contract::Declare;
+use crate::kinds::declare::Val;
+use crate::model::{Address, Kind};
+use crate::names;
+use miette::NamedSource;
+use std::path::PathBuf;
+
+/// Reads `[policies]`.
+pub fn policies(cx: &mut Declare<'_, '_>, v: &Val<'_>) {
+    let Some(t) = cx.w.table(v, "[policies]") else {
+        return;
+    };
+    cx.w.only_keys(t, "[policies]", &["dir", "allow"]);
+    if let Some(av) = t.get("allow")
+        && let Some(list) = cx.w.string_list(av, "allow")
+    {
+        for (name, span) in list {
+            if policy_tests::LINTS.iter().any(|(n, _)| *n == name) {
+                cx.desired.lint_allow.push(name);
+            } else {
+                cx.w.problem(
+                    "vaultform::manifest::unknown_lint",
+                    span,
+                    format!("unknown lint `{}`", names::excerpt(&name)),
+                    "not a lint",
+                    format!(
+                        "lints: {}",
+                        policy_tests::LINTS
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    let Some(dv) = t.get("dir") else {
+        return;
+    };
+    let Some(dir) = cx.w.string(dv, "dir") else {
+        return;
+    };
+    let dir_path = cx.desired.base_dir.join(&dir);
+    let entries = match std::fs::read_dir(&dir_path) {
+        Ok(e) => e,
+        Err(e) => {
+            cx.w.problem(
+                "vaultform::manifest::policies_dir",
+                dv.span(),
+                format!("cannot read policies directory {}: {e}", dir_path.display()),
+                "this directory",
+                "create it, or fix the path (relative to the manifest)",
+            );
+            return;
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "hcl" || x == "json"))
+        .collect();
+    // All in one directory: comparing names is enough (and much cheaper
+    // than comparing paths component by component).
+    files.sort_unstable_by(|a, b| a.file_name().cmp(&b.file_name()));
+    for file in files {
+        let Some(name) = file.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+            continue;
+        };
+        if name != name.to_lowercase() {
+            cx.w.problem(
+                "vaultform::manifest::upper_case",
+                dv.span(),
+                format!(
+                    "policy file {} has upper-case letters; Vault lower-cases policy names",
+                    file.display()
+                ),
+                "in this directory",
+                format!(
+                    "rename it to {}.{}",
+                    name.to_lowercase(),
+                    file.extension()
+                        .map(|e| e.to_string_lossy())
+                        .unwrap_or_default()
+                ),
+            );
+            continue;
+        }
+        if let Err(why) = names::policy_name(&name) {
+            cx.w.problem(
+                "vaultform::manifest::bad_name",
+                dv.span(),
+                format!(
+                    "policy file `{}` does not name a valid policy: {why}",
+                    names::excerpt(
+                        &file
+                            .file_name()
+                            .map(|f| f.to_string_lossy())
+                            .unwrap_or_default()
+                    )
+                ),
+                "in this directory",
+                why.help(),
+            );
+            continue;
+        }
+        if BUILTIN_POLICIES.contains(&name.as_str()) {
+            cx.w.problem(
+                "vaultform::manifest::builtin",
+                dv.span(),
+                format!("policy `{name}` is built into Vault and is not managed"),
+                "in this directory",
+                format!("remove {}", file.display()),
+            );
+            continue;
+        }
+        let text = match files::read_text(&file, files::POLICY_LIMIT) {
+            Ok(t) => t,
+            Err(e) => {
+                cx.w.problem(
+                    "vaultform::manifest::unreadable",
+                    dv.span(),
+                    format!("cannot read policy file {}: {e}", file.display()),
+                    "in this directory",
+                    "check the file's permissions and encoding (UTF-8)",
+                );
+                continue;
+            }
+        };
+        if let Some(other) = cx.desired.items.get::<DesiredPolicy>(Kind::POLICY, &name) {
+            cx.w.problem(
+                "vaultform::manifest::duplicate_policy",
+                dv.span(),
+                format!(
+                    "policy `{name}` is defined twice: {} and {}",
+                    other.file.display(),
+                    file.display()
+                ),
+                "in this directory",
+                "keep one file per policy (.hcl or .json)",
+            );
+            continue;
+        }
+        let src = SourceFile::from(&NamedSource::new(file.display().to_string(), text.clone()));
+        let lint = policy_lint::lint(&src, &text);
+        cx.w.problems.extend(lint.problems);
+        cx.desired.warnings.extend(lint.warnings);
+        cx.desired
+            .origins
+            .insert(Address::new(Kind::POLICY, name.clone()), dv.span());
+        let policy = DesiredPolicy {
+            name: name.clone(),
+            text,
+            file,
+        };
+        cx.desired.items.insert(Kind::POLICY, name, policy);
+    }
+}
+
