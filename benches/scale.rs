@@ -1018,7 +1018,10 @@ async fn issue(
                 }
                 break (status, bytes);
             };
-            let ok = (200..300).contains(&status) || (status == 404 && r.method == Method::GET);
+            // A missing item (GET) or an empty folder (LIST) answers 404;
+            // vaultform reads both as "nothing there", and so does the floor.
+            let ok = (200..300).contains(&status)
+                || (status == 404 && (r.method == Method::GET || r.method.as_str() == "LIST"));
             if !ok {
                 return Err(what(&format!(
                     "status {status}: {}",
