@@ -178,3 +178,12 @@ path "sys/mounts/vaultform" {
 path "sys/mounts/vaultform/*" {
   capabilities = ["deny"]
 }
+
+# Audit devices: only manifests with [audit.*] sections; OpenBao refuses API
+# creation unless the server sets unsafe_allow_api_audit_creation = true.
+# path "sys/audit" {
+#   capabilities = ["read", "sudo"]
+# }
+# path "sys/audit/*" {
+#   capabilities = ["create", "update", "delete", "sudo"]
+# }

@@ -109,3 +109,9 @@ path "vaultform/data/fingerprint-key" {
 path "auth/token/revoke-self" {
   capabilities = ["update"]
 }
+
+# Audit devices: only manifests with [audit.*] sections read sys/audit, a
+# `sudo` path. Uncomment for those:
+# path "sys/audit" {
+#   capabilities = ["read", "sudo"]
+# }

@@ -24,8 +24,11 @@ macro_rules! registry {
 }
 
 registry! {
+    audit => [AUDITS],
     mount => [MOUNTS, AUTHS],
     kv_config => [KV_CONFIG],
+    transit_key => [TRANSIT_KEYS],
+    pki => [PKI_URLS, PKI_ISSUERS, PKI_ROLES],
     auth => [CONFIGS],
     policy => [POLICIES],
     token_role => [TOKEN_ROLES],

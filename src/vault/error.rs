@@ -156,6 +156,16 @@ pub enum VaultError {
         /// What was wrong with it.
         what: String,
     },
+    /// The server refuses this request because of its own configuration
+    /// (OpenBao refuses to create audit devices over the API by default).
+    #[error("{what}")]
+    #[diagnostic(code(vaultform::vault::refused_by_config), help("{help}"))]
+    RefusedByConfig {
+        /// What was refused and why.
+        what: String,
+        /// The configuration that would allow it.
+        help: String,
+    },
     /// A bug in vaultform.
     #[error("internal error: {what}")]
     #[diagnostic(code(vaultform::vault::internal))]

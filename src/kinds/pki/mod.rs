@@ -1,0 +1,439 @@
+//! PKI (a `pki` mount): the issuing URLs, certificate authorities generated
+//! inside Vault (the key never leaves it) and the roles certificates are
+//! issued with.
+//!
+//! ```toml
+//! [mounts.pki]
+//! type = "pki"
+//! max_lease_ttl = "87600h"
+//!
+//! [mounts.pki.urls]
+//! issuing_certificates = ["https://vault.example.com/v1/pki/ca"]
+//!
+//! [mounts.pki.issuers.root-2026]
+//! common_name = "Example Root CA"
+//! key_type = "ec"
+//! ttl = "87600h"
+//!
+//! [mounts.pki.roles.web]
+//! allowed_domains = ["example.com"]
+//! allow_subdomains = true
+//! max_ttl = "72h"
+//! ```
+//!
+//! Three kinds: `pki_urls` (one settings object per mount) and `pki_role`
+//! (named items) are field tables; `pki_issuer` is written here. An issuer is
+//! named by its `issuer_name`; its common name, key and TTL are creation
+//! parameters of the root certificate, which vaultform generates when the
+//! issuer is missing and never regenerates (the server does not return them
+//! in a form vaultform compares: a changed `common_name` is not drift).
+//! Deleting an issuer destroys its key: destructive, `--allow-destroy`.
+
+use super::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Store, Wave};
+use super::declare::Val;
+use super::fields::FieldType;
+use super::table::{DesiredFields, ParentRule, TableKind};
+use crate::diag::Problem;
+use crate::model::plan::{Action, Change, FieldChange};
+use crate::model::{Address, Desired, Kind, Live};
+use crate::names::{self, NameError};
+use crate::vault::{Vault, VaultError};
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A PKI mount's issuing URLs (`<mount>/config/urls`).
+pub const URLS: Kind = Kind::new(27, "pki_urls");
+/// A certificate authority generated inside a PKI mount.
+pub const ISSUER: Kind = Kind::new(28, "pki_issuer");
+/// A role certificates are issued with (`<mount>/roles/<name>`).
+pub const ROLE: Kind = Kind::new(29, "pki_role");
+
+const PKI: ParentRule = ParentRule {
+    accepts: |t, _| t == "pki",
+    needs: "a `pki` mount",
+    help: "declare [mounts.{mount}] with type = \"pki\"",
+    code: "vaultform::manifest::wrong_mount",
+    nested_code: "vaultform::manifest::wrong_mount",
+};
+
+const KEY_TYPES: &[(&str, &str)] = &[
+    ("rsa", "rsa"),
+    ("ec", "ec"),
+    ("ed25519", "ed25519"),
+    ("any", "any"),
+];
+
+/// `[mounts.M.urls]`.
+pub static PKI_URLS: TableKind = TableKind {
+    kind: URLS,
+    about: "a PKI mount's issuing URLs (`<mount>/config/urls`)",
+    noun: None,
+    what: "PKI URLs",
+    parent: Kind::MOUNT,
+    parent_rule: PKI,
+    list: None,
+    item: "{mount}/config/urls",
+    fixed_mount: None,
+    required: &[],
+    rules: None,
+    fields: &[&[
+        ("issuing_certificates", FieldType::List),
+        ("crl_distribution_points", FieldType::List),
+        ("ocsp_servers", FieldType::List),
+    ]],
+    sections: &[Section::Nested {
+        parent: Kind::MOUNT,
+        key: "urls",
+    }],
+    declare: None,
+};
+
+/// `[mounts.M.roles.NAME]` on a PKI mount.
+pub static PKI_ROLES: TableKind = TableKind {
+    kind: ROLE,
+    about: "a PKI role (`<mount>/roles/<name>`)",
+    noun: Some("PKI role(s)"),
+    what: "PKI role",
+    parent: Kind::MOUNT,
+    parent_rule: PKI,
+    list: Some("{mount}/roles"),
+    item: "{mount}/roles/{name}",
+    fixed_mount: None,
+    required: &[],
+    rules: None,
+    fields: &[&[
+        ("issuer_ref", FieldType::Str),
+        ("allowed_domains", FieldType::List),
+        ("allow_subdomains", FieldType::Bool),
+        ("allow_bare_domains", FieldType::Bool),
+        ("allow_glob_domains", FieldType::Bool),
+        ("allow_wildcard_certificates", FieldType::Bool),
+        ("allow_any_name", FieldType::Bool),
+        ("allow_localhost", FieldType::Bool),
+        ("allow_ip_sans", FieldType::Bool),
+        ("enforce_hostnames", FieldType::Bool),
+        ("server_flag", FieldType::Bool),
+        ("client_flag", FieldType::Bool),
+        ("require_cn", FieldType::Bool),
+        ("no_store", FieldType::Bool),
+        ("key_type", FieldType::Choice(KEY_TYPES)),
+        ("key_bits", FieldType::Int),
+        ("ttl", FieldType::Duration),
+        ("max_ttl", FieldType::Duration),
+        ("organization", FieldType::List),
+        ("ou", FieldType::List),
+        ("country", FieldType::List),
+    ]],
+    sections: &[Section::Nested {
+        parent: Kind::MOUNT,
+        key: "roles",
+    }],
+    declare: None,
+};
+
+/// The declaration of an issuer: a field table, read with [`ISSUER_TABLE`]'s
+/// declaration; the creation parameters of its root certificate.
+static ISSUER_TABLE: TableKind = TableKind {
+    kind: ISSUER,
+    about: "a certificate authority generated inside a PKI mount",
+    noun: Some("PKI issuer(s)"),
+    what: "PKI issuer",
+    parent: Kind::MOUNT,
+    parent_rule: PKI,
+    list: Some("{mount}/issuers"),
+    item: "{mount}/issuer/{name}",
+    fixed_mount: None,
+    required: &["common_name"],
+    rules: None,
+    fields: &[&[
+        ("common_name", FieldType::Str),
+        ("default", FieldType::Bool),
+        ("key_type", FieldType::Choice(KEY_TYPES)),
+        ("key_bits", FieldType::Int),
+        ("ttl", FieldType::Duration),
+        ("organization", FieldType::Str),
+        ("ou", FieldType::Str),
+        ("country", FieldType::Str),
+    ]],
+    sections: &[Section::Nested {
+        parent: Kind::MOUNT,
+        key: "issuers",
+    }],
+    declare: None,
+};
+
+/// An issuer as the server lists it (`<mount>/issuers` `key_info`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiveIssuer {
+    /// The issuer's ID (what the API deletes by).
+    pub id: String,
+    /// Whether it is the mount's default issuer.
+    pub is_default: bool,
+}
+
+/// PKI issuers.
+pub struct Issuers;
+
+/// The registry's entry.
+pub static PKI_ISSUERS: Issuers = Issuers;
+
+impl KindDef for Issuers {
+    fn kind(&self) -> Kind {
+        ISSUER
+    }
+    fn about(&self) -> &'static str {
+        ISSUER_TABLE.about
+    }
+    fn noun(&self) -> Option<&'static str> {
+        ISSUER_TABLE.noun
+    }
+    fn check_name(&self, name: &str) -> Result<(), NameError> {
+        names::mount_item(name)
+    }
+    fn destructive(&self) -> bool {
+        true
+    }
+    fn sections(&self) -> &'static [Section] {
+        ISSUER_TABLE.sections
+    }
+    fn accepts_parent(&self, type_name: &str, options: &BTreeMap<String, String>) -> bool {
+        ISSUER_TABLE.accepts_parent(type_name, options)
+    }
+    fn parent_rule(&self) -> Option<(&'static str, &'static str)> {
+        ISSUER_TABLE.parent_rule()
+    }
+    fn declare(&self, cx: &mut Declare<'_, '_>, value: &Val<'_>) {
+        ISSUER_TABLE.declare(cx, value)
+    }
+    fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
+        ISSUER_TABLE.depends_on(desired, name)
+    }
+    fn check(&self, desired: &Desired, live: &Live) -> Vec<Problem> {
+        ISSUER_TABLE.check(desired, live)
+    }
+
+    /// One list per PKI mount that declared or managed issuers live on; the
+    /// list's `key_info` names them.
+    fn reads<'a>(
+        &'static self,
+        wave: Wave,
+        vault: &'a Vault,
+        desired: &'a Desired,
+        live: &Live,
+    ) -> Vec<ReadFuture<'a>> {
+        if wave != Wave::Lists {
+            return Vec::new();
+        }
+        let mounts: BTreeSet<String> = desired
+            .items
+            .names(ISSUER)
+            .chain(live.managed.names(ISSUER))
+            .filter_map(|k| k.rsplit_once('/').map(|(m, _)| m.to_string()))
+            .filter(|m| live.exists(Kind::MOUNT, m))
+            .collect();
+        mounts
+            .into_iter()
+            .map(|mount| {
+                async move {
+                    let path = format!("{mount}/issuers");
+                    let list = reqwest::Method::from_bytes(b"LIST").map_err(|_| {
+                        VaultError::Internal {
+                            what: "LIST is a valid method token".into(),
+                        }
+                    })?;
+                    let resp = vault.send(list, &path, None).await?;
+                    let body = match resp.status {
+                        200..=299 => resp.body,
+                        404 => Value::Null,
+                        _ => return Err(VaultError::from_response("LIST", &path, resp)),
+                    };
+                    let mut found = Vec::new();
+                    if let Some(info) = body["data"]["key_info"].as_object() {
+                        for (id, v) in info {
+                            let Some(name) = v["issuer_name"].as_str() else {
+                                continue;
+                            };
+                            if names::role_name(name).is_err() {
+                                continue;
+                            }
+                            let l = LiveIssuer {
+                                id: id.clone(),
+                                is_default: v["is_default"].as_bool().unwrap_or(false),
+                            };
+                            found.push((format!("{mount}/{name}"), l));
+                        }
+                    }
+                    let store: Store = Box::new(move |live: &mut Live| {
+                        for (key, l) in found {
+                            live.items.insert(ISSUER, key, l);
+                        }
+                    });
+                    Ok(store)
+                }
+                .boxed()
+            })
+            .collect()
+    }
+
+    fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {
+        let d = cx.desired.items.get::<DesiredFields>(ISSUER, &address.name);
+        let l = cx.live.items.get::<LiveIssuer>(ISSUER, &address.name);
+        let wants_default = |d: &DesiredFields| {
+            matches!(
+                d.fields.get("default"),
+                Some(super::fields::FieldValue::Bool(true))
+            )
+        };
+        match (d, l) {
+            (None, None) => None,
+            (Some(d), Some(l)) if wants_default(d) && !l.is_default => {
+                let mut c = Change::new(address.clone(), Action::Update);
+                c.fields.push(FieldChange::new(
+                    "default",
+                    Some("false".into()),
+                    Some("true".into()),
+                ));
+                Some(c)
+            }
+            (Some(_), Some(_)) => None,
+            (None, Some(_)) => {
+                let mut c = Change::new(address.clone(), Action::Delete);
+                c.destructive = true;
+                Some(c)
+            }
+            (Some(d), None) => {
+                let mut c = Change::new(address.clone(), Action::Create);
+                c.fields = d
+                    .fields
+                    .iter()
+                    .map(|(k, v)| FieldChange::new(k.clone(), None, Some(v.display())))
+                    .collect();
+                Some(c)
+            }
+        }
+    }
+
+    fn apply<'a>(
+        &'static self,
+        vault: &'a Vault,
+        change: &'a Change,
+        desired: &'a Desired,
+        live: &'a Live,
+    ) -> BoxFuture<'a, Result<(), VaultError>> {
+        async move {
+            let key = &change.address.name;
+            let missing = || VaultError::Internal {
+                what: format!("{} is not in the manifest", change.address),
+            };
+            let (mount, name) = key.rsplit_once('/').ok_or_else(missing)?;
+            match change.action {
+                Action::Adopt | Action::Replace => Ok(()),
+                Action::Update => {
+                    // The only thing that changes in place: which issuer is
+                    // the mount's default.
+                    let Some(l) = live.items.get::<LiveIssuer>(ISSUER, key) else {
+                        return Err(missing());
+                    };
+                    let body = serde_json::json!({ "default": l.id });
+                    vault
+                        .write(&format!("{mount}/config/issuers"), &body)
+                        .await
+                        .map(drop)
+                }
+                Action::Delete => {
+                    let Some(l) = live.items.get::<LiveIssuer>(ISSUER, key) else {
+                        return Ok(());
+                    };
+                    vault.delete(&format!("{mount}/issuer/{}", l.id)).await
+                }
+                Action::Create => {
+                    let d = desired
+                        .items
+                        .get::<DesiredFields>(ISSUER, key)
+                        .ok_or_else(missing)?;
+                    let mut body: Map<String, Value> = d
+                        .fields
+                        .iter()
+                        .filter(|(k, _)| k.as_str() != "default")
+                        .map(|(k, v)| (k.clone(), v.to_json()))
+                        .collect();
+                    body.insert("issuer_name".into(), Value::from(name));
+                    // Not repeated after an unknown outcome: a second
+                    // generation would make a second CA.
+                    vault
+                        .write_once(
+                            &format!("{mount}/root/generate/internal"),
+                            &Value::Object(body),
+                        )
+                        .await
+                        .map(drop)
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {
+        let key = change.address.name.clone();
+        match change.action {
+            Action::Delete => {
+                live.items.remove(ISSUER, &key);
+            }
+            _ => {
+                let default = desired
+                    .items
+                    .get::<DesiredFields>(ISSUER, &key)
+                    .is_some_and(|d| {
+                        matches!(
+                            d.fields.get("default"),
+                            Some(super::fields::FieldValue::Bool(true))
+                        )
+                    });
+                let mut l = live
+                    .items
+                    .get::<LiveIssuer>(ISSUER, &key)
+                    .cloned()
+                    .unwrap_or(LiveIssuer {
+                        id: format!("id-{key}"),
+                        is_default: false,
+                    });
+                l.is_default |= default;
+                live.items.insert(ISSUER, key, l);
+            }
+        }
+    }
+
+    fn arbitrary(&self, rng: &mut dyn rand::RngCore, desired: &mut Desired, live: &mut Live) {
+        use rand::Rng;
+        for n in ["a", "b", "c"] {
+            let key = format!("pki/{n}");
+            if rng.gen_bool(0.5) {
+                let d = DesiredFields {
+                    kind: ISSUER,
+                    mount: "pki".into(),
+                    name: n.into(),
+                    fields: BTreeMap::from([
+                        (
+                            "common_name".to_string(),
+                            super::fields::FieldValue::Str(format!("CA {n}")),
+                        ),
+                        (
+                            "default".to_string(),
+                            super::fields::FieldValue::Bool(rng.gen_bool(0.5)),
+                        ),
+                    ]),
+                };
+                desired.items.insert(ISSUER, key.clone(), d);
+            }
+            if rng.gen_bool(0.5) {
+                let l = LiveIssuer {
+                    id: format!("id-{n}"),
+                    is_default: n == "a",
+                };
+                live.items.insert(ISSUER, key, l);
+            }
+        }
+    }
+}
