@@ -34,6 +34,7 @@ registry! {
     token_role => [TOKEN_ROLES],
     role => [APPROLES, KUBERNETES_ROLES],
     jwt_role => [JWT_ROLES],
+    identity => [ENTITIES, GROUPS],
     kv => [SECRETS],
     credentials => [CREDENTIALS],
 }

@@ -141,6 +141,51 @@ impl TableKind {
             .collect()
     }
 
+    /// The change for one item from its declared and live fields (for kinds
+    /// that wrap a table and adjust what they compare).
+    pub fn diff_items(
+        &self,
+        address: &Address,
+        desired: Option<&DesiredFields>,
+        live: Option<&LiveFields>,
+    ) -> Option<Change> {
+        match (desired, live) {
+            (None, None) => None,
+            (None, Some(_)) if self.named() => Some(Change::new(address.clone(), Action::Delete)),
+            (None, Some(_)) => None,
+            (Some(d), None) => {
+                let mut c = Change::new(address.clone(), Action::Create);
+                c.fields = d
+                    .fields
+                    .iter()
+                    .map(|(k, v)| FieldChange::new(k.clone(), None, Some(v.display())))
+                    .collect();
+                Some(c)
+            }
+            (Some(d), Some(l)) => {
+                let fields: Vec<FieldChange> = d
+                    .fields
+                    .iter()
+                    .filter(|(k, v)| !v.matches(l.get(k.as_str())))
+                    .map(|(k, v)| {
+                        let ty = self.field_type(k).unwrap_or(FieldType::Str);
+                        FieldChange::new(
+                            k.clone(),
+                            Some(display_live(ty, l.get(k.as_str()))),
+                            Some(v.display()),
+                        )
+                    })
+                    .collect();
+                if fields.is_empty() {
+                    return None;
+                }
+                let mut c = Change::new(address.clone(), Action::Update);
+                c.fields = fields;
+                Some(c)
+            }
+        }
+    }
+
     fn named(&self) -> bool {
         self.list.is_some()
     }
@@ -498,41 +543,7 @@ impl KindDef for TableKind {
     fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {
         let desired = self.desired(cx.desired, &address.name);
         let live = cx.live.items.get::<LiveFields>(self.kind, &address.name);
-        match (desired, live) {
-            (None, None) => None,
-            (None, Some(_)) if self.named() => Some(Change::new(address.clone(), Action::Delete)),
-            (None, Some(_)) => None,
-            (Some(d), None) => {
-                let mut c = Change::new(address.clone(), Action::Create);
-                c.fields = d
-                    .fields
-                    .iter()
-                    .map(|(k, v)| FieldChange::new(k.clone(), None, Some(v.display())))
-                    .collect();
-                Some(c)
-            }
-            (Some(d), Some(l)) => {
-                let fields: Vec<FieldChange> = d
-                    .fields
-                    .iter()
-                    .filter(|(k, v)| !v.matches(l.get(k.as_str())))
-                    .map(|(k, v)| {
-                        let ty = self.field_type(k).unwrap_or(FieldType::Str);
-                        FieldChange::new(
-                            k.clone(),
-                            Some(display_live(ty, l.get(k.as_str()))),
-                            Some(v.display()),
-                        )
-                    })
-                    .collect();
-                if fields.is_empty() {
-                    return None;
-                }
-                let mut c = Change::new(address.clone(), Action::Update);
-                c.fields = fields;
-                Some(c)
-            }
-        }
+        self.diff_items(address, desired, live)
     }
 
     fn apply<'a>(

@@ -1,0 +1,160 @@
+//! Identity entities and internal groups (issue 13, item 6, in part) against a
+//! real OpenBao through the CLI: created with members named by entity, a
+//! no-op next plan, one field changed in place, membership drift (a member
+//! removed, a stranger added by hand) put back, deleted when dropped, and
+//! offline refusals.
+
+mod common;
+
+use common::{BaoDev, flat, vaultform_cmd};
+use serde_json::{Value, json};
+use std::path::Path;
+
+const MANIFEST: &str = r#"
+[policies]
+dir = "policies"
+
+[entities.alice]
+policies = ["dev"]
+metadata = { team = "web" }
+
+[entities.bob]
+metadata = { team = "data" }
+
+[groups.developers]
+policies = ["dev"]
+member_entities = ["alice", "bob"]
+"#;
+
+fn run(bao: &BaoDev, dir: &Path, manifest: &str, args: &[&str]) -> (i32, String, String) {
+    std::fs::create_dir_all(dir.join("policies")).unwrap();
+    std::fs::write(
+        dir.join("policies/dev.hcl"),
+        "path \"secret/data/dev/*\" {\n  capabilities = [\"read\"]\n}\n",
+    )
+    .unwrap();
+    let path = dir.join("vault.toml");
+    std::fs::write(&path, manifest).unwrap();
+    let out = vaultform_cmd(bao)
+        .arg("--manifest")
+        .arg(&path)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn id(bao: &BaoDev, entity: &str) -> String {
+    let (s, b) = bao.get(&format!("identity/entity/name/{entity}"));
+    assert_eq!(s, 200, "{b}");
+    b["data"]["id"].as_str().unwrap().to_string()
+}
+
+fn members(bao: &BaoDev) -> Vec<String> {
+    let (s, b) = bao.get("identity/group/name/developers");
+    assert_eq!(s, 200, "{b}");
+    let mut ids: Vec<String> = b["data"]["member_entity_ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn no_changes(bao: &BaoDev, dir: &Path, manifest: &str) {
+    let (code, out, err) = run(bao, dir, manifest, &["plan", "--detailed-exitcode"]);
+    assert_eq!(code, 0, "expected no changes:\n{out}{err}");
+}
+
+#[test]
+fn entities_and_groups_are_created_with_members_by_name_and_kept_as_declared() {
+    let bao = BaoDev::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(&bao, dir.path(), MANIFEST, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let mut want = vec![id(&bao, "alice"), id(&bao, "bob")];
+    want.sort();
+    assert_eq!(members(&bao), want);
+    assert_eq!(
+        bao.get("identity/entity/name/alice").1["data"]["metadata"],
+        json!({"team": "web"})
+    );
+    no_changes(&bao, dir.path(), MANIFEST);
+
+    // One field changed in place.
+    let changed = MANIFEST.replace("team = \"data\"", "team = \"platform\"");
+    let (code, out, _) = run(&bao, dir.path(), &changed, &["plan", "--format", "json"]);
+    assert_eq!(code, 0);
+    let p: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(p["changes"].as_array().unwrap().len(), 1, "{p}");
+    assert_eq!(p["changes"][0]["address"], "entity.bob");
+    assert_eq!(p["changes"][0]["action"], "update");
+    let (code, _, err) = run(&bao, dir.path(), &changed, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    no_changes(&bao, dir.path(), &changed);
+
+    // Membership drift: bob removed and a hand-made entity added, by hand.
+    let (s, b) = bao.write("identity/entity/name/mallory", &json!({}));
+    assert!(s < 300, "{b}");
+    let mallory = id(&bao, "mallory");
+    let (s, b) = bao.write(
+        "identity/group/name/developers",
+        &json!({"member_entity_ids": [id(&bao, "alice"), mallory]}),
+    );
+    assert!(s < 300, "{b}");
+    let (code, out, _) = run(
+        &bao,
+        dir.path(),
+        &changed,
+        &["plan", "--detailed-exitcode", "--no-color"],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("member_entities"), "{out}");
+    assert!(
+        out.contains(&mallory),
+        "the stranger is shown by its ID:\n{out}"
+    );
+    let (code, _, err) = run(&bao, dir.path(), &changed, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(members(&bao), want);
+    no_changes(&bao, dir.path(), &changed);
+
+    // Dropped: the group and bob are deleted; mallory (never managed) stays.
+    let only_alice = "[policies]\ndir = \"policies\"\n\n[entities.alice]\npolicies = [\"dev\"]\nmetadata = { team = \"web\" }\n";
+    let (code, _, err) = run(&bao, dir.path(), only_alice, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(bao.get("identity/group/name/developers").0, 404);
+    assert_eq!(bao.get("identity/entity/name/bob").0, 404);
+    assert_eq!(bao.get("identity/entity/name/mallory").0, 200);
+    no_changes(&bao, dir.path(), only_alice);
+}
+
+#[test]
+fn undeclared_members_and_non_string_metadata_are_refused_before_any_write() {
+    let bao = BaoDev::start();
+    let dir = tempfile::tempdir().unwrap();
+    for (text, want) in [
+        (
+            "[groups.g]\nmember_entities = [\"ghost\"]\n",
+            "vaultform::manifest::unknown_member",
+        ),
+        (
+            "[entities.e]\nmetadata = { tier = 1 }\n",
+            "metadata values must be strings",
+        ),
+    ] {
+        let (code, _, err) = run(&bao, dir.path(), text, &["apply", "--auto-approve"]);
+        assert_eq!(code, 1, "{text}\n{err}");
+        let err = flat(&err);
+        assert!(err.contains(want), "{text}\n{err}");
+        assert!(err.contains("vault.toml:"), "{err}");
+    }
+    assert_eq!(bao.get("identity/group/name/g").0, 404);
+    assert_eq!(bao.get("identity/entity/name/e").0, 404);
+}
