@@ -160,16 +160,19 @@ pub async fn apply(
 
     // The key for saved plans' fingerprints lives beside the record; make it
     // once, so later `plan --out` runs need only read access.
-    if live.managed.fingerprint_key.is_none() {
-        if !live.managed.mount_exists && !plan.ownership.create_mount {
-            ownership::create_mount(vault, &desired.ownership_mount)
+    let key = match &live.managed.fingerprint_key {
+        Some(key) => key.clone(),
+        None => {
+            if !live.managed.mount_exists && !plan.ownership.create_mount {
+                ownership::create_mount(vault, &desired.ownership_mount)
+                    .await
+                    .map_err(step_err(record, 0))?;
+            }
+            ownership::ensure_fingerprint_key(vault, &desired.ownership_mount)
                 .await
-                .map_err(step_err(record, 0))?;
+                .map_err(step_err(record, 0))?
         }
-        ownership::ensure_fingerprint_key(vault, &desired.ownership_mount)
-            .await
-            .map_err(step_err(record, 0))?;
-    }
+    };
 
     if let Err(e) = run_changes(vault, plan, desired, live, opts, &mut report).await {
         // The record was written first, so that a crash never leaves something
@@ -205,6 +208,10 @@ pub async fn apply(
         }
         return Err(e);
     }
+
+    record_write_only(vault, desired, live, &key, &report)
+        .await
+        .map_err(step_err("write-only fingerprints", report.applied.len()))?;
 
     if !plan.ownership.remove.is_empty() {
         for a in &plan.ownership.remove {
@@ -317,4 +324,44 @@ async fn one(vault: &Vault, c: &Change, desired: &Desired, live: &Live) -> Resul
             what: format!("no kind `{}`", c.address.kind),
         }),
     }
+}
+
+/// Records the keyed fingerprints of the write-only values the applied
+/// changes wrote (and forgets those of deleted resources), so that the next
+/// plan can tell whether the manifest's value changed. Never a value.
+async fn record_write_only(
+    vault: &Vault,
+    desired: &Desired,
+    live: &Live,
+    key: &crate::secret::FingerprintKey,
+    report: &ApplyReport,
+) -> Result<(), VaultError> {
+    let mut next = live.write_only.fingerprints.clone();
+    for (address, action) in &report.applied {
+        let Some(def) = registry::def(address.kind) else {
+            continue;
+        };
+        let prefix = format!("{address}#");
+        match action {
+            Action::Delete => next.retain(|k, _| !k.starts_with(&prefix)),
+            Action::Create | Action::Update | Action::Replace => {
+                for (field, value) in def.write_only(desired, &address.name) {
+                    let k = crate::model::WriteOnly::key(address, &field);
+                    next.insert(k, value.fingerprint(key).0);
+                }
+            }
+            Action::Adopt => {}
+        }
+    }
+    if next == live.write_only.fingerprints {
+        return Ok(());
+    }
+    ownership::write_write_only(
+        vault,
+        &desired.ownership_mount,
+        &desired.name,
+        &next,
+        live.write_only.version,
+    )
+    .await
 }

@@ -35,6 +35,20 @@ pub async fn read(
     }
     live.managed = managed;
     live.managed.mount_exists = ownership::mount_exists(&live, &desired.ownership_mount);
+    // Write-only values are compared through the fingerprints of the values
+    // last written: read them only when the manifest has such values, or
+    // manages resources that may have some (to forget them when deleted).
+    let has_write_only = registry::all().filter(|k| k.has_write_only()).any(|k| {
+        live.managed.names(k.kind()).next().is_some()
+            || desired
+                .items
+                .names(k.kind())
+                .any(|n| !k.write_only(desired, n).is_empty())
+    });
+    if has_write_only {
+        live.write_only =
+            ownership::read_write_only(vault, &desired.ownership_mount, &desired.name).await?;
+    }
     for w in [Wave::Lists, Wave::Items] {
         for store in wave(w, vault, desired, &live, parallelism).await? {
             store(&mut live);

@@ -221,3 +221,64 @@ pub async fn write(
         Err(e) => Err(e),
     }
 }
+
+/// Where a manifest's write-only fingerprints live inside the ownership mount.
+pub fn write_only_path(name: &str) -> String {
+    format!("write-only/{name}")
+}
+
+/// Reads the keyed fingerprints of the write-only values manifest `name`
+/// last wrote (none when the record or the mount does not exist).
+pub async fn read_write_only(
+    vault: &Vault,
+    mount: &str,
+    name: &str,
+) -> Result<crate::model::WriteOnly, VaultError> {
+    let api = format!("{mount}/data/{}", write_only_path(name));
+    let resp = vault.send(reqwest::Method::GET, &api, None).await?;
+    match resp.status {
+        200 => {
+            let version = resp.body["data"]["metadata"]["version"]
+                .as_u64()
+                .unwrap_or(0);
+            let fingerprints = resp.body["data"]["data"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| {
+                            let v = v.as_str()?;
+                            let hex = v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit());
+                            hex.then(|| (k.clone(), v.to_string()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(crate::model::WriteOnly {
+                fingerprints,
+                version,
+            })
+        }
+        404 => Ok(crate::model::WriteOnly::default()),
+        _ => Err(VaultError::from_response("GET", &api, resp)),
+    }
+}
+
+/// Writes the fingerprints with check-and-set against `version`.
+pub async fn write_write_only(
+    vault: &Vault,
+    mount: &str,
+    name: &str,
+    fingerprints: &BTreeMap<String, String>,
+    version: u64,
+) -> Result<(), VaultError> {
+    let api = format!("{mount}/data/{}", write_only_path(name));
+    let body = json!({ "options": { "cas": version }, "data": fingerprints });
+    match vault.write(&api, &body).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_cas_mismatch() => Err(VaultError::CasMismatch {
+            path: api,
+            cas: version,
+        }),
+        Err(e) => Err(e),
+    }
+}

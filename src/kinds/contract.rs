@@ -177,6 +177,21 @@ pub trait KindDef: Send + Sync + 'static {
         live.items.names(k).chain(live.listed(k)).cloned().collect()
     }
 
+    /// Whether resources of this kind can have write-only fields.
+    fn has_write_only(&self) -> bool {
+        false
+    }
+
+    /// The write-only values of the declared `name` (fields the server never
+    /// returns): compared through keyed fingerprints, which apply records.
+    fn write_only<'d>(
+        &self,
+        _desired: &'d Desired,
+        _name: &str,
+    ) -> Vec<(String, &'d crate::secret::Secret)> {
+        Vec::new()
+    }
+
     /// The change that makes `address` as declared (or deletes it, when it is
     /// not declared); `None` when it already is. Pure.
     fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change>;

@@ -363,6 +363,16 @@ impl Walker {
                 }
                 ok.then_some(FieldValue::Cidrs(out))
             }
+            FieldType::WriteOnly => {
+                self.problem(
+                    "vaultform::manifest::wrong_type",
+                    v.span(),
+                    format!("{what} is a secret and is read from a value source here"),
+                    "not here",
+                    "declare it where its kind reads secrets",
+                );
+                None
+            }
             FieldType::Object => match self.json(v, what)? {
                 serde_json::Value::Object(m) => Some(FieldValue::Object(m)),
                 _ => {

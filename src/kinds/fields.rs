@@ -30,6 +30,10 @@ pub enum FieldType {
     /// A table of values (JWT `bound_claims`, `claim_mappings`), compared as
     /// JSON with the server's object (a missing or `null` one is empty).
     Object,
+    /// A secret the server never returns (a userpass password): from a value
+    /// source, compared through the keyed fingerprint of the value last
+    /// written ([`crate::model::WriteOnly`]), never shown.
+    WriteOnly,
 }
 
 /// A field value from the manifest, already checked against its type.
@@ -49,6 +53,8 @@ pub enum FieldValue {
     Cidrs(Vec<String>),
     /// A JSON object.
     Object(serde_json::Map<String, Value>),
+    /// A write-only secret.
+    WriteOnly(crate::secret::Secret),
 }
 
 impl FieldValue {
@@ -61,6 +67,7 @@ impl FieldValue {
             FieldValue::Str(s) => Value::from(s.clone()),
             FieldValue::List(l) | FieldValue::Cidrs(l) => Value::from(l.clone()),
             FieldValue::Object(m) => Value::Object(m.clone()),
+            FieldValue::WriteOnly(s) => s.expose().clone(),
         }
     }
 
@@ -73,6 +80,7 @@ impl FieldValue {
             FieldValue::Str(s) => s.clone(),
             FieldValue::List(l) | FieldValue::Cidrs(l) => display_list(l),
             FieldValue::Object(m) => Value::Object(m.clone()).to_string(),
+            FieldValue::WriteOnly(_) => "(write-only)".to_string(),
         }
     }
 
@@ -106,6 +114,8 @@ impl FieldValue {
                 None | Some(Value::Null) => m.is_empty(),
                 Some(_) => false,
             },
+            // Never compared with the server (which does not return it).
+            FieldValue::WriteOnly(_) => true,
         }
     }
 
@@ -119,6 +129,7 @@ impl FieldValue {
             FieldValue::List(_) => FieldType::List,
             FieldValue::Cidrs(_) => FieldType::Cidrs,
             FieldValue::Object(_) => FieldType::Object,
+            FieldValue::WriteOnly(_) => FieldType::WriteOnly,
         }
     }
 }
@@ -165,6 +176,7 @@ pub fn display_live(ty: FieldType, live: Option<&Value>) -> String {
             None => "(unset)".to_string(),
         },
         FieldType::List | FieldType::Cidrs => display_list(&live_list(live)),
+        FieldType::WriteOnly => "(write-only)".to_string(),
         FieldType::Object => match live {
             Some(Value::Object(m)) => Value::Object(m.clone()).to_string(),
             _ => "{}".to_string(),

@@ -33,6 +33,7 @@ registry! {
     policy => [POLICIES],
     token_role => [TOKEN_ROLES],
     role => [APPROLES, KUBERNETES_ROLES],
+    userpass => [USERPASS_USERS],
     jwt_role => [JWT_ROLES],
     identity => [ENTITIES, GROUPS],
     kv => [SECRETS],

@@ -141,6 +141,48 @@ impl TableKind {
             .collect()
     }
 
+    /// Adds the write-only fields whose value differs from the one last
+    /// written (by keyed fingerprint) to `change`, making it an update if
+    /// there was none. A field with no recorded fingerprint (the item was
+    /// adopted, or written by another tool) cannot be compared with the
+    /// server: it is written once, and recorded.
+    fn write_only_changes(
+        &self,
+        address: &Address,
+        d: &DesiredFields,
+        cx: &PlanCx<'_>,
+        change: Option<Change>,
+    ) -> Option<Change> {
+        let mut extra = Vec::new();
+        for (field, v) in &d.fields {
+            let FieldValue::WriteOnly(secret) = v else {
+                continue;
+            };
+            let key = crate::model::WriteOnly::key(address, field);
+            let want = secret.fingerprint(cx.fp).0;
+            match cx.live.write_only.fingerprints.get(&key) {
+                Some(have) if *have == want => {}
+                Some(_) => extra.push(FieldChange::new(
+                    field.clone(),
+                    Some("(write-only)".into()),
+                    Some("(write-only, changed in the manifest)".into()),
+                )),
+                None => extra.push(FieldChange::new(
+                    field.clone(),
+                    Some("(write-only, cannot be compared with the server)".into()),
+                    Some("(write-only, written once to record it)".into()),
+                )),
+            }
+        }
+        if extra.is_empty() {
+            return change;
+        }
+        let mut c = change.unwrap_or_else(|| Change::new(address.clone(), Action::Update));
+        c.fields.extend(extra);
+        c.fields.sort_by(|a, b| a.name.cmp(&b.name));
+        Some(c)
+    }
+
     /// The change for one item from its declared and live fields (for kinds
     /// that wrap a table and adjust what they compare).
     pub fn diff_items(
@@ -225,6 +267,22 @@ impl TableKind {
         let mut fields = BTreeMap::new();
         for (k, fv) in t.iter() {
             let field = k.get_ref().as_ref();
+            if self.field_type(field) == Some(FieldType::WriteOnly) {
+                match cx.sources.secret_value(cx.w, cx.desired, field, fv) {
+                    Some(crate::kinds::kv::DesiredValue::Value(s)) => {
+                        fields.insert(field.to_string(), FieldValue::WriteOnly(s));
+                    }
+                    Some(_) => cx.w.problem(
+                        "vaultform::manifest::value_source",
+                        fv.span(),
+                        format!("`{field}` is written to Vault and needs a value"),
+                        "no value",
+                        "write a literal, { env = \"NAME\" } or { file = \"path\" }",
+                    ),
+                    None => {}
+                }
+                continue;
+            }
             if let Some(ty) = self.field_type(field)
                 && let Some(val) = cx.w.field(fv, field, ty)
             {
@@ -543,7 +601,35 @@ impl KindDef for TableKind {
     fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {
         let desired = self.desired(cx.desired, &address.name);
         let live = cx.live.items.get::<LiveFields>(self.kind, &address.name);
-        self.diff_items(address, desired, live)
+        let change = self.diff_items(address, desired, live);
+        match (desired, live) {
+            (Some(d), Some(_)) => self.write_only_changes(address, d, cx, change),
+            _ => change,
+        }
+    }
+
+    fn has_write_only(&self) -> bool {
+        self.fields
+            .iter()
+            .flat_map(|g| g.iter())
+            .any(|(_, t)| *t == FieldType::WriteOnly)
+    }
+
+    fn write_only<'d>(
+        &self,
+        desired: &'d Desired,
+        name: &str,
+    ) -> Vec<(String, &'d crate::secret::Secret)> {
+        let Some(d) = self.desired(desired, name) else {
+            return Vec::new();
+        };
+        d.fields
+            .iter()
+            .filter_map(|(k, v)| match v {
+                FieldValue::WriteOnly(s) => Some((k.clone(), s)),
+                _ => None,
+            })
+            .collect()
     }
 
     fn apply<'a>(
@@ -580,6 +666,10 @@ impl KindDef for TableKind {
                 if let Some(s) = live.listed.get_mut(&self.kind) {
                     s.remove(key);
                 }
+                let prefix = format!("{}#", change.address);
+                live.write_only
+                    .fingerprints
+                    .retain(|k, _| !k.starts_with(&prefix));
             }
             _ => {
                 let Some(d) = self.desired(desired, key) else {
@@ -591,7 +681,21 @@ impl KindDef for TableKind {
                     .cloned()
                     .unwrap_or_default();
                 for (k, v) in &d.fields {
-                    l.insert(k.clone(), v.to_json());
+                    match v {
+                        // The server never returns it; the apply records
+                        // its fingerprint with the persistent key.
+                        FieldValue::WriteOnly(secret) => {
+                            if let Some(fp) = &live.managed.fingerprint_key {
+                                let key = crate::model::WriteOnly::key(&change.address, k);
+                                live.write_only
+                                    .fingerprints
+                                    .insert(key, secret.fingerprint(fp).0);
+                            }
+                        }
+                        _ => {
+                            l.insert(k.clone(), v.to_json());
+                        }
+                    }
                 }
                 live.items.insert(self.kind, key.clone(), l);
                 if self.named() {
@@ -695,6 +799,9 @@ pub fn random_value(rng: &mut dyn rand::RngCore, ty: FieldType) -> FieldValue {
         FieldType::Choice(choices) => {
             FieldValue::Str(choices[rng.gen_range(0..choices.len())].1.to_string())
         }
+        FieldType::WriteOnly => FieldValue::WriteOnly(crate::secret::Secret::from_string(
+            ["s3", "s4"][rng.gen_range(0..2)].to_string(),
+        )),
         FieldType::Object => {
             let mut m = serde_json::Map::new();
             for k in ["a", "b"] {

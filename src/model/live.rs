@@ -61,6 +61,28 @@ pub struct Live {
     pub facts: Items,
     /// The ownership record.
     pub managed: Managed,
+    /// Keyed fingerprints of the write-only values this manifest last wrote.
+    pub write_only: WriteOnly,
+}
+
+/// What vaultform knows of values the server never returns (a userpass
+/// password): the keyed fingerprint (HMAC with the fingerprint key kept
+/// beside the ownership record) of the value it last wrote, by
+/// `<address>#<field>`, kept in Vault beside the ownership record. Never a
+/// value.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WriteOnly {
+    /// Fingerprints by `<address>#<field>`.
+    pub fingerprints: BTreeMap<String, String>,
+    /// The record's KV version (0 when there is none).
+    pub version: u64,
+}
+
+impl WriteOnly {
+    /// The key of one field of one resource.
+    pub fn key(address: &Address, field: &str) -> String {
+        format!("{address}#{field}")
+    }
 }
 
 impl Live {

@@ -293,6 +293,7 @@ fn world(seed: u64) -> (Desired, Live) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut d = empty_desired();
     let mut live = dev_live();
+    live.managed.fingerprint_key = Some(fp());
     for def in crate::kinds::registry::all() {
         def.arbitrary(&mut rng, &mut d, &mut live);
     }
