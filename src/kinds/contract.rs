@@ -1,10 +1,10 @@
 //! The contract of a resource kind: everything vaultform knows about one kind,
 //! behind one trait. The live reader, the planner, the applier, `--target`,
-//! `validate` and the property test loop over [`registry`](super::registry)
+//! `validate` and the property test loop over [`REGISTRY`](super::REGISTRY)
 //! and name no kind.
 //!
-//! A kind implements [`KindDef`] in its own folder (`kinds/<kind>/kind.rs`)
-//! and is listed once in the registry. Most kinds are "a list path, an item
+//! A kind implements [`KindDef`] in its own folder (`kinds/<kind>/`) and is
+//! listed once in the registry. Most kinds are "a list path, an item
 //! path and a table of typed fields": those are a [`TableKind`](super::table::TableKind)
 //! value, not code.
 

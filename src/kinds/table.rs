@@ -4,13 +4,21 @@
 //! seconds, lists as sets, CIDRs in canonical form), written, deleted, shown,
 //! simulated and generated for the property test without further code.
 //!
-//! Two shapes:
+//! Three shapes:
 //! - **named items** on a mount (`auth/<mount>/role/<name>`): addressed
 //!   `<mount>/<name>`, listed per mount, deleted when the manifest drops a
 //!   managed one;
+//! - **named items on one fixed mount** (`auth/token/roles/<name>`,
+//!   `identity/entity/name/<name>`): addressed by name;
 //! - **one settings object per mount** (`<mount>/config`): addressed by the
 //!   mount path, never deleted (it goes with its mount); dropping it from the
 //!   manifest leaves the server's values as they are and forgets it.
+//!
+//! Fields may be required, have rules between them the server enforces only
+//! on write (checked when declared), and be write-only (a secret the server
+//! never returns, compared through the keyed fingerprint of the value last
+//! written). A kind with a few rules of its own wraps a `TableKind` and
+//! delegates the rest (transit keys, PKI issuers, identity groups).
 
 use super::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Store, Wave};
 use super::declare::Val;

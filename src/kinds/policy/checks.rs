@@ -1,6 +1,6 @@
 //! Who can do what, offline: principals (a role of the manifest, or policy
 //! names) resolved to their policies, the policies merged into an
-//! [`Acl`](crate::kinds::policy::acl::Acl), and the manifest's
+//! [`Acl`], and the manifest's
 //! `[[policy_tests]]` checked against them by `validate` and `plan`.
 //!
 //! ```toml
