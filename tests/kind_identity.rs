@@ -158,3 +158,57 @@ fn undeclared_members_and_non_string_metadata_are_refused_before_any_write() {
     assert_eq!(bao.get("identity/group/name/g").0, 404);
     assert_eq!(bao.get("identity/entity/name/e").0, 404);
 }
+
+#[test]
+fn entity_aliases_are_created_renamed_and_removed_by_auth_method_path() {
+    let bao = BaoDev::start();
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = |aliases: &str| {
+        format!(
+            "[auth.userpass]\ntype = \"userpass\"\n[auth.jwt]\ntype = \"jwt\"\n\n[entities.alice]\naliases = {{ {aliases} }}\n"
+        )
+    };
+    let aliases = |bao: &BaoDev| -> Vec<(String, String)> {
+        let (s, b) = bao.get("identity/entity/name/alice");
+        assert_eq!(s, 200, "{b}");
+        let mut out: Vec<(String, String)> = b["data"]["aliases"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| {
+                (
+                    a["mount_path"].as_str().unwrap().to_string(),
+                    a["name"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let both = manifest("userpass = \"alice\", jwt = \"alice@example.com\"");
+    let (code, out, err) = run(&bao, dir.path(), &both, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        aliases(&bao),
+        vec![
+            ("auth/jwt/".to_string(), "alice@example.com".to_string()),
+            ("auth/userpass/".to_string(), "alice".to_string()),
+        ]
+    );
+    no_changes(&bao, dir.path(), &both);
+
+    // Renamed on one method, removed from the other.
+    let one = manifest("userpass = \"a.smith\"");
+    let (code, out, _) = run(&bao, dir.path(), &one, &["plan", "--format", "json"]);
+    assert_eq!(code, 0);
+    let p: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(p["changes"][0]["address"], "entity.alice", "{p}");
+    assert_eq!(p["changes"][0]["fields"][0]["name"], "aliases", "{p}");
+    let (code, _, err) = run(&bao, dir.path(), &one, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        aliases(&bao),
+        vec![("auth/userpass/".to_string(), "a.smith".to_string())]
+    );
+    no_changes(&bao, dir.path(), &one);
+}

@@ -5,13 +5,17 @@
 //! [entities.alice]
 //! policies = ["dev"]
 //! metadata = { team = "web" }
+//! aliases = { userpass = "alice", jwt = "alice@example.com" }
 //!
 //! [groups.developers]
 //! policies = ["dev-extra"]
 //! member_entities = ["alice"]
 //! ```
 //!
-//! Entities are a field table on the built-in `identity` mount. Groups name
+//! Entities are a field table on the built-in `identity` mount; their
+//! `aliases` map an auth method's path to the name the entity logs in with
+//! there (created, renamed and removed through `identity/entity-alias`, by
+//! the method's accessor, read at apply time). Groups name
 //! their member entities by name; the server keeps entity IDs, so the plan
 //! compares the IDs it read, translated back through the declared entities
 //! (a member the manifest does not declare shows as its ID and is removed),
@@ -46,19 +50,29 @@ const IDENTITY: ParentRule = ParentRule {
 };
 
 /// Metadata is a map of strings on the server: a number or a list there
-/// would be stored as text and never compare equal again.
+/// would be stored as text and never compare equal again. Aliases map auth
+/// method paths to alias names.
 fn string_metadata(fields: &BTreeMap<String, FieldValue>) -> Option<(String, &'static str)> {
-    match fields.get("metadata") {
-        Some(FieldValue::Object(m)) if m.values().any(|v| !v.is_string()) => Some((
+    match (fields.get("metadata"), fields.get("aliases")) {
+        (Some(FieldValue::Object(m)), _) if m.values().any(|v| !v.is_string()) => Some((
             "metadata values must be strings".into(),
             "quote them: metadata = { tier = \"1\" }",
         )),
+        (_, Some(FieldValue::Object(m)))
+            if m
+                .iter()
+                .any(|(k, v)| !v.is_string() || crate::names::path(k).is_err()) =>
+        {
+            Some((
+                "aliases map an auth method path to an alias name".into(),
+                "write aliases = { userpass = \"alice\" }",
+            ))
+        }
         _ => None,
     }
 }
 
-/// `[entities.NAME]`.
-pub static ENTITIES: TableKind = TableKind {
+static ENTITY_TABLE: TableKind = TableKind {
     kind: ENTITY,
     about: "an identity entity (`identity/entity/name/<name>`)",
     noun: Some("entit(y/ies)"),
@@ -74,6 +88,7 @@ pub static ENTITIES: TableKind = TableKind {
         ("policies", FieldType::List),
         ("metadata", FieldType::Object),
         ("disabled", FieldType::Bool),
+        ("aliases", FieldType::Object),
     ]],
     sections: &[Section::Top("entities")],
     declare: None,
@@ -99,6 +114,194 @@ static GROUP_TABLE: TableKind = TableKind {
     sections: &[Section::Top("groups")],
     declare: None,
 };
+
+/// Entities, `[entities.NAME]`.
+pub struct Entities;
+
+/// The registry's entry for entities.
+pub static ENTITIES: Entities = Entities;
+
+/// A live entity as the manifest writes it: its aliases as `{ mount path:
+/// alias name }` (the server lists them with their mount's API path).
+fn named_aliases(entity: &LiveFields) -> LiveFields {
+    let mut out = entity.clone();
+    if let Some(list) = entity.get("aliases").and_then(Value::as_array) {
+        let map: Map<String, Value> = list
+            .iter()
+            .filter_map(|a| {
+                let path = a["mount_path"].as_str()?;
+                let path = path.strip_prefix("auth/").unwrap_or(path).trim_end_matches('/');
+                Some((path.to_string(), a["name"].clone()))
+            })
+            .collect();
+        out.insert("aliases".into(), Value::Object(map));
+    }
+    out
+}
+
+/// Makes the entity's aliases what `want` says: created, renamed, removed.
+async fn sync_aliases(
+    vault: &Vault,
+    name: &str,
+    want: &Map<String, Value>,
+) -> Result<(), VaultError> {
+    let path = format!("identity/entity/name/{name}");
+    let entity = vault.read(&path).await?.unwrap_or(Value::Null);
+    let id = entity["data"]["id"]
+        .as_str()
+        .ok_or_else(|| VaultError::Unexpected {
+            method: "GET".into(),
+            path: path.clone(),
+            what: "no entity id".into(),
+        })?
+        .to_string();
+    let auths = vault.read("sys/auth").await?.unwrap_or(Value::Null);
+    let auths = if auths["data"].is_object() { &auths["data"] } else { &auths };
+    let mut have: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for a in entity["data"]["aliases"].as_array().into_iter().flatten() {
+        let (Some(mp), Some(aid), Some(an)) =
+            (a["mount_path"].as_str(), a["id"].as_str(), a["name"].as_str())
+        else {
+            continue;
+        };
+        let mount = mp.strip_prefix("auth/").unwrap_or(mp).trim_end_matches('/');
+        have.insert(mount.to_string(), (aid.to_string(), an.to_string()));
+    }
+    for (mount, alias) in want {
+        let alias = alias.as_str().unwrap_or_default();
+        let accessor = auths[format!("{mount}/")]["accessor"]
+            .as_str()
+            .ok_or_else(|| VaultError::Unexpected {
+                method: "GET".into(),
+                path: "sys/auth".into(),
+                what: format!("no auth method at `{mount}` for an alias of entity `{name}`"),
+            })?;
+        let body = serde_json::json!({"name": alias, "canonical_id": id, "mount_accessor": accessor});
+        match have.get(mount.as_str()) {
+            Some((_, current)) if current == alias => {}
+            Some((alias_id, _)) => {
+                // (IDs from the server; the client checks every path it sends.)
+                let p = format!("identity/entity-alias/id/{alias_id}");
+                vault.write(&p, &body).await?;
+            }
+            None => {
+                vault.write("identity/entity-alias", &body).await?;
+            }
+        }
+    }
+    for (mount, (alias_id, _)) in &have {
+        if !want.contains_key(mount) {
+            vault
+                .delete(&format!("identity/entity-alias/id/{alias_id}"))
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+impl KindDef for Entities {
+    fn kind(&self) -> Kind {
+        ENTITY
+    }
+    fn about(&self) -> &'static str {
+        ENTITY_TABLE.about
+    }
+    fn noun(&self) -> Option<&'static str> {
+        ENTITY_TABLE.noun
+    }
+    fn check_name(&self, name: &str) -> Result<(), NameError> {
+        ENTITY_TABLE.check_name(name)
+    }
+    fn sections(&self) -> &'static [Section] {
+        ENTITY_TABLE.sections
+    }
+    fn declare(&self, cx: &mut Declare<'_, '_>, value: &Val<'_>) {
+        ENTITY_TABLE.declare(cx, value)
+    }
+    fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
+        let mut out = ENTITY_TABLE.depends_on(desired, name);
+        if let Some(d) = desired.items.get::<DesiredFields>(ENTITY, name) {
+            if let Some(FieldValue::List(l)) = d.fields.get("policies") {
+                for p in l {
+                    if desired.items.contains(Kind::POLICY, p) {
+                        out.push(Address::new(Kind::POLICY, p.clone()));
+                    }
+                }
+            }
+            if let Some(FieldValue::Object(m)) = d.fields.get("aliases") {
+                out.extend(m.keys().map(|mount| Address::new(Kind::AUTH, mount.clone())));
+            }
+        }
+        out
+    }
+    fn check(&self, desired: &Desired, live: &Live) -> Vec<Problem> {
+        ENTITY_TABLE.check(desired, live)
+    }
+    fn reads<'a>(
+        &'static self,
+        wave: Wave,
+        vault: &'a Vault,
+        desired: &'a Desired,
+        live: &Live,
+    ) -> Vec<ReadFuture<'a>> {
+        ENTITY_TABLE.reads(wave, vault, desired, live)
+    }
+    fn live_names(&self, live: &Live) -> BTreeSet<String> {
+        ENTITY_TABLE.live_names(live)
+    }
+    fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {
+        let d = cx.desired.items.get::<DesiredFields>(ENTITY, &address.name);
+        let l = cx
+            .live
+            .items
+            .get::<LiveFields>(ENTITY, &address.name)
+            .map(named_aliases);
+        ENTITY_TABLE.diff_items(address, d, l.as_ref())
+    }
+    fn apply<'a>(
+        &'static self,
+        vault: &'a Vault,
+        change: &'a Change,
+        desired: &'a Desired,
+        _live: &'a Live,
+    ) -> BoxFuture<'a, Result<(), VaultError>> {
+        async move {
+            let name = &change.address.name;
+            let path = format!("identity/entity/name/{name}");
+            match change.action {
+                Action::Adopt => Ok(()),
+                // Its aliases go with it.
+                Action::Delete => vault.delete(&path).await,
+                _ => {
+                    let d = desired
+                        .items
+                        .get::<DesiredFields>(ENTITY, name)
+                        .ok_or_else(|| VaultError::Internal {
+                            what: format!("{} is not in the manifest", change.address),
+                        })?;
+                    let body: Map<String, Value> = d
+                        .fields
+                        .iter()
+                        .filter(|(k, _)| k.as_str() != "aliases")
+                        .map(|(k, v)| (k.clone(), v.to_json()))
+                        .collect();
+                    vault.write(&path, &Value::Object(body)).await?;
+                    if let Some(FieldValue::Object(want)) = d.fields.get("aliases") {
+                        sync_aliases(vault, name, want).await?;
+                    }
+                    Ok(())
+                }
+            }
+        }
+        .boxed()
+    }
+    fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {
+        ENTITY_TABLE.simulate(change, desired, live);
+    }
+    fn arbitrary(&self, rng: &mut dyn rand::RngCore, desired: &mut Desired, live: &mut Live) {
+        ENTITY_TABLE.arbitrary(rng, desired, live);
+    }
+}
 
 /// Internal groups.
 pub struct Groups;
