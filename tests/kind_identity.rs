@@ -212,3 +212,65 @@ fn entity_aliases_are_created_renamed_and_removed_by_auth_method_path() {
     );
     no_changes(&bao, dir.path(), &one);
 }
+
+#[test]
+fn external_groups_carry_one_alias_and_a_type_change_replaces_the_group() {
+    let bao = BaoDev::start();
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = |group: &str| {
+        format!(
+            "[policies]\ndir = \"policies\"\n\n[auth.jwt]\ntype = \"jwt\"\n\n[groups.ops]\npolicies = [\"dev\"]\n{group}\n"
+        )
+    };
+    let alias = |bao: &BaoDev| -> (String, Value) {
+        let (s, b) = bao.get("identity/group/name/ops");
+        assert_eq!(s, 200, "{b}");
+        (
+            b["data"]["type"].as_str().unwrap().to_string(),
+            b["data"]["alias"]["name"].clone(),
+        )
+    };
+    let external = manifest("type = \"external\"\nalias = { jwt = \"ops-team\" }");
+    let (code, out, err) = run(&bao, dir.path(), &external, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(alias(&bao), ("external".to_string(), json!("ops-team")));
+    no_changes(&bao, dir.path(), &external);
+
+    // The alias renamed in place.
+    let renamed = manifest("type = \"external\"\nalias = { jwt = \"operations\" }");
+    let (code, _, err) = run(&bao, dir.path(), &renamed, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(alias(&bao), ("external".to_string(), json!("operations")));
+    no_changes(&bao, dir.path(), &renamed);
+
+    // External to internal: the server cannot change a type, so a replacement.
+    let internal = manifest("type = \"internal\"");
+    let (code, out, _) = run(&bao, dir.path(), &internal, &["plan", "--format", "json"]);
+    assert_eq!(code, 0);
+    let p: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(p["changes"][0]["action"], "replace", "{p}");
+    let (code, _, err) = run(&bao, dir.path(), &internal, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(alias(&bao).0, "internal");
+    no_changes(&bao, dir.path(), &internal);
+
+    // Offline: an alias on an internal group, members of an external one.
+    for (group, want) in [
+        (
+            "alias = { jwt = \"x\" }",
+            "only an external group has an alias",
+        ),
+        (
+            "type = \"external\"\nmember_entities = []",
+            "an external group's members come from its auth method",
+        ),
+        (
+            "type = \"external\"\nalias = { jwt = \"a\", oidc = \"b\" }",
+            "alias maps one auth method path",
+        ),
+    ] {
+        let (code, _, err) = run(&bao, dir.path(), &manifest(group), &["validate"]);
+        assert_eq!(code, 1, "{group}\n{err}");
+        assert!(flat(&err).contains(want), "{group}\n{err}");
+    }
+}

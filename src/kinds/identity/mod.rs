@@ -10,6 +10,11 @@
 //! [groups.developers]
 //! policies = ["dev-extra"]
 //! member_entities = ["alice"]
+//!
+//! [groups.ops]
+//! type = "external"
+//! policies = ["ops"]
+//! alias = { oidc = "ops-team" }
 //! ```
 //!
 //! Entities are a field table on the built-in `identity` mount; their
@@ -38,7 +43,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// An identity entity; after policies.
 pub const ENTITY: Kind = Kind::new(66, "entity");
-/// An internal identity group; after entities.
+/// An identity group (internal, or external with a group alias); after entities.
 pub const GROUP: Kind = Kind::new(67, "group");
 
 const IDENTITY: ParentRule = ParentRule {
@@ -105,11 +110,16 @@ static GROUP_TABLE: TableKind = TableKind {
     item: "{mount}/group/name/{name}",
     fixed_mount: Some("identity"),
     required: &[],
-    rules: Some(string_metadata),
+    rules: Some(group_rules),
     fields: &[&[
+        (
+            "type",
+            FieldType::Choice(&[("internal", "internal"), ("external", "external")]),
+        ),
         ("policies", FieldType::List),
         ("metadata", FieldType::Object),
         ("member_entities", FieldType::List),
+        ("alias", FieldType::Object),
     ]],
     sections: &[Section::Top("groups")],
     declare: None,
@@ -303,7 +313,95 @@ impl KindDef for Entities {
     }
 }
 
-/// Internal groups.
+/// An internal group has members, an external one an alias (the name of
+/// the group in the auth method's own directory, one method).
+fn group_rules(fields: &BTreeMap<String, FieldValue>) -> Option<(String, &'static str)> {
+    if let Some(problem) = string_metadata(fields) {
+        return Some(problem);
+    }
+    let external = matches!(fields.get("type"), Some(FieldValue::Str(t)) if t == "external");
+    match fields.get("alias") {
+        Some(_) if !external => {
+            return Some((
+                "only an external group has an alias".into(),
+                "add type = \"external\", or remove alias",
+            ));
+        }
+        Some(FieldValue::Object(m))
+            if m.len() != 1
+                || m
+                    .iter()
+                    .any(|(k, v)| !v.is_string() || crate::names::path(k).is_err()) =>
+        {
+            return Some((
+                "alias maps one auth method path to the group's name there".into(),
+                "write alias = { oidc = \"ops-team\" }",
+            ));
+        }
+        _ => {}
+    }
+    if external && fields.contains_key("member_entities") {
+        return Some((
+            "an external group's members come from its auth method, not the manifest".into(),
+            "remove member_entities, or make the group internal",
+        ));
+    }
+    None
+}
+
+/// Makes an external group's alias what `want` says (one method: name).
+async fn sync_group_alias(
+    vault: &Vault,
+    name: &str,
+    want: &Map<String, Value>,
+) -> Result<(), VaultError> {
+    let path = format!("identity/group/name/{name}");
+    let group = vault.read(&path).await?.unwrap_or(Value::Null);
+    let id = group["data"]["id"]
+        .as_str()
+        .ok_or_else(|| VaultError::Unexpected {
+            method: "GET".into(),
+            path: path.clone(),
+            what: "no group id".into(),
+        })?
+        .to_string();
+    let have = &group["data"]["alias"];
+    let have_id = have["id"].as_str().filter(|i| !i.is_empty());
+    let Some((mount, alias)) = want.iter().next() else {
+        if let Some(alias_id) = have_id {
+            vault
+                .delete(&format!("identity/group-alias/id/{alias_id}"))
+                .await?;
+        }
+        return Ok(());
+    };
+    let alias = alias.as_str().unwrap_or_default();
+    let auths = vault.read("sys/auth").await?.unwrap_or(Value::Null);
+    let auths = if auths["data"].is_object() { &auths["data"] } else { &auths };
+    let accessor = auths[format!("{mount}/")]["accessor"]
+        .as_str()
+        .ok_or_else(|| VaultError::Unexpected {
+            method: "GET".into(),
+            path: "sys/auth".into(),
+            what: format!("no auth method at `{mount}` for the alias of group `{name}`"),
+        })?;
+    let same = have["name"].as_str() == Some(alias)
+        && have["mount_accessor"].as_str() == Some(accessor);
+    if same {
+        return Ok(());
+    }
+    let body = serde_json::json!({"name": alias, "mount_accessor": accessor, "canonical_id": id});
+    match have_id {
+        // (IDs from the server; the client checks every path it sends.)
+        Some(alias_id) => vault
+            .write(&format!("identity/group-alias/id/{alias_id}"), &body)
+            .await
+            .map(drop),
+        None => vault.write("identity/group-alias", &body).await.map(drop),
+    }
+}
+
+/// Identity groups.
 pub struct Groups;
 
 /// The registry's entry.
@@ -335,6 +433,22 @@ fn named_members(live: &Live, group: &LiveFields) -> LiveFields {
         .collect();
     let mut out = group.clone();
     out.insert("member_entities".into(), Value::Array(names));
+    // An external group's alias, as the server returns it (an object with
+    // its ID, name and mount), shown as `{ mount path: name }`.
+    if let Some(Value::Object(a)) = group.get("alias")
+        && (a.is_empty() || a.contains_key("canonical_id"))
+    {
+        let mut alias = Map::new();
+        if let (Some(mp), Some(n)) = (a.get("mount_path").and_then(Value::as_str), a.get("name"))
+            && !mp.is_empty()
+        {
+            let mount = mp.strip_prefix("auth/").unwrap_or(mp).trim_end_matches('/');
+            alias.insert(mount.to_string(), n.clone());
+        }
+        out.insert("alias".into(), Value::Object(alias));
+    } else if matches!(group.get("alias"), None | Some(Value::Null)) {
+        out.insert("alias".into(), Value::Object(Map::new()));
+    }
     out
 }
 
@@ -414,7 +528,13 @@ impl KindDef for Groups {
             .items
             .get::<LiveFields>(GROUP, &address.name)
             .map(|g| named_members(cx.live, g));
-        GROUP_TABLE.diff_items(address, d, l.as_ref())
+        let mut c = GROUP_TABLE.diff_items(address, d, l.as_ref())?;
+        // The server cannot change a group's type: replaced (its members
+        // and alias are set again).
+        if c.action == Action::Update && c.fields.iter().any(|f| f.name == "type") {
+            c.action = Action::Replace;
+        }
+        Some(c)
     }
 
     fn apply<'a>(
@@ -431,6 +551,9 @@ impl KindDef for Groups {
                 Action::Adopt => Ok(()),
                 Action::Delete => vault.delete(&path).await,
                 _ => {
+                    if change.action == Action::Replace {
+                        vault.delete(&path).await?;
+                    }
                     let d = desired
                         .items
                         .get::<DesiredFields>(GROUP, name)
@@ -440,10 +563,12 @@ impl KindDef for Groups {
                     let mut body: Map<String, Value> = d
                         .fields
                         .iter()
-                        .filter(|(k, _)| k.as_str() != "member_entities")
+                        .filter(|(k, _)| !matches!(k.as_str(), "member_entities" | "alias"))
                         .map(|(k, v)| (k.clone(), v.to_json()))
                         .collect();
-                    body.insert("type".into(), Value::from("internal"));
+                    if !body.contains_key("type") {
+                        body.insert("type".into(), Value::from("internal"));
+                    }
                     if d.fields.contains_key("member_entities") {
                         let mut ids = Vec::new();
                         for m in members(d) {
@@ -462,7 +587,11 @@ impl KindDef for Groups {
                         }
                         body.insert("member_entity_ids".into(), Value::Array(ids));
                     }
-                    vault.write(&path, &Value::Object(body)).await.map(drop)
+                    vault.write(&path, &Value::Object(body)).await?;
+                    if let Some(FieldValue::Object(want)) = d.fields.get("alias") {
+                        sync_group_alias(vault, name, want).await?;
+                    }
+                    Ok(())
                 }
             }
         }
@@ -470,6 +599,9 @@ impl KindDef for Groups {
     }
 
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {
+        if change.action == Action::Replace {
+            live.items.remove(GROUP, &change.address.name);
+        }
         GROUP_TABLE.simulate(change, desired, live);
         // The model stores names as the live view shows them: translate back
         // to IDs through the entities, as the server would hold them.
