@@ -59,11 +59,11 @@ impl DesiredFields {
         }
     }
 
-    /// The policies it grants (`token_policies`; a token role's
-    /// `allowed_policies`).
+    /// The policies it grants or names (`token_policies`; a token role's
+    /// `allowed_policies`; an entity's or group's `policies`).
     pub fn policies(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for f in ["token_policies", "allowed_policies"] {
+        for f in ["token_policies", "allowed_policies", "policies"] {
             if let Some(FieldValue::List(l)) = self.fields.get(f) {
                 out.extend(l.iter().cloned());
             }
@@ -759,6 +759,63 @@ impl KindDef for TableKind {
         }
     }
 }
+
+/// The [`KindDef`] methods a kind that wraps a [`TableKind`] takes from it
+/// unchanged (its name, words, name rule, where and how it is declared; with
+/// `reads`, also how it is read), so that the wrapper writes only its own
+/// rules.
+macro_rules! from_table {
+    ($table:expr) => {
+        fn kind(&self) -> $crate::model::Kind {
+            $table.kind
+        }
+        fn about(&self) -> &'static str {
+            $table.about
+        }
+        fn noun(&self) -> Option<&'static str> {
+            $table.noun
+        }
+        fn check_name(&self, name: &str) -> Result<(), $crate::names::NameError> {
+            $crate::kinds::contract::KindDef::check_name(&$table, name)
+        }
+        fn sections(&self) -> &'static [$crate::kinds::contract::Section] {
+            $table.sections
+        }
+        fn accepts_parent(
+            &self,
+            type_name: &str,
+            options: &std::collections::BTreeMap<String, String>,
+        ) -> bool {
+            $crate::kinds::contract::KindDef::accepts_parent(&$table, type_name, options)
+        }
+        fn parent_rule(&self) -> Option<(&'static str, &'static str)> {
+            $crate::kinds::contract::KindDef::parent_rule(&$table)
+        }
+        fn declare(
+            &self,
+            cx: &mut $crate::kinds::contract::Declare<'_, '_>,
+            value: &$crate::kinds::declare::Val<'_>,
+        ) {
+            $crate::kinds::contract::KindDef::declare(&$table, cx, value)
+        }
+    };
+    ($table:expr, reads) => {
+        $crate::kinds::table::from_table!($table);
+        fn reads<'a>(
+            &'static self,
+            wave: $crate::kinds::contract::Wave,
+            vault: &'a $crate::vault::Vault,
+            desired: &'a $crate::model::Desired,
+            live: &$crate::model::Live,
+        ) -> Vec<$crate::kinds::contract::ReadFuture<'a>> {
+            $crate::kinds::contract::KindDef::reads(&$table, wave, vault, desired, live)
+        }
+        fn live_names(&self, live: &$crate::model::Live) -> std::collections::BTreeSet<String> {
+            $crate::kinds::contract::KindDef::live_names(&$table, live)
+        }
+    };
+}
+pub(crate) use from_table;
 
 /// The section a parent kind is declared in.
 fn section(parent: Kind) -> &'static str {

@@ -27,19 +27,17 @@
 //! and the apply looks the IDs up just before writing (an entity created in
 //! the same apply has no ID at plan time).
 
-use super::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Wave};
-use super::declare::Val;
+use super::contract::{KindDef, PlanCx, Section};
 use super::fields::{FieldType, FieldValue};
 use super::table::{DesiredFields, LiveFields, ParentRule, TableKind};
 use crate::diag::Problem;
 use crate::model::plan::{Action, Change};
 use crate::model::{Address, Desired, Kind, Live};
-use crate::names::NameError;
 use crate::vault::{Vault, VaultError};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// An identity entity; after policies.
 pub const ENTITY: Kind = Kind::new(66, "entity");
@@ -139,8 +137,7 @@ fn named_aliases(entity: &LiveFields) -> LiveFields {
         let map: Map<String, Value> = list
             .iter()
             .filter_map(|a| {
-                let path = a["mount_path"].as_str()?;
-                let path = path.strip_prefix("auth/").unwrap_or(path).trim_end_matches('/');
+                let path = mount_of(a["mount_path"].as_str()?);
                 Some((path.to_string(), a["name"].clone()))
             })
             .collect();
@@ -149,24 +146,65 @@ fn named_aliases(entity: &LiveFields) -> LiveFields {
     out
 }
 
+/// An identity object (entity or group) read by name, and its ID.
+async fn read_with_id(vault: &Vault, path: &str) -> Result<(Value, String), VaultError> {
+    let body = vault.read(path).await?.unwrap_or(Value::Null);
+    let id = body["data"]["id"]
+        .as_str()
+        .ok_or_else(|| VaultError::Unexpected {
+            method: "GET".into(),
+            path: path.into(),
+            what: "no id (it does not exist)".into(),
+        })?
+        .to_string();
+    Ok((body, id))
+}
+
+/// The accessor of every auth method, by path (`userpass`): aliases name
+/// their method by accessor. Read at apply time (a method created in the
+/// same apply has none at plan time).
+async fn accessors(vault: &Vault) -> Result<BTreeMap<String, String>, VaultError> {
+    let body = vault.read("sys/auth").await?.unwrap_or(Value::Null);
+    let data = if body["data"].is_object() { &body["data"] } else { &body };
+    Ok(data
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(p, v)| Some((p.trim_end_matches('/').to_string(), v["accessor"].as_str()?.to_string())))
+        .collect())
+}
+
+fn accessor<'m>(
+    accessors: &'m BTreeMap<String, String>,
+    mount: &str,
+    what: &str,
+) -> Result<&'m str, VaultError> {
+    accessors
+        .get(mount)
+        .map(String::as_str)
+        .ok_or_else(|| VaultError::Unexpected {
+            method: "GET".into(),
+            path: "sys/auth".into(),
+            what: format!("no auth method at `{mount}` for {what}"),
+        })
+}
+
+/// An alias's mount as the manifest names it: `auth/userpass/` -> `userpass`.
+fn mount_of(mount_path: &str) -> &str {
+    mount_path
+        .strip_prefix("auth/")
+        .unwrap_or(mount_path)
+        .trim_end_matches('/')
+}
+
 /// Makes the entity's aliases what `want` says: created, renamed, removed.
 async fn sync_aliases(
     vault: &Vault,
     name: &str,
     want: &Map<String, Value>,
 ) -> Result<(), VaultError> {
-    let path = format!("identity/entity/name/{name}");
-    let entity = vault.read(&path).await?.unwrap_or(Value::Null);
-    let id = entity["data"]["id"]
-        .as_str()
-        .ok_or_else(|| VaultError::Unexpected {
-            method: "GET".into(),
-            path: path.clone(),
-            what: "no entity id".into(),
-        })?
-        .to_string();
-    let auths = vault.read("sys/auth").await?.unwrap_or(Value::Null);
-    let auths = if auths["data"].is_object() { &auths["data"] } else { &auths };
+    let (entity, id) = read_with_id(vault, &format!("identity/entity/name/{name}")).await?;
+    let accessors = accessors(vault).await?;
     let mut have: BTreeMap<String, (String, String)> = BTreeMap::new();
     for a in entity["data"]["aliases"].as_array().into_iter().flatten() {
         let (Some(mp), Some(aid), Some(an)) =
@@ -174,18 +212,11 @@ async fn sync_aliases(
         else {
             continue;
         };
-        let mount = mp.strip_prefix("auth/").unwrap_or(mp).trim_end_matches('/');
-        have.insert(mount.to_string(), (aid.to_string(), an.to_string()));
+        have.insert(mount_of(mp).to_string(), (aid.to_string(), an.to_string()));
     }
     for (mount, alias) in want {
         let alias = alias.as_str().unwrap_or_default();
-        let accessor = auths[format!("{mount}/")]["accessor"]
-            .as_str()
-            .ok_or_else(|| VaultError::Unexpected {
-                method: "GET".into(),
-                path: "sys/auth".into(),
-                what: format!("no auth method at `{mount}` for an alias of entity `{name}`"),
-            })?;
+        let accessor = accessor(&accessors, mount, &format!("an alias of entity `{name}`"))?;
         let body = serde_json::json!({"name": alias, "canonical_id": id, "mount_accessor": accessor});
         match have.get(mount.as_str()) {
             Some((_, current)) if current == alias => {}
@@ -210,34 +241,11 @@ async fn sync_aliases(
 }
 
 impl KindDef for Entities {
-    fn kind(&self) -> Kind {
-        ENTITY
-    }
-    fn about(&self) -> &'static str {
-        ENTITY_TABLE.about
-    }
-    fn noun(&self) -> Option<&'static str> {
-        ENTITY_TABLE.noun
-    }
-    fn check_name(&self, name: &str) -> Result<(), NameError> {
-        ENTITY_TABLE.check_name(name)
-    }
-    fn sections(&self) -> &'static [Section] {
-        ENTITY_TABLE.sections
-    }
-    fn declare(&self, cx: &mut Declare<'_, '_>, value: &Val<'_>) {
-        ENTITY_TABLE.declare(cx, value)
-    }
+    super::table::from_table!(ENTITY_TABLE, reads);
+
     fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
         let mut out = ENTITY_TABLE.depends_on(desired, name);
         if let Some(d) = desired.items.get::<DesiredFields>(ENTITY, name) {
-            if let Some(FieldValue::List(l)) = d.fields.get("policies") {
-                for p in l {
-                    if desired.items.contains(Kind::POLICY, p) {
-                        out.push(Address::new(Kind::POLICY, p.clone()));
-                    }
-                }
-            }
             if let Some(FieldValue::Object(m)) = d.fields.get("aliases") {
                 out.extend(m.keys().map(|mount| Address::new(Kind::AUTH, mount.clone())));
             }
@@ -246,18 +254,6 @@ impl KindDef for Entities {
     }
     fn check(&self, desired: &Desired, live: &Live) -> Vec<Problem> {
         ENTITY_TABLE.check(desired, live)
-    }
-    fn reads<'a>(
-        &'static self,
-        wave: Wave,
-        vault: &'a Vault,
-        desired: &'a Desired,
-        live: &Live,
-    ) -> Vec<ReadFuture<'a>> {
-        ENTITY_TABLE.reads(wave, vault, desired, live)
-    }
-    fn live_names(&self, live: &Live) -> BTreeSet<String> {
-        ENTITY_TABLE.live_names(live)
     }
     fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {
         let d = cx.desired.items.get::<DesiredFields>(ENTITY, &address.name);
@@ -355,16 +351,7 @@ async fn sync_group_alias(
     name: &str,
     want: &Map<String, Value>,
 ) -> Result<(), VaultError> {
-    let path = format!("identity/group/name/{name}");
-    let group = vault.read(&path).await?.unwrap_or(Value::Null);
-    let id = group["data"]["id"]
-        .as_str()
-        .ok_or_else(|| VaultError::Unexpected {
-            method: "GET".into(),
-            path: path.clone(),
-            what: "no group id".into(),
-        })?
-        .to_string();
+    let (group, id) = read_with_id(vault, &format!("identity/group/name/{name}")).await?;
     let have = &group["data"]["alias"];
     let have_id = have["id"].as_str().filter(|i| !i.is_empty());
     let Some((mount, alias)) = want.iter().next() else {
@@ -376,15 +363,8 @@ async fn sync_group_alias(
         return Ok(());
     };
     let alias = alias.as_str().unwrap_or_default();
-    let auths = vault.read("sys/auth").await?.unwrap_or(Value::Null);
-    let auths = if auths["data"].is_object() { &auths["data"] } else { &auths };
-    let accessor = auths[format!("{mount}/")]["accessor"]
-        .as_str()
-        .ok_or_else(|| VaultError::Unexpected {
-            method: "GET".into(),
-            path: "sys/auth".into(),
-            what: format!("no auth method at `{mount}` for the alias of group `{name}`"),
-        })?;
+    let accessors = accessors(vault).await?;
+    let accessor = accessor(&accessors, mount, &format!("the alias of group `{name}`"))?;
     let same = have["name"].as_str() == Some(alias)
         && have["mount_accessor"].as_str() == Some(accessor);
     if same {
@@ -442,8 +422,7 @@ fn named_members(live: &Live, group: &LiveFields) -> LiveFields {
         if let (Some(mp), Some(n)) = (a.get("mount_path").and_then(Value::as_str), a.get("name"))
             && !mp.is_empty()
         {
-            let mount = mp.strip_prefix("auth/").unwrap_or(mp).trim_end_matches('/');
-            alias.insert(mount.to_string(), n.clone());
+            alias.insert(mount_of(mp).to_string(), n.clone());
         }
         out.insert("alias".into(), Value::Object(alias));
     } else if matches!(group.get("alias"), None | Some(Value::Null)) {
@@ -453,37 +432,13 @@ fn named_members(live: &Live, group: &LiveFields) -> LiveFields {
 }
 
 impl KindDef for Groups {
-    fn kind(&self) -> Kind {
-        GROUP
-    }
-    fn about(&self) -> &'static str {
-        GROUP_TABLE.about
-    }
-    fn noun(&self) -> Option<&'static str> {
-        GROUP_TABLE.noun
-    }
-    fn check_name(&self, name: &str) -> Result<(), NameError> {
-        GROUP_TABLE.check_name(name)
-    }
-    fn sections(&self) -> &'static [Section] {
-        GROUP_TABLE.sections
-    }
-    fn declare(&self, cx: &mut Declare<'_, '_>, value: &Val<'_>) {
-        GROUP_TABLE.declare(cx, value)
-    }
+    super::table::from_table!(GROUP_TABLE, reads);
+
 
     /// Its member entities (declared, so created first) and policies.
     fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
         let mut out = GROUP_TABLE.depends_on(desired, name);
         if let Some(d) = desired.items.get::<DesiredFields>(GROUP, name) {
-            for p in match d.fields.get("policies") {
-                Some(FieldValue::List(l)) => l.clone(),
-                _ => Vec::new(),
-            } {
-                if desired.items.contains(Kind::POLICY, &p) {
-                    out.push(Address::new(Kind::POLICY, p));
-                }
-            }
             out.extend(members(d).into_iter().map(|m| Address::new(ENTITY, m)));
         }
         out
@@ -505,20 +460,6 @@ impl KindDef for Groups {
             }
         }
         problems
-    }
-
-    fn reads<'a>(
-        &'static self,
-        wave: Wave,
-        vault: &'a Vault,
-        desired: &'a Desired,
-        live: &Live,
-    ) -> Vec<ReadFuture<'a>> {
-        GROUP_TABLE.reads(wave, vault, desired, live)
-    }
-
-    fn live_names(&self, live: &Live) -> BTreeSet<String> {
-        GROUP_TABLE.live_names(live)
     }
 
     fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {

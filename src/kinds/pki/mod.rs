@@ -29,14 +29,13 @@
 //! in a form vaultform compares: a changed `common_name` is not drift).
 //! Deleting an issuer destroys its key: destructive, `--allow-destroy`.
 
-use super::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Store, Wave};
-use super::declare::Val;
+use super::contract::{KindDef, PlanCx, ReadFuture, Section, Store, Wave};
 use super::fields::FieldType;
 use super::table::{DesiredFields, ParentRule, TableKind};
 use crate::diag::Problem;
 use crate::model::plan::{Action, Change, FieldChange};
 use crate::model::{Address, Desired, Kind, Live};
-use crate::names::{self, NameError};
+use crate::names::{self};
 use crate::vault::{Vault, VaultError};
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -180,32 +179,10 @@ pub struct Issuers;
 pub static PKI_ISSUERS: Issuers = Issuers;
 
 impl KindDef for Issuers {
-    fn kind(&self) -> Kind {
-        ISSUER
-    }
-    fn about(&self) -> &'static str {
-        ISSUER_TABLE.about
-    }
-    fn noun(&self) -> Option<&'static str> {
-        ISSUER_TABLE.noun
-    }
-    fn check_name(&self, name: &str) -> Result<(), NameError> {
-        names::mount_item(name)
-    }
+    super::table::from_table!(ISSUER_TABLE);
+
     fn destructive(&self) -> bool {
         true
-    }
-    fn sections(&self) -> &'static [Section] {
-        ISSUER_TABLE.sections
-    }
-    fn accepts_parent(&self, type_name: &str, options: &BTreeMap<String, String>) -> bool {
-        ISSUER_TABLE.accepts_parent(type_name, options)
-    }
-    fn parent_rule(&self) -> Option<(&'static str, &'static str)> {
-        ISSUER_TABLE.parent_rule()
-    }
-    fn declare(&self, cx: &mut Declare<'_, '_>, value: &Val<'_>) {
-        ISSUER_TABLE.declare(cx, value)
     }
     fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
         ISSUER_TABLE.depends_on(desired, name)

@@ -18,19 +18,16 @@
 //! key. Deleting or replacing a key destroys everything encrypted with it, so
 //! both are destructive (`--allow-destroy`), like deleting a mount.
 
-use super::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Wave};
-use super::declare::Val;
+use super::contract::{KindDef, PlanCx, Section};
 use super::fields::FieldType;
 use super::table::{DesiredFields, ParentRule, TableKind};
 use crate::diag::Problem;
 use crate::model::plan::{Action, Change};
 use crate::model::{Address, Desired, Kind, Live};
-use crate::names::NameError;
 use crate::vault::{Vault, VaultError};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, BTreeSet};
 
 /// A transit key; after its mount.
 pub const KIND: Kind = Kind::new(26, "transit_key");
@@ -142,50 +139,16 @@ async fn create(vault: &Vault, d: &DesiredFields) -> Result<(), VaultError> {
 }
 
 impl KindDef for TransitKeys {
-    fn kind(&self) -> Kind {
-        KIND
-    }
-    fn about(&self) -> &'static str {
-        TABLE.about
-    }
-    fn noun(&self) -> Option<&'static str> {
-        TABLE.noun
-    }
-    fn check_name(&self, name: &str) -> Result<(), NameError> {
-        TABLE.check_name(name)
-    }
+    super::table::from_table!(TABLE, reads);
+
     fn destructive(&self) -> bool {
         true
-    }
-    fn sections(&self) -> &'static [Section] {
-        TABLE.sections
-    }
-    fn accepts_parent(&self, type_name: &str, options: &BTreeMap<String, String>) -> bool {
-        TABLE.accepts_parent(type_name, options)
-    }
-    fn parent_rule(&self) -> Option<(&'static str, &'static str)> {
-        TABLE.parent_rule()
-    }
-    fn declare(&self, cx: &mut Declare<'_, '_>, value: &Val<'_>) {
-        TABLE.declare(cx, value)
     }
     fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
         TABLE.depends_on(desired, name)
     }
     fn check(&self, desired: &Desired, live: &Live) -> Vec<Problem> {
         TABLE.check(desired, live)
-    }
-    fn reads<'a>(
-        &'static self,
-        wave: Wave,
-        vault: &'a Vault,
-        desired: &'a Desired,
-        live: &Live,
-    ) -> Vec<ReadFuture<'a>> {
-        TABLE.reads(wave, vault, desired, live)
-    }
-    fn live_names(&self, live: &Live) -> BTreeSet<String> {
-        TABLE.live_names(live)
     }
 
     fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {
@@ -260,6 +223,7 @@ impl KindDef for TransitKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
     use crate::kinds::fields::FieldValue;
     use crate::secret::FingerprintKey;
 
