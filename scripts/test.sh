@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
 # The whole test suite in one command (CI runs exactly this via .ci/run):
 # formatting, lints, then unit, snapshot, CLI and integration tests. The
-# integration tests start their own OpenBao dev servers from the pinned binary.
+# integration tests start their own OpenBao dev servers from the pinned binary
+# (and PostgreSQL and Redis servers for the database kinds).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 BAO_BIN="$(scripts/install-openbao.sh)"
 export BAO_BIN
+# PostgreSQL and Redis for the database secrets engine tests (distribution
+# packages, pinned to their major versions); prints VAULTFORM_PG_BIN=... and
+# VAULTFORM_REDIS_SERVER=... lines.
+servers="$(scripts/install-test-servers.sh)"
+while IFS='=' read -r key value; do
+  case "$key" in
+    VAULTFORM_PG_BIN | VAULTFORM_REDIS_SERVER) export "$key=$value" ;;
+  esac
+done <<<"$servers"
 # Unreviewed snapshot changes fail instead of being written.
 export INSTA_UPDATE=no
 # Never let a developer's Vault settings leak into the tests.

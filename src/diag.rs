@@ -7,6 +7,7 @@ use miette::{
     SpanContents,
 };
 use std::fmt;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// Longest message or help text, in characters (a typed key can be huge).
@@ -114,6 +115,46 @@ fn displayable(text: &str) -> String {
         }
     }
     out
+}
+
+/// The text with the secret values at `spans` masked for showing in
+/// diagnostics: each character but line breaks (and a string's quotes)
+/// becomes `*`s of the same UTF-8 length, so every other span still points
+/// at the same place.
+pub fn mask(text: &str, spans: &[Range<usize>]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for span in spans {
+        let (start, end) = (span.start.min(bytes.len()), span.end.min(bytes.len()));
+        let value = &mut bytes[start..end];
+        // A string's delimiters (`"`, `'`, `"""`, `'''`) stay.
+        let quotes = |b: &[u8]| {
+            b.iter()
+                .take(3)
+                .take_while(|c| matches!(c, b'"' | b'\''))
+                .count()
+        };
+        let lead = quotes(value);
+        let tail = if lead > 0 {
+            value
+                .iter()
+                .rev()
+                .take(lead)
+                .take_while(|c| matches!(c, b'"' | b'\''))
+                .count()
+        } else {
+            0
+        };
+        let inner = value.len().saturating_sub(tail);
+        for b in value.iter_mut().take(inner).skip(lead) {
+            if !matches!(*b, b'\n' | b'\r') {
+                *b = b'*';
+            }
+        }
+    }
+    // Only whole characters were replaced (spans start and end at character
+    // boundaries and every byte of a character inside is replaced), by
+    // ASCII: the result is valid UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 fn is_bidi(c: char) -> bool {
@@ -378,4 +419,27 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
         .unwrap_or(0)
         + 1;
     (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masked_values_keep_every_offset_and_line() {
+        let text = "a = 1\npw = \"s3cr\u{e9}t\"\nml = '''\nx\ny'''\nn = 42\nb = 2\n";
+        let spans: Vec<Range<usize>> = ["\"s3cr\u{e9}t\"", "'''\nx\ny'''", "42"]
+            .iter()
+            .map(|v| {
+                let i = text.find(v).expect("in the text");
+                i..i + v.len()
+            })
+            .collect();
+        let m = mask(text, &spans);
+        assert_eq!(m.len(), text.len());
+        assert_eq!(
+            m,
+            "a = 1\npw = \"*******\"\nml = '''\n*\n*'''\nn = **\nb = 2\n"
+        );
+    }
 }

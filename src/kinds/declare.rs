@@ -338,6 +338,22 @@ impl Walker {
             FieldType::List => self.string_list(v, what).map(|l| {
                 FieldValue::List(l.into_iter().map(|(s, _)| s.trim().to_string()).collect())
             }),
+            FieldType::Seq => match v.get_ref() {
+                DeValue::String(s) => Some(FieldValue::Seq(vec![s.trim().to_string()])),
+                DeValue::Array(_) => {
+                    let items = self.string_list(v, what)?;
+                    Some(FieldValue::Seq(
+                        items
+                            .into_iter()
+                            .map(|(s, _)| s.trim().to_string())
+                            .collect(),
+                    ))
+                }
+                _ => {
+                    self.wrong_type(v, what, "a string or a list of strings");
+                    None
+                }
+            },
             FieldType::Cidrs => {
                 let list = self.string_list(v, what)?;
                 let mut out = Vec::new();

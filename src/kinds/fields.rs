@@ -20,6 +20,10 @@ pub enum FieldType {
     Str,
     /// A list of strings, compared as a set (items trimmed, as the server does).
     List,
+    /// A list of strings in order (SQL statements), each trimmed as the server
+    /// stores it; a single string is a list of one (the server does not split
+    /// it at commas or semicolons).
+    Seq,
     /// A list of CIDR blocks or addresses, compared in canonical form: the
     /// server stores `127.0.0.1/32` as `127.0.0.1` in some fields and keeps it
     /// in others, and rewrites IPv6 text.
@@ -49,6 +53,8 @@ pub enum FieldValue {
     Str(String),
     /// A list of strings.
     List(Vec<String>),
+    /// Strings in order.
+    Seq(Vec<String>),
     /// CIDR blocks in canonical form ([`canonical_cidr`]).
     Cidrs(Vec<String>),
     /// A JSON object.
@@ -65,7 +71,9 @@ impl FieldValue {
             FieldValue::Int(i) => Value::from(*i),
             FieldValue::Bool(b) => Value::from(*b),
             FieldValue::Str(s) => Value::from(s.clone()),
-            FieldValue::List(l) | FieldValue::Cidrs(l) => Value::from(l.clone()),
+            FieldValue::List(l) | FieldValue::Cidrs(l) | FieldValue::Seq(l) => {
+                Value::from(l.clone())
+            }
             FieldValue::Object(m) => Value::Object(m.clone()),
             FieldValue::WriteOnly(s) => s.expose().clone(),
         }
@@ -78,7 +86,7 @@ impl FieldValue {
             FieldValue::Int(i) => i.to_string(),
             FieldValue::Bool(b) => b.to_string(),
             FieldValue::Str(s) => s.clone(),
-            FieldValue::List(l) | FieldValue::Cidrs(l) => display_list(l),
+            FieldValue::List(l) | FieldValue::Cidrs(l) | FieldValue::Seq(l) => display_list(l),
             FieldValue::Object(m) => Value::Object(m.clone()).to_string(),
             FieldValue::WriteOnly(_) => "(write-only)".to_string(),
         }
@@ -88,8 +96,11 @@ impl FieldValue {
     pub fn matches(&self, live: Option<&Value>) -> bool {
         match self {
             FieldValue::Duration(s, _) => live_seconds(live) == Some(*s),
-            FieldValue::Int(i) => live.and_then(Value::as_i64) == Some(*i),
-            FieldValue::Bool(b) => live.and_then(Value::as_bool).unwrap_or(false) == *b,
+            // A number written by the CLI (or another tool) is stored as
+            // text in free-form objects such as a database connection's
+            // `connection_details` (measured): "4" is 4 and "true" is true.
+            FieldValue::Int(i) => live_int(live) == Some(*i),
+            FieldValue::Bool(b) => live_bool(live).unwrap_or(false) == *b,
             FieldValue::Str(s) => live.and_then(Value::as_str).unwrap_or("") == s,
             FieldValue::List(l) => {
                 let mut want: Vec<String> = l.iter().map(|s| s.trim().to_string()).collect();
@@ -97,6 +108,7 @@ impl FieldValue {
                 want.dedup();
                 live_list(live) == want
             }
+            FieldValue::Seq(l) => live_seq(live) == *l,
             FieldValue::Cidrs(l) => {
                 let canon = |items: Vec<String>| {
                     let mut out: Vec<String> = items
@@ -127,6 +139,7 @@ impl FieldValue {
             FieldValue::Bool(_) => FieldType::Bool,
             FieldValue::Str(_) => FieldType::Str,
             FieldValue::List(_) => FieldType::List,
+            FieldValue::Seq(_) => FieldType::Seq,
             FieldValue::Cidrs(_) => FieldType::Cidrs,
             FieldValue::Object(_) => FieldType::Object,
             FieldValue::WriteOnly(_) => FieldType::WriteOnly,
@@ -176,6 +189,7 @@ pub fn display_live(ty: FieldType, live: Option<&Value>) -> String {
             None => "(unset)".to_string(),
         },
         FieldType::List | FieldType::Cidrs => display_list(&live_list(live)),
+        FieldType::Seq => display_list(&live_seq(live)),
         FieldType::WriteOnly => "(write-only)".to_string(),
         FieldType::Object => match live {
             Some(Value::Object(m)) => Value::Object(m.clone()).to_string(),
@@ -202,6 +216,33 @@ fn live_seconds(live: Option<&Value>) -> Option<u64> {
         Value::Number(n) => n.as_u64(),
         Value::String(s) => duration::parse(s),
         _ => None,
+    }
+}
+
+fn live_int(live: Option<&Value>) -> Option<i64> {
+    match live? {
+        Value::String(s) => s.trim().parse().ok(),
+        v => v.as_i64(),
+    }
+}
+
+fn live_bool(live: Option<&Value>) -> Option<bool> {
+    match live? {
+        Value::String(s) => s.trim().parse().ok(),
+        v => v.as_bool(),
+    }
+}
+
+/// A live ordered list: `null` and missing are empty, a string is one item;
+/// items trimmed, order kept.
+fn live_seq(live: Option<&Value>) -> Vec<String> {
+    match live {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(|s| s.trim().to_string()))
+            .collect(),
+        Some(Value::String(s)) if !s.trim().is_empty() => vec![s.trim().to_string()],
+        _ => Vec::new(),
     }
 }
 
@@ -276,6 +317,25 @@ mod tests {
         assert!(want.matches(Some(&json!(["127.0.0.1", "::1"]))));
         assert!(want.matches(Some(&json!(["::1/128", "127.0.0.1/32", "127.0.0.1"]))));
         assert!(!want.matches(Some(&json!(["127.0.0.1"]))));
+    }
+
+    #[test]
+    fn sequences_keep_their_order_and_a_string_is_one_item() {
+        let s = FieldValue::Seq(vec!["select 1;".into(), "select 2".into()]);
+        assert!(s.matches(Some(&json!(["select 1;", "select 2"]))));
+        assert!(!s.matches(Some(&json!(["select 2", "select 1;"]))));
+        assert!(FieldValue::Seq(vec!["a, b".into()]).matches(Some(&json!("a, b"))));
+        assert!(FieldValue::Seq(vec![]).matches(Some(&Value::Null)));
+        assert!(FieldValue::Seq(vec![]).matches(Some(&json!([]))));
+    }
+
+    #[test]
+    fn numbers_and_booleans_stored_as_text_match() {
+        assert!(FieldValue::Int(4).matches(Some(&json!("4"))));
+        assert!(FieldValue::Int(4).matches(Some(&json!(4))));
+        assert!(!FieldValue::Int(4).matches(Some(&json!("5"))));
+        assert!(FieldValue::Bool(true).matches(Some(&json!("true"))));
+        assert!(!FieldValue::Bool(true).matches(Some(&json!("no"))));
     }
 
     #[test]

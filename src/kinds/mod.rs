@@ -30,6 +30,7 @@ registry! {
     transit_key => [TRANSIT_KEYS],
     pki => [PKI_URLS, PKI_ISSUERS, PKI_ROLES],
     auth => [CONFIGS],
+    database => [CONNECTIONS, ROLES, STATIC_ROLES],
     policy => [POLICIES],
     token_role => [TOKEN_ROLES],
     role => [APPROLES, KUBERNETES_ROLES],

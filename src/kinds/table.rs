@@ -154,7 +154,7 @@ impl TableKind {
     /// there was none. A field with no recorded fingerprint (the item was
     /// adopted, or written by another tool) cannot be compared with the
     /// server: it is written once, and recorded.
-    fn write_only_changes(
+    pub(crate) fn write_only_changes(
         &self,
         address: &Address,
         d: &DesiredFields,
@@ -860,6 +860,13 @@ pub fn random_value(rng: &mut dyn rand::RngCore, ty: FieldType) -> FieldValue {
         FieldType::Bool => FieldValue::Bool(rng.gen_bool(0.5)),
         FieldType::Str => FieldValue::Str(["x", "y"][rng.gen_range(0..2)].to_string()),
         FieldType::List => FieldValue::List(pick(rng, &["a", "b"])),
+        FieldType::Seq => {
+            let mut l = pick(rng, &["select 1;", "select 2;"]);
+            if rng.gen_bool(0.5) {
+                l.reverse();
+            }
+            FieldValue::Seq(l)
+        }
         FieldType::Cidrs => FieldValue::Cidrs(pick(rng, &["10.0.0.0/8", "127.0.0.1/32"])),
         FieldType::Choice(choices) => {
             FieldValue::Str(choices[rng.gen_range(0..choices.len())].1.to_string())

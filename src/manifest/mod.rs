@@ -147,6 +147,7 @@ fn load_inner(
             missing_vars: Vec::new(),
             base_dir,
             policy_refs: Vec::new(),
+            literals: Vec::new(),
         },
     };
     loader.root(root.get_ref());
@@ -157,6 +158,18 @@ fn load_inner(
         loader.d.warnings.extend(lints);
     }
     loader.report_missing_vars();
+    // Literal secret values are never shown, not even as a diagnostic's
+    // context lines: every later problem is shown from the masked text.
+    if !loader.src.literals.is_empty() {
+        let masked = diag::mask(&text, &loader.src.literals);
+        let shown = SourceFile::from(&NamedSource::new(name.clone(), masked.clone()));
+        for p in &mut loader.w.problems {
+            if p.src.as_ref().is_some_and(|s| s.name() == shown.name()) {
+                p.src = Some(shown.clone());
+            }
+        }
+        loader.d.source = NamedSource::new(name.clone(), masked);
+    }
     if loader.w.problems.is_empty() {
         Ok(loader.d)
     } else {
@@ -215,6 +228,9 @@ struct ValueSources<'e> {
     base_dir: PathBuf,
     /// (what grants it, policy name, span) to check once policies are known.
     policy_refs: Vec<(String, String, Range<usize>)>,
+    /// Where secret values are written as literals: masked in every
+    /// diagnostic that shows the manifest's text.
+    literals: Vec<Range<usize>>,
 }
 
 impl Sources for ValueSources<'_> {
@@ -243,9 +259,11 @@ impl Sources for ValueSources<'_> {
         match v.get_ref() {
             DeValue::String(s) => {
                 lint_literal(desired, v.span());
+                self.literals.push(v.span());
                 Some(DesiredValue::Value(Secret::from_string(s.to_string())))
             }
             DeValue::Integer(_) | DeValue::Float(_) | DeValue::Boolean(_) => {
+                self.literals.push(v.span());
                 let j = w.json(v, key)?;
                 Some(DesiredValue::Value(Secret::new(j)))
             }

@@ -16,6 +16,7 @@
 //! vaultform's own client.
 #![allow(dead_code)]
 
+pub mod databases;
 pub mod faultproxy;
 pub mod raft;
 pub mod server;
@@ -57,7 +58,7 @@ const LOG_TAIL_BYTES: usize = 16 * 1024;
 /// runs a reader on the pipe that SIGKILLs bao at EOF. The shell itself waits for bao and exits
 /// with bao's status, so `try_wait` on the watchdog sees an early exit of the server. fd 3 carries
 /// the pipe because a non-interactive shell points the stdin of a background job at `/dev/null`.
-const WATCHDOG: &str = r#"exec 3<&0 </dev/null
+pub(crate) const WATCHDOG: &str = r#"exec 3<&0 </dev/null
 log=$1; pidfile=$2; shift 2
 "$@" 3<&- >"$log" 2>&1 &
 bao=$!
@@ -379,7 +380,7 @@ impl Drop for BaoDev {
 
 /// Closes the watchdog's pipe, which makes it SIGKILL bao and exit, then reaps it. If it has not
 /// exited within [`STOP_DEADLINE`], kills the watchdog too.
-fn stop(watchdog: &mut Child, lifeline: Option<ChildStdin>) {
+pub(crate) fn stop(watchdog: &mut Child, lifeline: Option<ChildStdin>) {
     drop(lifeline);
     let deadline = Instant::now() + STOP_DEADLINE;
     loop {
@@ -684,7 +685,7 @@ fn is_vault_var(key: &OsStr) -> bool {
 }
 
 /// A root token id unique to this server: `vf-root-` and 32 hex digits.
-fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut words = [0u64; 2];
     for word in &mut words {
