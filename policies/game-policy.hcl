@@ -8,3 +8,8 @@ path "secret/data/game" {
 path "secret/data/game_db" {
   capabilities = ["read"]
 }
+
+# Short-lived database users (database/creds).
+path "database/creds/game-app" {
+  capabilities = ["read"]
+}

@@ -10,3 +10,8 @@ path "secret/data/gateway" {
 path "secret/data/auth" {
   capabilities = ["read"]
 }
+
+# TLS certificates for *.svc.internal from the internal CA.
+path "pki/issue/service" {
+  capabilities = ["update"]
+}

@@ -8,3 +8,8 @@ path "secret/data/notification" {
 path "secret/data/notification_db" {
   capabilities = ["read"]
 }
+
+# Short-lived database users (database/creds).
+path "database/creds/notification-app" {
+  capabilities = ["read"]
+}

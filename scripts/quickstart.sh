@@ -42,10 +42,20 @@ token="$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 printf '%s\n' "$token" > "$state/root-token"
 log="$state/server.log"
 
+# The example's audit device: OpenBao enables audit devices only from its own
+# configuration, so the server declares it and vaultform checks it is there.
+cat > "$state/audit.hcl" <<'HCL'
+audit "file" "stdout" {
+  options {
+    file_path = "stdout"
+  }
+}
+HCL
+
 step "Starting a local OpenBao dev server on 127.0.0.1:$port (log: .tools/dev/server.log)"
 env -u VAULT_ADDR -u VAULT_TOKEN -u BAO_ADDR -u BAO_TOKEN \
   "$bao" server -dev -dev-no-store-token -dev-root-token-id="$token" \
-  -dev-listen-address="127.0.0.1:$port" >"$log" 2>&1 &
+  -dev-listen-address="127.0.0.1:$port" -config="$state/audit.hcl" >"$log" 2>&1 &
 server=$!
 if ! $keep; then
   trap 'kill "$server" 2>/dev/null || true' EXIT
@@ -83,6 +93,7 @@ step "What the server holds now"
 bao_cli() { env -u BAO_ADDR -u BAO_TOKEN "$bao" "$@"; }
 bao_cli secrets list
 bao_cli auth list
+bao_cli audit list
 echo "policies: $(bao_cli policy list | tr '\n' ' ')"
 echo "approle roles: $(bao_cli list -format=json auth/approle/role | tr -d '[]" \n')"
 echo "secret paths: $(bao_cli kv list -format=json secret | tr -d '[]" \n')"

@@ -133,3 +133,23 @@ fn the_adding_a_kind_guide_quotes_the_code_as_it_is() {
         missing.join("\n")
     );
 }
+
+#[test]
+fn the_readme_lists_every_kind_in_apply_order() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    // The table's rows: "| `kind` | `kind.ADDRESS` | ...".
+    let rows: Vec<&str> = readme
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("| `")?;
+            let (kind, rest) = rest.split_once("` | `")?;
+            rest.starts_with(&format!("{kind}.")).then_some(kind)
+        })
+        .collect();
+    let registered: Vec<&str> = vaultform::model::Kind::all().map(|k| k.as_str()).collect();
+    assert_eq!(
+        rows, registered,
+        "README.md's table of kinds is not the registry (in rank order)"
+    );
+}
