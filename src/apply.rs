@@ -250,7 +250,9 @@ async fn run_changes(
             .copied()
             .filter(|c| c.address.kind == kind && c.action != Action::Adopt)
             .collect();
-        run_batch(vault, &batch, desired, live, opts.parallelism, report).await?;
+        for layer in layers(batch, desired) {
+            run_batch(vault, &layer, desired, live, opts.parallelism, report).await?;
+        }
     }
     for kind in Kind::all().rev() {
         let batch: Vec<&Change> = deletes
@@ -265,6 +267,43 @@ async fn run_changes(
     }
 
     Ok(())
+}
+
+/// A kind's changes in layers: a change runs after the changes of the same
+/// kind it depends on (a group after the groups it has as members, an
+/// intermediate CA after its signer), each layer concurrently. Kinds refuse
+/// cycles offline; if one got here anyway, the rest runs as one last layer.
+fn layers<'c>(mut batch: Vec<&'c Change>, desired: &Desired) -> Vec<Vec<&'c Change>> {
+    let in_batch: std::collections::BTreeSet<Address> =
+        batch.iter().map(|c| c.address.clone()).collect();
+    let deps: std::collections::BTreeMap<Address, Vec<Address>> = batch
+        .iter()
+        .map(|c| {
+            let d = registry::def(c.address.kind)
+                .map(|def| def.depends_on(desired, &c.address.name))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|a| a != &c.address && in_batch.contains(a))
+                .collect();
+            (c.address.clone(), d)
+        })
+        .collect();
+    let mut done: std::collections::BTreeSet<Address> = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    while !batch.is_empty() {
+        let (ready, waiting): (Vec<&Change>, Vec<&Change>) = batch.into_iter().partition(|c| {
+            deps.get(&c.address)
+                .is_none_or(|d| d.iter().all(|a| done.contains(a)))
+        });
+        if ready.is_empty() {
+            out.push(waiting);
+            break;
+        }
+        done.extend(ready.iter().map(|c| c.address.clone()));
+        out.push(ready);
+        batch = waiting;
+    }
+    out
 }
 
 async fn run_batch(

@@ -274,3 +274,101 @@ fn external_groups_carry_one_alias_and_a_type_change_replaces_the_group() {
         assert!(flat(&err).contains(want), "{group}\n{err}");
     }
 }
+
+/// Groups inside groups: named by group name, written after their member
+/// groups (created in the same apply, so no ID at plan time), compared
+/// through the IDs the server keeps, a stranger added by hand removed, and
+/// cycles or undeclared member groups refused offline.
+#[test]
+fn groups_have_member_groups_by_name_written_in_dependency_order() {
+    let bao = BaoDev::start();
+    let dir = tempfile::tempdir().unwrap();
+    // Names chosen so that a member sorts after the group holding it: the
+    // applier must order by membership, not by name.
+    let m = r#"
+[entities.alice]
+
+[groups.a-company]
+member_groups = ["b-engineering"]
+
+[groups.b-engineering]
+member_groups = ["c-developers", "c-ops"]
+
+[groups.c-developers]
+member_entities = ["alice"]
+
+[groups.c-ops]
+"#;
+    let (code, out, err) = run(&bao, dir.path(), m, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let gid = |name: &str| {
+        let (s, b) = bao.get(&format!("identity/group/name/{name}"));
+        assert_eq!(s, 200, "{b}");
+        b["data"]["id"].as_str().unwrap().to_string()
+    };
+    let member_ids = |name: &str| {
+        let mut v: Vec<String> =
+            bao.get(&format!("identity/group/name/{name}")).1["data"]["member_group_ids"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(member_ids("a-company"), [gid("b-engineering")]);
+    let mut want = vec![gid("c-developers"), gid("c-ops")];
+    want.sort();
+    assert_eq!(member_ids("b-engineering"), want);
+    no_changes(&bao, dir.path(), m);
+
+    // A stranger group added by hand: shown by ID, removed.
+    let (s, b) = bao.write("identity/group/name/stranger", &json!({"type": "internal"}));
+    assert!(s < 300, "{b}");
+    let stranger = gid("stranger");
+    let (s, b) = bao.write(
+        "identity/group/name/a-company",
+        &json!({"member_group_ids": [gid("b-engineering"), stranger.clone()]}),
+    );
+    assert!(s < 300, "{b}");
+    let (code, out, _) = run(
+        &bao,
+        dir.path(),
+        m,
+        &["plan", "--detailed-exitcode", "--no-color"],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("member_groups") && out.contains(&stranger),
+        "{out}"
+    );
+    let (code, out, err) = run(&bao, dir.path(), m, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(member_ids("a-company"), [gid("b-engineering")]);
+    no_changes(&bao, dir.path(), m);
+
+    // Refused offline: a cycle, and a member group the manifest lacks.
+    for (bad, code_name) in [
+        (
+            m.replace(
+                "[groups.c-ops]\n",
+                "[groups.c-ops]\nmember_groups = [\"a-company\"]\n",
+            ),
+            "vaultform::manifest::member_cycle",
+        ),
+        (
+            m.replace(
+                "\"c-developers\", \"c-ops\"",
+                "\"c-developers\", \"nobody\"",
+            ),
+            "vaultform::manifest::unknown_member",
+        ),
+    ] {
+        let (code, _, err) = run(&bao, dir.path(), &bad, &["apply", "--auto-approve"]);
+        assert_eq!(code, 1, "{err}");
+        assert!(flat(&err).contains(code_name), "{err}");
+    }
+    assert_eq!(bao.get("identity/group/name/nobody").0, 404);
+}

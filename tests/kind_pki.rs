@@ -183,3 +183,140 @@ fn a_declared_ca_issues_certificates_that_chain_to_it_and_the_pki_kinds_converge
     let (code, out, _) = run(&bao, dir.path(), &without, &["plan", "--detailed-exitcode"]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// An intermediate CA in a second mount, signed by the root of the first in
+/// the same apply: a certificate from the intermediate's role verifies
+/// against the root through the intermediate; the next plan is empty; the
+/// intermediate is deleted only with `--allow-destroy`.
+#[test]
+fn an_intermediate_signed_by_the_declared_root_issues_certificates_that_chain_to_the_root() {
+    let bao = BaoDev::start();
+    let dir = tempfile::tempdir().unwrap();
+    let with_int = format!(
+        r#"{MANIFEST}
+[mounts.pki_int]
+type = "pki"
+max_lease_ttl = "43800h"
+
+[mounts.pki_int.intermediates.int-2026]
+common_name = "vaultform test intermediate"
+signed_by = "pki/root-2026"
+key_type = "ec"
+ttl = "4380h"
+default = true
+
+[mounts.pki_int.roles.svc]
+allowed_domains = ["svc.internal"]
+allow_subdomains = true
+max_ttl = "24h"
+key_type = "ec"
+"#
+    );
+    let p = plan(&bao, dir.path(), &with_int);
+    let order: Vec<&str> = p["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["address"].as_str().unwrap())
+        .collect();
+    assert!(
+        order.contains(&"pki_intermediate.pki_int/int-2026"),
+        "{order:?}"
+    );
+    let (code, out, err) = run(&bao, dir.path(), &with_int, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let (s, issued) = bao.write(
+        "pki_int/issue/svc",
+        &json!({"common_name": "api.svc.internal"}),
+    );
+    assert_eq!(s, 200, "{issued}");
+    let root = bao.get("pki/cert/ca").1["data"]["certificate"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let int = issued["data"]["issuing_ca"].as_str().unwrap().to_string();
+    assert_ne!(
+        root.trim(),
+        int.trim(),
+        "issued by the root, not the intermediate"
+    );
+    std::fs::write(dir.path().join("root.pem"), &root).unwrap();
+    std::fs::write(dir.path().join("int.pem"), &int).unwrap();
+    std::fs::write(
+        dir.path().join("leaf.pem"),
+        issued["data"]["certificate"].as_str().unwrap(),
+    )
+    .unwrap();
+    let verify = Command::new("openssl")
+        .args([
+            "verify",
+            "-CAfile",
+            "root.pem",
+            "-untrusted",
+            "int.pem",
+            "leaf.pem",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("openssl is needed to check the chain (the distribution's openssl package)");
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    // Without the intermediate, the leaf does not verify against the root
+    // alone: the chain really goes through it.
+    let alone = Command::new("openssl")
+        .args(["verify", "-CAfile", "root.pem", "leaf.pem"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!alone.status.success());
+    let listed = bao.request("LIST", "pki_int/issuers", None).1;
+    let named: Vec<&str> = listed["data"]["key_info"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|v| v["issuer_name"].as_str())
+        .filter(|n| !n.is_empty())
+        .collect();
+    assert_eq!(named, ["int-2026"], "{listed}");
+
+    let (code, out, _) = run(
+        &bao,
+        dir.path(),
+        &with_int,
+        &["plan", "--detailed-exitcode"],
+    );
+    assert_eq!(code, 0, "a second plan is not empty:\n{out}");
+
+    // Dropped: deleting it destroys its key, so only with --allow-destroy.
+    let without = with_int.replace(
+        "[mounts.pki_int.intermediates.int-2026]\ncommon_name = \"vaultform test intermediate\"\nsigned_by = \"pki/root-2026\"\nkey_type = \"ec\"\nttl = \"4380h\"\ndefault = true\n",
+        "",
+    );
+    assert_ne!(without, with_int);
+    let (code, _, err) = run(&bao, dir.path(), &without, &["apply", "--auto-approve"]);
+    assert_ne!(code, 0);
+    assert!(flat(&err).contains("--allow-destroy"), "{err}");
+    let (code, _, err) = run(
+        &bao,
+        dir.path(),
+        &without,
+        &["apply", "--auto-approve", "--allow-destroy"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let listed = bao.request("LIST", "pki_int/issuers", None).1.to_string();
+    assert!(!listed.contains("int-2026"), "{listed}");
+
+    // signed_by must name a root issuer of the manifest: refused offline.
+    let wrong = with_int.replace("signed_by = \"pki/root-2026\"", "signed_by = \"pki/nope\"");
+    let (code, _, err) = run(&bao, dir.path(), &wrong, &["plan"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        flat(&err).contains("vaultform::manifest::unknown_issuer"),
+        "{err}"
+    );
+}

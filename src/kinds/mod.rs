@@ -26,9 +26,9 @@ macro_rules! registry {
 registry! {
     audit => [AUDITS],
     mount => [MOUNTS, AUTHS],
-    kv_config => [KV_CONFIG],
     transit_key => [TRANSIT_KEYS],
-    pki => [PKI_URLS, PKI_ISSUERS, PKI_ROLES],
+    kv_config => [KV_CONFIG],
+    pki => [PKI_URLS, PKI_ISSUERS, PKI_INTERMEDIATES, PKI_ROLES],
     auth => [CONFIGS],
     database => [CONNECTIONS, ROLES, STATIC_ROLES],
     policy => [POLICIES],

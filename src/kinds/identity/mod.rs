@@ -11,6 +11,9 @@
 //! policies = ["dev-extra"]
 //! member_entities = ["alice"]
 //!
+//! [groups.engineering]
+//! member_groups = ["developers"]
+//!
 //! [groups.ops]
 //! type = "external"
 //! policies = ["ops"]
@@ -25,7 +28,10 @@
 //! compares the IDs it read, translated back through the declared entities
 //! (a member the manifest does not declare shows as its ID and is removed),
 //! and the apply looks the IDs up just before writing (an entity created in
-//! the same apply has no ID at plan time).
+//! the same apply has no ID at plan time). Member groups (`member_groups`,
+//! by name, each a group of the manifest) work the same way; the applier
+//! writes a group after the groups it has as members, and a cycle is
+//! refused offline.
 
 use super::contract::{KindDef, PlanCx, Section};
 use super::fields::{FieldType, FieldValue};
@@ -37,7 +43,7 @@ use crate::vault::{Vault, VaultError};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An identity entity; after policies.
 pub const ENTITY: Kind = Kind::new(66, "entity");
@@ -117,6 +123,7 @@ static GROUP_TABLE: TableKind = TableKind {
         ("policies", FieldType::List),
         ("metadata", FieldType::Object),
         ("member_entities", FieldType::List),
+        ("member_groups", FieldType::List),
         ("alias", FieldType::Object),
     ]],
     sections: &[Section::Top("groups")],
@@ -336,10 +343,10 @@ fn group_rules(fields: &BTreeMap<String, FieldValue>) -> Option<(String, &'stati
         }
         _ => {}
     }
-    if external && fields.contains_key("member_entities") {
+    if external && (fields.contains_key("member_entities") || fields.contains_key("member_groups")) {
         return Some((
             "an external group's members come from its auth method, not the manifest".into(),
-            "remove member_entities, or make the group internal",
+            "remove member_entities and member_groups, or make the group internal",
         ));
     }
     None
@@ -389,10 +396,58 @@ pub static GROUPS: Groups = Groups;
 
 /// The members a group declares.
 fn members(d: &DesiredFields) -> Vec<String> {
-    match d.fields.get("member_entities") {
+    list(d, "member_entities")
+}
+
+/// The member groups a group declares.
+fn member_groups(d: &DesiredFields) -> Vec<String> {
+    list(d, "member_groups")
+}
+
+fn list(d: &DesiredFields, field: &str) -> Vec<String> {
+    match d.fields.get(field) {
         Some(FieldValue::List(l)) => l.clone(),
         _ => Vec::new(),
     }
+}
+
+/// The groups of the manifest reachable from `start` through member groups,
+/// `start` included when a cycle leads back to it.
+fn reachable(desired: &Desired, start: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut todo: Vec<String> = desired
+        .items
+        .get::<DesiredFields>(GROUP, start)
+        .map(member_groups)
+        .unwrap_or_default();
+    while let Some(g) = todo.pop() {
+        if seen.insert(g.clone())
+            && let Some(d) = desired.items.get::<DesiredFields>(GROUP, &g)
+        {
+            todo.extend(member_groups(d));
+        }
+    }
+    seen
+}
+
+/// Each name's ID, read just before writing; `what` names the kind of
+/// member for the error.
+async fn ids_of(vault: &Vault, kind: &str, names: &[String]) -> Result<Vec<Value>, VaultError> {
+    let mut ids = Vec::new();
+    for m in names {
+        let path = format!("identity/{kind}/name/{m}");
+        let id = vault
+            .read(&path)
+            .await?
+            .and_then(|b| b["data"]["id"].as_str().map(str::to_string))
+            .ok_or_else(|| VaultError::Unexpected {
+                method: "GET".into(),
+                path: path.clone(),
+                what: format!("no {kind} id (the member {kind} does not exist)"),
+            })?;
+        ids.push(Value::from(id));
+    }
+    Ok(ids)
 }
 
 /// A live group as the manifest writes it: member IDs translated to the
@@ -413,6 +468,20 @@ fn named_members(live: &Live, group: &LiveFields) -> LiveFields {
         .collect();
     let mut out = group.clone();
     out.insert("member_entities".into(), Value::Array(names));
+    let groups_by_id: BTreeMap<&str, &str> = live
+        .items
+        .iter::<LiveFields>(GROUP)
+        .filter_map(|(name, g)| Some((g.get("id")?.as_str()?, name.as_str())))
+        .collect();
+    let groups: Vec<Value> = group
+        .get("member_group_ids")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|id| Value::from(groups_by_id.get(id).copied().unwrap_or(id)))
+        .collect();
+    out.insert("member_groups".into(), Value::Array(groups));
     // An external group's alias, as the server returns it (an object with
     // its ID, name and mount), shown as `{ mount path: name }`.
     if let Some(Value::Object(a)) = group.get("alias")
@@ -440,6 +509,7 @@ impl KindDef for Groups {
         let mut out = GROUP_TABLE.depends_on(desired, name);
         if let Some(d) = desired.items.get::<DesiredFields>(GROUP, name) {
             out.extend(members(d).into_iter().map(|m| Address::new(ENTITY, m)));
+            out.extend(member_groups(d).into_iter().map(|m| Address::new(GROUP, m)));
         }
         out
     }
@@ -457,6 +527,24 @@ impl KindDef for Groups {
                         format!("declare [entities.{m}], or remove it from member_entities"),
                     ));
                 }
+            }
+            for m in member_groups(d) {
+                if !desired.items.contains(GROUP, &m) {
+                    problems.push(desired.problem_at(
+                        &Address::new(GROUP, name.clone()),
+                        "vaultform::manifest::unknown_member",
+                        format!("group `{name}` names member group `{m}`, which the manifest does not declare"),
+                        format!("declare [groups.{m}], or remove it from member_groups"),
+                    ));
+                }
+            }
+            if reachable(desired, name).contains(name) {
+                problems.push(desired.problem_at(
+                    &Address::new(GROUP, name.clone()),
+                    "vaultform::manifest::member_cycle",
+                    format!("group `{name}` is a member of itself through member_groups"),
+                    "remove one membership of the cycle".to_string(),
+                ));
             }
         }
         problems
@@ -504,29 +592,21 @@ impl KindDef for Groups {
                     let mut body: Map<String, Value> = d
                         .fields
                         .iter()
-                        .filter(|(k, _)| !matches!(k.as_str(), "member_entities" | "alias"))
+                        .filter(|(k, _)| {
+                            !matches!(k.as_str(), "member_entities" | "member_groups" | "alias")
+                        })
                         .map(|(k, v)| (k.clone(), v.to_json()))
                         .collect();
                     if !body.contains_key("type") {
                         body.insert("type".into(), Value::from("internal"));
                     }
                     if d.fields.contains_key("member_entities") {
-                        let mut ids = Vec::new();
-                        for m in members(d) {
-                            let entity = format!("identity/entity/name/{m}");
-                            let id = vault
-                                .read(&entity)
-                                .await?
-                                .and_then(|b| b["data"]["id"].as_str().map(str::to_string))
-                                .ok_or_else(|| VaultError::Unexpected {
-                                    method: "GET".into(),
-                                    path: entity.clone(),
-                                    what: "no entity id (the member entity does not exist)"
-                                        .into(),
-                                })?;
-                            ids.push(Value::from(id));
-                        }
+                        let ids = ids_of(vault, "entity", &members(d)).await?;
                         body.insert("member_entity_ids".into(), Value::Array(ids));
+                    }
+                    if d.fields.contains_key("member_groups") {
+                        let ids = ids_of(vault, "group", &member_groups(d)).await?;
+                        body.insert("member_group_ids".into(), Value::Array(ids));
                     }
                     vault.write(&path, &Value::Object(body)).await?;
                     if let Some(FieldValue::Object(want)) = d.fields.get("alias") {
@@ -549,23 +629,29 @@ impl KindDef for Groups {
         if change.action != Action::Delete
             && let Some(d) = desired.items.get::<DesiredFields>(GROUP, &change.address.name)
         {
-            let ids: Vec<Value> = members(d)
-                .iter()
-                .map(|m| {
-                    let id = live
-                        .items
-                        .get::<LiveFields>(ENTITY, m)
-                        .and_then(|e| e.get("id").and_then(Value::as_str).map(str::to_string))
-                        .unwrap_or_else(|| m.clone());
-                    Value::from(id)
-                })
-                .collect();
+            let ids = |kind: Kind, names: Vec<String>, live: &Live| -> Vec<Value> {
+                names
+                    .iter()
+                    .map(|m| {
+                        let id = live
+                            .items
+                            .get::<LiveFields>(kind, m)
+                            .and_then(|e| e.get("id").and_then(Value::as_str).map(str::to_string))
+                            .unwrap_or_else(|| m.clone());
+                        Value::from(id)
+                    })
+                    .collect()
+            };
+            let entity_ids = ids(ENTITY, members(d), live);
+            let group_ids = ids(GROUP, member_groups(d), live);
             if let Some(g) = live
                 .items
                 .get_mut::<LiveFields>(GROUP, &change.address.name)
             {
                 g.remove("member_entities");
-                g.insert("member_entity_ids".into(), Value::Array(ids));
+                g.insert("member_entity_ids".into(), Value::Array(entity_ids));
+                g.remove("member_groups");
+                g.insert("member_group_ids".into(), Value::Array(group_ids));
             }
         }
     }
@@ -585,8 +671,20 @@ impl KindDef for Groups {
                 );
             }
         }
+        // Member groups: only earlier groups of the manifest (no cycle).
+        let mut before: Vec<String> = Vec::new();
+        for g in desired.items.names(GROUP).cloned().collect::<Vec<_>>() {
+            if let Some(d) = desired.items.get_mut::<DesiredFields>(GROUP, &g)
+                && d.fields.contains_key("member_groups")
+            {
+                d.fields
+                    .insert("member_groups".into(), FieldValue::List(before.clone()));
+            }
+            before.push(g);
+        }
         for (_, l) in live.items.iter_mut::<LiveFields>(GROUP) {
             l.remove("member_entities");
+            l.remove("member_groups");
         }
     }
 }

@@ -19,10 +19,21 @@
 //! allowed_domains = ["example.com"]
 //! allow_subdomains = true
 //! max_ttl = "72h"
+//!
+//! [mounts.pki_int]
+//! type = "pki"
+//!
+//! [mounts.pki_int.intermediates.int-2026]
+//! common_name = "Example Intermediate CA"
+//! signed_by = "pki/root-2026"
+//! ttl = "43800h"
 //! ```
 //!
-//! Three kinds: `pki_urls` (one settings object per mount) and `pki_role`
-//! (named items) are field tables; `pki_issuer` is written here. An issuer is
+//! Four kinds: `pki_urls` (one settings object per mount) and `pki_role`
+//! (named items) are field tables; `pki_issuer` (a root CA) and
+//! `pki_intermediate` (an intermediate CA whose key is generated in its
+//! mount and whose certificate a root issuer of the manifest signs) are
+//! written here. An issuer is
 //! named by its `issuer_name`; its common name, key and TTL are creation
 //! parameters of the root certificate, which vaultform generates when the
 //! issuer is missing and never regenerates (the server does not return them
@@ -43,9 +54,12 @@ use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A PKI mount's issuing URLs (`<mount>/config/urls`).
-pub const URLS: Kind = Kind::new(27, "pki_urls");
-/// A certificate authority generated inside a PKI mount.
-pub const ISSUER: Kind = Kind::new(28, "pki_issuer");
+pub const URLS: Kind = Kind::new(26, "pki_urls");
+/// A root certificate authority generated inside a PKI mount.
+pub const ISSUER: Kind = Kind::new(27, "pki_issuer");
+/// An intermediate certificate authority generated inside a PKI mount and
+/// signed by a root issuer; after the roots (a signer must exist first).
+pub const INTERMEDIATE: Kind = Kind::new(28, "pki_intermediate");
 /// A role certificates are issued with (`<mount>/roles/<name>`).
 pub const ROLE: Kind = Kind::new(29, "pki_role");
 
@@ -163,6 +177,38 @@ static ISSUER_TABLE: TableKind = TableKind {
     declare: None,
 };
 
+/// The declaration of an intermediate CA: the creation parameters of its
+/// key and certificate, and the root issuer that signs it.
+static INTERMEDIATE_TABLE: TableKind = TableKind {
+    kind: INTERMEDIATE,
+    about: "an intermediate certificate authority generated inside a PKI mount, signed by a root issuer",
+    noun: Some("PKI intermediate(s)"),
+    what: "PKI intermediate",
+    parent: Kind::MOUNT,
+    parent_rule: PKI,
+    list: Some("{mount}/issuers"),
+    item: "{mount}/issuer/{name}",
+    fixed_mount: None,
+    required: &["common_name", "signed_by"],
+    rules: None,
+    fields: &[&[
+        ("common_name", FieldType::Str),
+        ("signed_by", FieldType::Str),
+        ("default", FieldType::Bool),
+        ("key_type", FieldType::Choice(KEY_TYPES)),
+        ("key_bits", FieldType::Int),
+        ("ttl", FieldType::Duration),
+        ("organization", FieldType::Str),
+        ("ou", FieldType::Str),
+        ("country", FieldType::Str),
+    ]],
+    sections: &[Section::Nested {
+        parent: Kind::MOUNT,
+        key: "intermediates",
+    }],
+    declare: None,
+};
+
 /// An issuer as the server lists it (`<mount>/issuers` `key_info`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LiveIssuer {
@@ -172,23 +218,171 @@ pub struct LiveIssuer {
     pub is_default: bool,
 }
 
-/// PKI issuers.
-pub struct Issuers;
+/// PKI certificate authorities: roots (`INTERMEDIATE = false`) or
+/// intermediates.
+pub struct Issuers<const INTERMEDIATE: bool>;
 
-/// The registry's entry.
-pub static PKI_ISSUERS: Issuers = Issuers;
+/// The registry's entry for root issuers.
+pub static PKI_ISSUERS: Issuers<false> = Issuers;
+/// The registry's entry for intermediates.
+pub static PKI_INTERMEDIATES: Issuers<true> = Issuers;
 
-impl KindDef for Issuers {
-    super::table::from_table!(ISSUER_TABLE);
+impl<const I: bool> Issuers<I> {
+    const TABLE: &'static TableKind = if I {
+        &INTERMEDIATE_TABLE
+    } else {
+        &ISSUER_TABLE
+    };
+    const KIND: Kind = if I { INTERMEDIATE } else { ISSUER };
+
+    /// The root issuer an intermediate names in `signed_by`, as an address.
+    fn signer(d: &DesiredFields) -> Option<Address> {
+        match d.fields.get("signed_by") {
+            Some(super::fields::FieldValue::Str(s)) => Some(Address::new(ISSUER, s.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// Creates an intermediate CA: a key and CSR generated in its mount (never
+/// exported), the certificate signed by the root issuer, imported back, and
+/// the new issuer named.
+async fn create_intermediate(
+    vault: &Vault,
+    mount: &str,
+    name: &str,
+    d: &DesiredFields,
+) -> Result<(), VaultError> {
+    let field = |k: &str| d.fields.get(k).map(|v| v.to_json());
+    let Some((signer_mount, signer)) = d
+        .fields
+        .get("signed_by")
+        .and_then(|v| match v {
+            super::fields::FieldValue::Str(s) => s.rsplit_once('/'),
+            _ => None,
+        })
+        .map(|(m, n)| (m.to_string(), n.to_string()))
+    else {
+        return Err(VaultError::Internal {
+            what: format!("pki_intermediate.{mount}/{name} has no signed_by"),
+        });
+    };
+    // Names checked like every address before they reach a path.
+    names::mount_path(&signer_mount)
+        .and_then(|()| names::role_name(&signer))
+        .map_err(|e| VaultError::Internal {
+            what: format!("signed_by of pki_intermediate.{mount}/{name}: {e}"),
+        })?;
+    let mut generate = Map::new();
+    for k in ["common_name", "key_type", "key_bits", "organization", "ou", "country"] {
+        if let Some(v) = field(k) {
+            generate.insert(k.into(), v);
+        }
+    }
+    // Not repeated after an unknown outcome: a second key would be made.
+    let csr = vault
+        .write_once(
+            &format!("{mount}/intermediate/generate/internal"),
+            &Value::Object(generate),
+        )
+        .await?;
+    let csr = csr["data"]["csr"].as_str().unwrap_or_default().to_string();
+    let mut sign = Map::new();
+    sign.insert("csr".into(), Value::from(csr));
+    sign.insert("issuer_ref".into(), Value::from(signer.as_str()));
+    for k in ["common_name", "ttl", "organization", "ou", "country"] {
+        if let Some(v) = field(k) {
+            sign.insert(k.into(), v);
+        }
+    }
+    let signed = vault
+        .write_once(
+            &format!("{signer_mount}/root/sign-intermediate"),
+            &Value::Object(sign),
+        )
+        .await?;
+    let bundle = format!(
+        "{}\n{}",
+        signed["data"]["certificate"].as_str().unwrap_or_default(),
+        signed["data"]["issuing_ca"].as_str().unwrap_or_default()
+    );
+    let imported = vault
+        .write(
+            &format!("{mount}/intermediate/set-signed"),
+            &serde_json::json!({ "certificate": bundle }),
+        )
+        .await?;
+    // The imported issuer that has a key is the intermediate (the root's
+    // certificate comes along without one).
+    let id = imported["data"]["mapping"]
+        .as_object()
+        .and_then(|m| {
+            m.iter()
+                .find(|(_, key)| key.as_str().is_some_and(|k| !k.is_empty()))
+                .map(|(id, _)| id.clone())
+        })
+        .ok_or_else(|| VaultError::Internal {
+            what: format!("{mount}/intermediate/set-signed imported no issuer with a key"),
+        })?;
+    names::role_name(&id).map_err(|e| VaultError::Internal {
+        what: format!("an issuer ID from the server: {e}"),
+    })?;
+    vault
+        .write(
+            &format!("{mount}/issuer/{id}"),
+            &serde_json::json!({ "issuer_name": name }),
+        )
+        .await?;
+    if matches!(
+        d.fields.get("default"),
+        Some(super::fields::FieldValue::Bool(true))
+    ) {
+        vault
+            .write(
+                &format!("{mount}/config/issuers"),
+                &serde_json::json!({ "default": id }),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+impl<const I: bool> KindDef for Issuers<I> {
+    super::table::from_table!((*Self::TABLE));
 
     fn destructive(&self) -> bool {
         true
     }
     fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
-        ISSUER_TABLE.depends_on(desired, name)
+        let mut out = Self::TABLE.depends_on(desired, name);
+        if let Some(a) = desired
+            .items
+            .get::<DesiredFields>(Self::KIND, name)
+            .and_then(Self::signer)
+        {
+            out.push(a);
+        }
+        out
     }
     fn check(&self, desired: &Desired, live: &Live) -> Vec<Problem> {
-        ISSUER_TABLE.check(desired, live)
+        let mut problems = Self::TABLE.check(desired, live);
+        for (key, d) in desired.items.iter::<DesiredFields>(Self::KIND) {
+            let Some(signer) = Self::signer(d) else {
+                continue;
+            };
+            if !desired.items.contains(ISSUER, &signer.name) {
+                problems.push(desired.problem_at(
+                    &Address::new(Self::KIND, key.clone()),
+                    "vaultform::manifest::unknown_issuer",
+                    format!(
+                        "intermediate `{key}` is signed_by `{}`, which is not a root issuer of the manifest",
+                        names::excerpt(&signer.name)
+                    ),
+                    "write \"<pki mount>/<issuer>\" of a [mounts.<pki mount>.issuers.<issuer>] declared here".to_string(),
+                ));
+            }
+        }
+        problems
     }
 
     /// One list per PKI mount that declared or managed issuers live on; the
@@ -205,8 +399,8 @@ impl KindDef for Issuers {
         }
         let mounts: BTreeSet<String> = desired
             .items
-            .names(ISSUER)
-            .chain(live.managed.names(ISSUER))
+            .names(Self::KIND)
+            .chain(live.managed.names(Self::KIND))
             .filter_map(|k| k.rsplit_once('/').map(|(m, _)| m.to_string()))
             .filter(|m| live.exists(Kind::MOUNT, m))
             .collect();
@@ -244,7 +438,7 @@ impl KindDef for Issuers {
                     }
                     let store: Store = Box::new(move |live: &mut Live| {
                         for (key, l) in found {
-                            live.items.insert(ISSUER, key, l);
+                            live.items.insert(Self::KIND, key, l);
                         }
                     });
                     Ok(store)
@@ -255,8 +449,8 @@ impl KindDef for Issuers {
     }
 
     fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {
-        let d = cx.desired.items.get::<DesiredFields>(ISSUER, &address.name);
-        let l = cx.live.items.get::<LiveIssuer>(ISSUER, &address.name);
+        let d = cx.desired.items.get::<DesiredFields>(Self::KIND, &address.name);
+        let l = cx.live.items.get::<LiveIssuer>(Self::KIND, &address.name);
         let wants_default = |d: &DesiredFields| {
             matches!(
                 d.fields.get("default"),
@@ -310,7 +504,7 @@ impl KindDef for Issuers {
                 Action::Update => {
                     // The only thing that changes in place: which issuer is
                     // the mount's default.
-                    let Some(l) = live.items.get::<LiveIssuer>(ISSUER, key) else {
+                    let Some(l) = live.items.get::<LiveIssuer>(Self::KIND, key) else {
                         return Err(missing());
                     };
                     let body = serde_json::json!({ "default": l.id });
@@ -320,7 +514,7 @@ impl KindDef for Issuers {
                         .map(drop)
                 }
                 Action::Delete => {
-                    let Some(l) = live.items.get::<LiveIssuer>(ISSUER, key) else {
+                    let Some(l) = live.items.get::<LiveIssuer>(Self::KIND, key) else {
                         return Ok(());
                     };
                     vault.delete(&format!("{mount}/issuer/{}", l.id)).await
@@ -328,8 +522,11 @@ impl KindDef for Issuers {
                 Action::Create => {
                     let d = desired
                         .items
-                        .get::<DesiredFields>(ISSUER, key)
+                        .get::<DesiredFields>(Self::KIND, key)
                         .ok_or_else(missing)?;
+                    if I {
+                        return create_intermediate(vault, mount, name, d).await;
+                    }
                     let mut body: Map<String, Value> = d
                         .fields
                         .iter()
@@ -356,12 +553,12 @@ impl KindDef for Issuers {
         let key = change.address.name.clone();
         match change.action {
             Action::Delete => {
-                live.items.remove(ISSUER, &key);
+                live.items.remove(Self::KIND, &key);
             }
             _ => {
                 let default = desired
                     .items
-                    .get::<DesiredFields>(ISSUER, &key)
+                    .get::<DesiredFields>(Self::KIND, &key)
                     .is_some_and(|d| {
                         matches!(
                             d.fields.get("default"),
@@ -370,14 +567,14 @@ impl KindDef for Issuers {
                     });
                 let mut l = live
                     .items
-                    .get::<LiveIssuer>(ISSUER, &key)
+                    .get::<LiveIssuer>(Self::KIND, &key)
                     .cloned()
                     .unwrap_or(LiveIssuer {
                         id: format!("id-{key}"),
                         is_default: false,
                     });
                 l.is_default |= default;
-                live.items.insert(ISSUER, key, l);
+                live.items.insert(Self::KIND, key, l);
             }
         }
     }
@@ -385,11 +582,12 @@ impl KindDef for Issuers {
     fn arbitrary(&self, rng: &mut dyn rand::RngCore, desired: &mut Desired, live: &mut Live) {
         use rand::Rng;
         for n in ["a", "b", "c"] {
-            let key = format!("pki/{n}");
+            let mount = if I { "pki_int" } else { "pki" };
+            let key = format!("{mount}/{n}");
             if rng.gen_bool(0.5) {
                 let d = DesiredFields {
-                    kind: ISSUER,
-                    mount: "pki".into(),
+                    kind: Self::KIND,
+                    mount: mount.into(),
                     name: n.into(),
                     fields: BTreeMap::from([
                         (
@@ -402,14 +600,14 @@ impl KindDef for Issuers {
                         ),
                     ]),
                 };
-                desired.items.insert(ISSUER, key.clone(), d);
+                desired.items.insert(Self::KIND, key.clone(), d);
             }
             if rng.gen_bool(0.5) {
                 let l = LiveIssuer {
                     id: format!("id-{n}"),
                     is_default: n == "a",
                 };
-                live.items.insert(ISSUER, key, l);
+                live.items.insert(Self::KIND, key, l);
             }
         }
     }

@@ -30,7 +30,7 @@ use futures::future::BoxFuture;
 use serde_json::{Map, Value, json};
 
 /// A transit key; after its mount.
-pub const KIND: Kind = Kind::new(26, "transit_key");
+pub const KIND: Kind = Kind::new(24, "transit_key");
 
 /// Key types OpenBao 2.7.2's transit engine creates.
 const KEY_TYPES: &[(&str, &str)] = &[
