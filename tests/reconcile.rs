@@ -848,4 +848,31 @@ fn auth_config_secrets_come_from_sources_and_are_masked_by_the_declared_list() {
     let (_, config) = bao.get("auth/k8s/config");
     assert_eq!(config["data"]["kubernetes_host"], "https://k8s.example:443");
     ws.assert_converged(&bao);
+    // Write-only: recorded as a keyed fingerprint, never the value.
+    let record = bao.get("vaultform/data/write-only/default").1.to_string();
+    assert!(
+        record.contains("auth_config.k8s#token_reviewer_jwt") && !record.contains(jwt),
+        "{record}"
+    );
+
+    // A new reviewer JWT in .env: planned as that key only, and written.
+    let rotated = "eyJhbGciOiJSUzI1NiJ9.rotated-reviewer-jwt-fixture.c2lnbmF0dXJl";
+    ws.set_env("VF_REVIEWER_JWT", rotated);
+    let r = ws.run(&bao, &["plan", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let plan: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        plan["changes"],
+        serde_json::json!([{
+            "address": "auth_config.k8s",
+            "action": "update",
+            "destructive": false,
+            "fields": [{"name": "token_reviewer_jwt", "before": "(write-only)", "after": "(write-only, changed in the manifest)"}]
+        }]),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains(rotated) && !r.stdout.contains(jwt));
+    ws.apply(&bao);
+    ws.assert_converged(&bao);
 }

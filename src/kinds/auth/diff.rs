@@ -1,7 +1,10 @@
 //! Pure diff of an auth method's configuration. Keys the server never returns
-//! (write-only, such as `token_reviewer_jwt`) are written on creation only.
+//! (write-only, such as `token_reviewer_jwt`) are compared through the keyed
+//! fingerprint of the value vaultform last wrote.
 
-use super::model::{DesiredAuthConfig, LiveAuthConfig, is_sensitive};
+use super::model::{DesiredAuthConfig, LiveAuthConfig, is_sensitive, is_write_only};
+use crate::secret::FingerprintKey;
+use std::collections::BTreeMap;
 use crate::kinds::Address;
 use crate::model::plan::{Action, Change, FieldChange};
 use serde_json::Value;
@@ -24,14 +27,21 @@ fn show(type_name: &str, key: &str, v: Option<&Value>) -> Option<String> {
 }
 
 /// Diffs one auth config. Configs are never deleted on their own: they go with
-/// their auth method.
+/// their auth method. `recorded` holds the fingerprints of write-only values
+/// last written (`<address>#<key>`), made with `fp`.
 pub fn diff(
     address: Address,
     desired: Option<&DesiredAuthConfig>,
     live: Option<&LiveAuthConfig>,
+    fp: &FingerprintKey,
+    recorded: &BTreeMap<String, String>,
 ) -> Option<Change> {
     let d = desired?;
-    let live_empty = live.is_none_or(|l| l.is_empty());
+    // An empty answer is a config never written, unless vaultform recorded
+    // writing one (a config of write-only keys alone reads back empty).
+    let prefix = format!("{address}#");
+    let written = recorded.keys().any(|k| k.starts_with(&prefix));
+    let live_empty = live.is_none_or(|l| l.is_empty() && !written);
     let mut fields = Vec::new();
     let t = d.type_name.as_str();
     for (key, want) in &d.values {
@@ -43,6 +53,22 @@ pub fn diff(
                 None,
                 show(t, key, Some(want)),
             ));
+        } else if is_write_only(t, key) && have.is_none() {
+            let k = crate::model::WriteOnly::key(&address, key);
+            let now = d.values.get(key).map(|v| v.fingerprint(fp).0);
+            match recorded.get(&k) {
+                Some(was) if Some(was) == now.as_ref() => {}
+                Some(_) => fields.push(FieldChange::new(
+                    key.clone(),
+                    Some("(write-only)".into()),
+                    Some("(write-only, changed in the manifest)".into()),
+                )),
+                None => fields.push(FieldChange::new(
+                    key.clone(),
+                    Some("(write-only, cannot be compared with the server)".into()),
+                    Some("(write-only, written once to record it)".into()),
+                )),
+            }
         } else if let Some(have) = have
             && !same(have, want)
         {
@@ -119,7 +145,7 @@ mod tests {
 
     #[test]
     fn missing_config_is_created_and_sensitive_values_are_masked() {
-        let c = diff(addr(), Some(&desired()), None).expect("change");
+        let c = diff(addr(), Some(&desired()), None, &fp(), &BTreeMap::new()).expect("change");
         assert_eq!(c.action, Action::Create);
         let text = format!("{:?}", c.fields);
         assert!(!text.contains("very-secret-jwt"));
@@ -135,16 +161,46 @@ mod tests {
         assert!(is_sensitive("my-custom-plugin", "host"));
     }
 
+    fn fp() -> FingerprintKey {
+        FingerprintKey::from_bytes(vec![7; 32])
+    }
+
+    fn recorded(value: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([(
+            "auth_config.kubernetes#token_reviewer_jwt".to_string(),
+            Secret::new(json!(value)).fingerprint(&fp()).0,
+        )])
+    }
+
     #[test]
-    fn write_only_keys_do_not_cause_perpetual_updates() {
+    fn write_only_keys_are_compared_by_fingerprint_not_with_the_server() {
         let live = BTreeMap::from([("kubernetes_host".into(), json!("https://k8s:443"))]);
-        assert!(diff(addr(), Some(&desired()), Some(&live)).is_none());
+        // Recorded with the same value: nothing to do (no perpetual update).
+        let same = recorded("very-secret-jwt");
+        assert!(diff(addr(), Some(&desired()), Some(&live), &fp(), &same).is_none());
+        // A new value in the manifest: that key only.
+        let old = recorded("older-jwt");
+        let c = diff(addr(), Some(&desired()), Some(&live), &fp(), &old).expect("change");
+        assert_eq!(c.fields.len(), 1);
+        assert_eq!(
+            c.fields[0].after.as_deref(),
+            Some("(write-only, changed in the manifest)")
+        );
+        // Never recorded (written by another tool): written once.
+        let none = BTreeMap::new();
+        let c = diff(addr(), Some(&desired()), Some(&live), &fp(), &none).expect("change");
+        assert_eq!(
+            c.fields[0].after.as_deref(),
+            Some("(write-only, written once to record it)")
+        );
+        assert!(!format!("{c:?}").contains("very-secret-jwt"));
     }
 
     #[test]
     fn changed_host_is_an_update() {
         let live = BTreeMap::from([("kubernetes_host".into(), json!("https://old:443"))]);
-        let c = diff(addr(), Some(&desired()), Some(&live)).expect("change");
+        let rec = recorded("very-secret-jwt");
+        let c = diff(addr(), Some(&desired()), Some(&live), &fp(), &rec).expect("change");
         assert_eq!(c.action, Action::Update);
         assert_eq!(c.fields.len(), 1);
     }

@@ -84,7 +84,24 @@ impl KindDef for Configs {
             address.clone(),
             cx.desired.items.get(KIND, &address.name),
             cx.live.items.get(KIND, &address.name),
+            cx.fp,
+            &cx.live.write_only.fingerprints,
         )
+    }
+
+    fn has_write_only(&self) -> bool {
+        true
+    }
+
+    fn write_only<'d>(&self, desired: &'d Desired, name: &str) -> Vec<(String, &'d Secret)> {
+        let Some(d) = desired.items.get::<DesiredAuthConfig>(KIND, name) else {
+            return Vec::new();
+        };
+        d.values
+            .iter()
+            .filter(|(k, _)| super::model::is_write_only(&d.type_name, k))
+            .map(|(k, v)| (k.clone(), v))
+            .collect()
     }
 
     fn apply<'a>(
@@ -125,6 +142,14 @@ impl KindDef for Configs {
                 .cloned()
                 .unwrap_or_default();
             for (k, v) in &d.values {
+                if super::model::is_write_only(&d.type_name, k) {
+                    // Never returned; the apply records its fingerprint.
+                    if let Some(fp) = &live.managed.fingerprint_key {
+                        let key = crate::model::WriteOnly::key(&change.address, k);
+                        live.write_only.fingerprints.insert(key, v.fingerprint(fp).0);
+                    }
+                    continue;
+                }
                 l.insert(k.clone(), v.expose().clone());
             }
             live.items.insert(KIND, name.clone(), l);
@@ -133,7 +158,7 @@ impl KindDef for Configs {
 
     fn arbitrary(&self, rng: &mut dyn rand::RngCore, desired: &mut Desired, live: &mut Live) {
         use rand::Rng;
-        let keys = ["kubernetes_host", "disable_local_ca_jwt"];
+        let keys = ["kubernetes_host", "disable_local_ca_jwt", "token_reviewer_jwt"];
         for _ in 0..rng.gen_range(0..3) {
             let path = format!("p{}", rng.gen_range(0..3));
             let mut values = std::collections::BTreeMap::new();
@@ -153,7 +178,8 @@ impl KindDef for Configs {
         for _ in 0..rng.gen_range(0..3) {
             let path = format!("p{}", rng.gen_range(0..4));
             let mut l = LiveAuthConfig::new();
-            for k in keys {
+            // The server never returns the write-only key.
+            for k in &keys[..2] {
                 if rng.gen_bool(0.5) {
                     l.insert(k.to_string(), json!(["a", "c"][rng.gen_range(0..2)]));
                 }

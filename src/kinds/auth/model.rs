@@ -17,6 +17,25 @@ pub const SENSITIVE_KEYS: &[(&str, &[&str])] = &[
     ("userpass", &[]),
 ];
 
+/// The configuration keys the server takes but never returns (measured for
+/// `token_reviewer_jwt`: the Kubernetes config answers `token_reviewer_jwt_set`
+/// instead): compared through the keyed fingerprint of the value last
+/// written, like every write-only field (README, *Secret values*).
+pub const WRITE_ONLY_KEYS: &[(&str, &[&str])] = &[
+    ("jwt", &["oidc_client_secret"]),
+    ("kubernetes", &["token_reviewer_jwt"]),
+    ("ldap", &["bindpass", "client_tls_key"]),
+    ("oidc", &["oidc_client_secret"]),
+];
+
+/// Whether the server never returns `key` of the config of an auth method
+/// of `type_name`.
+pub fn is_write_only(type_name: &str, key: &str) -> bool {
+    WRITE_ONLY_KEYS
+        .iter()
+        .any(|(t, keys)| *t == type_name && keys.contains(&key))
+}
+
 /// Whether the value of `key` in the config of an auth method of `type_name`
 /// is a secret.
 pub fn is_sensitive(type_name: &str, key: &str) -> bool {
