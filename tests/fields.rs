@@ -51,7 +51,8 @@ const CIDRS: &[&str] = &[
 ];
 
 const DURATIONS: &[&str] = &[
-    "0", "0s", "90s", "30m", "1h", "90m", "1h30m", "7d", "3600", "100000h",
+    "0", "0s", "90s", "30m", "1h", "90m", "1h30m", "7d", "3600", "100000h", "1.5h", "500ms",
+    "1500ms", ".5m", "2.5s", "1d12h",
 ];
 
 fn cidr() -> impl Strategy<Value = String> {

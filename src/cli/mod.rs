@@ -193,9 +193,8 @@ pub enum RotateCommand {
 }
 
 pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    crate::duration::parse(text)
-        .map(std::time::Duration::from_secs)
-        .ok_or_else(|| format!("`{text}` is not a duration such as 90s, 5m"))
+    crate::duration::parse_exact(text)
+        .ok_or_else(|| format!("`{text}` is not a duration such as 90s, 5m, 1.5h, 500ms"))
 }
 
 /// Output formats of `plan`.

@@ -807,15 +807,13 @@ fn apply_raw(spec: &mut Spec, raw: &RawService, ctx: &FileCtx<'_>) -> Result<(),
         spec.secrets.push(s);
     }
     let dur = |v: &toml::Spanned<String>, what: &str| {
-        crate::duration::parse(v.get_ref())
-            .map(std::time::Duration::from_secs)
-            .ok_or_else(|| {
-                ctx.err(
-                    format!("{what} is not a duration"),
-                    "e.g. \"30s\", \"5m\"",
-                    Some(v.span()),
-                )
-            })
+        crate::duration::parse_exact(v.get_ref()).ok_or_else(|| {
+            ctx.err(
+                format!("{what} is not a duration"),
+                "e.g. \"30s\", \"5m\"",
+                Some(v.span()),
+            )
+        })
     };
     let mount = |v: &toml::Spanned<String>| {
         names::path(v.get_ref())

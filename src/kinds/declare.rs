@@ -287,7 +287,7 @@ impl Walker {
                         v.span(),
                         format!("{what} is not a duration: {s:?}"),
                         "not a duration",
-                        "write a duration such as \"90s\", \"30m\", \"1h\", \"7d\", \"1h30m\" or integer seconds",
+                        "write a duration such as \"90s\", \"30m\", \"1.5h\", \"7d\", \"500ms\" or integer seconds",
                     );
                     None
                 }

@@ -79,9 +79,14 @@ impl FieldValue {
         }
     }
 
-    /// How the value is shown in a plan: durations as written, lists as `[a, b]`.
-    pub fn display(&self) -> String {
+    /// How the value of field `name` is shown in a plan: durations as
+    /// written (a zero lease or token TTL as "(system default)"), lists as
+    /// `[a, b]`.
+    pub fn display(&self, name: &str) -> String {
         match self {
+            FieldValue::Duration(0, _) if duration::zero_is_default(name) => {
+                duration::SYSTEM_DEFAULT.to_string()
+            }
             FieldValue::Duration(_, text) => text.clone(),
             FieldValue::Int(i) => i.to_string(),
             FieldValue::Bool(b) => b.to_string(),
@@ -181,10 +186,12 @@ pub fn canonical_cidr(text: &str) -> Option<String> {
     (prefix <= max).then(|| format!("{ip}/{prefix}"))
 }
 
-/// How a live value is shown in a plan, in the same style as the desired one.
-pub fn display_live(ty: FieldType, live: Option<&Value>) -> String {
+/// How the live value of field `name` is shown in a plan, in the same style
+/// as the desired one.
+pub fn display_live(name: &str, ty: FieldType, live: Option<&Value>) -> String {
     match ty {
         FieldType::Duration => match live_seconds(live) {
+            Some(0) if duration::zero_is_default(name) => duration::SYSTEM_DEFAULT.to_string(),
             Some(s) => duration::format(s),
             None => "(unset)".to_string(),
         },
@@ -340,6 +347,19 @@ mod tests {
 
     #[test]
     fn live_durations_display_like_manifest_values() {
-        assert_eq!(display_live(FieldType::Duration, Some(&json!(7200))), "2h");
+        let live = |name, v: Value| display_live(name, FieldType::Duration, Some(&v));
+        assert_eq!(live("token_ttl", json!(7200)), "2h");
+        assert_eq!(live("token_ttl", json!(0)), "(system default)");
+        // 0 is "never expires" here, not a default.
+        assert_eq!(live("secret_id_ttl", json!(0)), "0s");
+        let zero = FieldValue::Duration(0, "0".into());
+        assert_eq!(zero.display("max_ttl"), "(system default)");
+        assert_eq!(zero.display("token_period"), "0");
+    }
+
+    #[test]
+    fn fractional_durations_compare_in_whole_seconds_as_vault_stores_them() {
+        let d = FieldValue::Duration(crate::duration::parse("1.5h").unwrap(), "1.5h".into());
+        assert!(d.matches(Some(&json!(5400))));
     }
 }

@@ -208,7 +208,7 @@ impl TableKind {
                 c.fields = d
                     .fields
                     .iter()
-                    .map(|(k, v)| FieldChange::new(k.clone(), None, Some(v.display())))
+                    .map(|(k, v)| FieldChange::new(k.clone(), None, Some(v.display(k))))
                     .collect();
                 Some(c)
             }
@@ -221,8 +221,8 @@ impl TableKind {
                         let ty = self.field_type(k).unwrap_or(FieldType::Str);
                         FieldChange::new(
                             k.clone(),
-                            Some(display_live(ty, l.get(k.as_str()))),
-                            Some(v.display()),
+                            Some(display_live(k, ty, l.get(k.as_str()))),
+                            Some(v.display(k)),
                         )
                     })
                     .collect();

@@ -216,10 +216,15 @@ fn change(c: &Change, out: &mut impl Write, style: Style) -> io::Result<()> {
 }
 
 /// A field value for people: quoted when it is empty or has spaces, so that
-/// `description = "" -> "Application secrets"` reads unambiguously.
+/// `description = "" -> "Application secrets"` reads unambiguously; labels
+/// such as `(system default)` are not quoted.
 fn shown(v: &str) -> String {
     let v: &str = &clean(v);
-    if v.is_empty() || v.contains(char::is_whitespace) && !v.starts_with('<') && !v.starts_with('[')
+    if v.is_empty()
+        || v.contains(char::is_whitespace)
+            && !v.starts_with('<')
+            && !v.starts_with('[')
+            && v != crate::duration::SYSTEM_DEFAULT
     {
         format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
     } else {

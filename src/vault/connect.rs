@@ -126,9 +126,8 @@ impl Connection {
                 .unwrap_or(false),
             namespace: env("VAULT_NAMESPACE"),
             timeout: env("VAULT_CLIENT_TIMEOUT")
-                .and_then(|t| crate::duration::parse(&t))
-                .filter(|s| *s > 0)
-                .map(std::time::Duration::from_secs)
+                .and_then(|t| crate::duration::parse_exact(&t))
+                .filter(|d| !d.is_zero())
                 .unwrap_or(DEFAULT_TIMEOUT),
             max_retries: env("VAULT_MAX_RETRIES")
                 .and_then(|n| n.trim().parse::<u32>().ok())

@@ -80,8 +80,8 @@ pub fn diff(
                     let ty = want.field_type();
                     fields.push(FieldChange::new(
                         key.clone(),
-                        Some(display_live(ty, have)),
-                        Some(want.display()),
+                        Some(display_live(key, ty, have)),
+                        Some(want.display(key)),
                     ));
                 }
             }
@@ -116,7 +116,7 @@ fn creation_fields(d: &DesiredBackend) -> Vec<FieldChange> {
         ));
     }
     for (k, v) in &d.config {
-        fields.push(FieldChange::new(k.clone(), None, Some(v.display())));
+        fields.push(FieldChange::new(k.clone(), None, Some(v.display(k))));
     }
     for (flag, v) in [("local", d.local), ("seal_wrap", d.seal_wrap)] {
         if let Some(v) = v {
@@ -174,6 +174,27 @@ mod tests {
         assert_eq!(c.action, Action::Update);
         assert!(!c.destructive);
         assert_eq!(c.fields[0].after.as_deref(), Some("2h"));
+        assert_eq!(c.fields[0].before.as_deref(), Some("(system default)"));
+    }
+
+    #[test]
+    fn zero_ttls_read_as_the_system_default() {
+        let mut d = kv2("secret");
+        d.config
+            .insert("default_lease_ttl".into(), FieldValue::Duration(0, "0s".into()));
+        d.config.insert(
+            "max_lease_ttl".into(),
+            FieldValue::Duration(5400, "1.5h".into()),
+        );
+        let c = diff(addr(), Some(&d), None).expect("change");
+        let shown = |name: &str| {
+            c.fields
+                .iter()
+                .find(|f| f.name == name)
+                .and_then(|f| f.after.clone())
+        };
+        assert_eq!(shown("default_lease_ttl").as_deref(), Some("(system default)"));
+        assert_eq!(shown("max_lease_ttl").as_deref(), Some("1.5h"));
     }
 
     #[test]

@@ -479,7 +479,7 @@ impl<const I: bool> KindDef for Issuers<I> {
                 c.fields = d
                     .fields
                     .iter()
-                    .map(|(k, v)| FieldChange::new(k.clone(), None, Some(v.display())))
+                    .map(|(k, v)| FieldChange::new(k.clone(), None, Some(v.display(k))))
                     .collect();
                 Some(c)
             }
