@@ -362,6 +362,45 @@ fn an_existing_matching_policy_is_adopted_then_managed() {
 }
 
 #[test]
+fn taking_over_the_dev_servers_secret_mount_is_counted_as_an_adoption() {
+    // `secret/` exists on a dev server with another description: the plan
+    // tunes it and takes it over, and says so.
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    ws.edit("vault.toml", |t| {
+        format!(
+            "{t}\n[mounts.secret]\ntype = \"kv\"\noptions = {{ version = \"2\" }}\ndescription = \"Application secrets\"\n"
+        )
+    });
+    let r = ws.plan(&bao);
+    assert!(
+        r.stdout.contains(
+            "~ mount.secret (will be updated in place; vaultform will manage it from now on)"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("1 to adopt"), "{}", r.stdout);
+    let r = ws.run(&bao, &["plan", "--format", "json"]);
+    let plan: Value = serde_json::from_str(&r.stdout).unwrap();
+    let change = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "mount.secret")
+        .unwrap();
+    assert_eq!(change["action"], "update");
+    assert_eq!(change["adopted"], true);
+    assert_eq!(plan["summary"]["adopt"], 1);
+    let r = ws.apply(&bao);
+    assert!(r.stdout.contains(" 1 adopted."), "{}", r.stdout);
+    let (_, record) = bao.get("vaultform/data/managed");
+    let addresses = record["data"]["data"]["addresses"].as_str().unwrap();
+    assert!(addresses.contains("mount.secret"), "{addresses}");
+    ws.assert_converged(&bao);
+}
+
+#[test]
 fn bad_manifests_are_rejected_before_any_write() {
     let bao = BaoDev::start();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -174,10 +174,22 @@ async fn show_confirm_apply(
         allow_destroy: args.allow_destroy,
         parallelism: cli.parallelism as usize,
     };
+    // Updates and replacements that also take a resource over count as adoptions too.
+    let taken_over: BTreeSet<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.adopted)
+        .map(|c| c.address.clone())
+        .collect();
     let report = apply(vault, plan, &planned.desired, &planned.live, opts).await;
     super::leave_to_exit(planned);
     let report = report?;
     let count = |a: Action| report.applied.iter().filter(|(_, x)| *x == a).count();
+    let adopted = report
+        .applied
+        .iter()
+        .filter(|(address, x)| *x == Action::Adopt || taken_over.contains(address))
+        .count();
     writeln!(
         out,
         "Apply complete: {} created, {} updated, {} replaced, {} deleted, {} adopted.",
@@ -185,7 +197,7 @@ async fn show_confirm_apply(
         count(Action::Update),
         count(Action::Replace),
         count(Action::Delete),
-        count(Action::Adopt)
+        adopted
     )
     .into_diagnostic()?;
     Ok(Outcome::Ok)

@@ -145,6 +145,12 @@ pub struct Change {
     /// Keys (KV secrets).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<SecretChange>,
+    /// Whether an update or replacement also takes over a resource that
+    /// exists and that vaultform did not manage until now (the dev server's
+    /// `secret/` mount with another description): counted as an adoption
+    /// too. An [`Action::Adopt`] is one already.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adopted: bool,
 }
 
 impl Change {
@@ -157,7 +163,13 @@ impl Change {
             fields: Vec::new(),
             policy: None,
             secret: None,
+            adopted: false,
         }
+    }
+
+    /// Whether vaultform starts managing the resource with this change.
+    pub fn adopts(&self) -> bool {
+        self.action == Action::Adopt || self.adopted
     }
 }
 
@@ -218,7 +230,8 @@ pub struct Summary {
     pub change: usize,
     /// Resources destroyed.
     pub destroy: usize,
-    /// Existing resources vaultform starts managing.
+    /// Existing resources vaultform starts managing: adoptions, and updates
+    /// or replacements of resources it did not manage until now.
     pub adopt: usize,
 }
 
@@ -235,7 +248,10 @@ impl Summary {
                     s.destroy += 1;
                 }
                 Action::Delete => s.destroy += 1,
-                Action::Adopt => s.adopt += 1,
+                Action::Adopt => {}
+            }
+            if c.adopts() {
+                s.adopt += 1;
             }
         }
         s

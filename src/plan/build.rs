@@ -177,7 +177,13 @@ impl Builder<'_> {
             }
             if declared {
                 match def.diff(&address, self.cx) {
-                    Some(c) => self.changes.push(c),
+                    Some(mut c) => {
+                        // Changed and taken over at once: an adoption too.
+                        c.adopted = exists
+                            && !is_managed
+                            && matches!(c.action, Action::Update | Action::Replace);
+                        self.changes.push(c)
+                    }
                     None if exists && !is_managed => {
                         self.changes.push(Change::new(address, Action::Adopt))
                     }

@@ -237,6 +237,50 @@ fn existing_matching_resource_is_adopted_not_created() {
 }
 
 #[test]
+fn taking_over_a_differing_resource_counts_as_an_adoption() {
+    // The dev server's `secret/` mount, declared with a description: tuned
+    // and taken over at once, which the summary must count.
+    let mut d = empty_desired();
+    let mut mount = DesiredBackend {
+        path: "secret".into(),
+        type_name: "kv".into(),
+        description: Some("Application secrets".into()),
+        options: BTreeMap::from([("version".into(), "2".into())]),
+        config: BTreeMap::new(),
+        local: None,
+        seal_wrap: None,
+    };
+    d.items.insert(Kind::MOUNT, "secret", mount.clone());
+    let p = plan(&d, &dev_live(), &fp());
+    let c = &p.changes[0];
+    assert_eq!((c.action, c.adopted), (Action::Update, true));
+    assert_eq!((p.summary.change, p.summary.adopt), (1, 1));
+    assert_eq!(p.ownership.add, vec![Address::new(Kind::MOUNT, "secret")]);
+
+    // Once managed, a change is no adoption.
+    let mut live = dev_live();
+    live.managed
+        .addresses
+        .insert(Address::new(Kind::MOUNT, "secret"));
+    live.managed.version = 1;
+    let p = plan(&d, &live, &fp());
+    assert!(!p.changes[0].adopted);
+    assert_eq!(p.summary.adopt, 0);
+
+    // A mount created by this plan is no adoption either.
+    mount.path = "other".into();
+    d.items.insert(Kind::MOUNT, "other", mount);
+    let p = plan(&d, &dev_live(), &fp());
+    let other = p
+        .changes
+        .iter()
+        .find(|c| c.address.name == "other")
+        .unwrap();
+    assert_eq!((other.action, other.adopted), (Action::Create, false));
+    assert_eq!(p.summary.adopt, 1);
+}
+
+#[test]
 fn managed_resource_gone_from_server_and_manifest_is_only_forgotten() {
     let mut live = dev_live();
     live.managed.addresses = [Address::new(Kind::POLICY, "gone")].into();

@@ -153,12 +153,17 @@ fn change(c: &Change, out: &mut impl Write, style: Style) -> io::Result<()> {
         Action::Delete => "will be deleted",
         Action::Adopt => "already matches; vaultform will manage it from now on",
     };
+    let taken = if c.adopted && c.action != Action::Adopt {
+        "; vaultform will manage it from now on"
+    } else {
+        ""
+    };
     writeln!(
         out,
         "  {} {} {}",
         marker(c.action, style),
         style.bold(&clean(&c.address.to_string())),
-        style.dim(&format!("({note})"))
+        style.dim(&format!("({note}{taken})"))
     )?;
     let width = c.fields.iter().map(|f| f.name.len()).max().unwrap_or(0);
     for f in &c.fields {

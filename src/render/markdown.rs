@@ -37,10 +37,15 @@ pub fn render(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
         for c in &plan.changes {
             writeln!(
                 out,
-                "<details><summary><code>{} {}</code> ({:?})</summary>",
+                "<details><summary><code>{} {}</code> ({:?}{})</summary>",
                 c.action.marker(),
                 html(&c.address.to_string()),
-                c.action
+                c.action,
+                if c.adopted && c.action != Action::Adopt {
+                    ", adopted"
+                } else {
+                    ""
+                }
             )?;
             writeln!(out)?;
             if !c.fields.is_empty() {
