@@ -1,7 +1,8 @@
 //! Connection conventions against a real OpenBao: a TLS listener that
 //! requires client certificates (accepted with the right one, refused
-//! without), `BAO_*` names beside `VAULT_*`, `--address`, `VAULT_CAPATH`, and
-//! TLS files that cannot be read being errors.
+//! without), `BAO_*` names beside `VAULT_*`, `--address`, `VAULT_CAPATH`,
+//! `VAULT_TLS_SERVER_NAME`, and TLS files that cannot be read (or hold no
+//! certificate) being errors.
 
 mod common;
 
@@ -15,7 +16,8 @@ struct Pki {
 }
 
 impl Pki {
-    /// A CA, a server certificate for 127.0.0.1 and a client certificate.
+    /// A CA, a server certificate for 127.0.0.1, one for the name
+    /// `vault.test` only, and a client certificate.
     fn new() -> Pki {
         let dir = tempfile::tempdir().unwrap();
         let ca_key = KeyPair::generate().unwrap();
@@ -29,6 +31,11 @@ impl Pki {
                 "server",
                 ExtendedKeyUsagePurpose::ServerAuth,
                 vec!["127.0.0.1".to_string()],
+            ),
+            (
+                "named",
+                ExtendedKeyUsagePurpose::ServerAuth,
+                vec!["vault.test".to_string()],
             ),
             (
                 "client",
@@ -169,4 +176,91 @@ fn tls_files_that_cannot_be_read_are_errors_whatever_the_scheme() {
         .env("BAO_ADDR", "http://127.0.0.1:9")
         .args(["--address", bao.addr(), "health", "--format", "json"]));
     assert_eq!(code, 0, "{stdout}");
+}
+
+#[test]
+fn tls_server_name_checks_the_certificate_against_that_name() {
+    // A TLS listener whose certificate names `vault.test`, not 127.0.0.1.
+    let pki = Pki::new();
+    let port = common::free_port_pair().unwrap();
+    let config = pki.path("named.hcl");
+    fs::write(
+        &config,
+        format!(
+            "listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  tls_cert_file = \"{}\"\n  tls_key_file = \"{}\"\n}}\n",
+            pki.path("named.pem").display(),
+            pki.path("named.key").display(),
+        ),
+    )
+    .unwrap();
+    let bao = BaoDev::start_with_args(&[format!("-config={}", config.display())]);
+    let addr = format!("https://127.0.0.1:{port}");
+    let home = tempfile::tempdir().unwrap();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic/vault.toml");
+    // Without it, the certificate does not match the address: refused.
+    let (code, stdout, stderr) = run(vaultform(home.path())
+        .env("VAULT_ADDR", &addr)
+        .env("VAULT_TOKEN", bao.token())
+        .env("VAULT_CACERT", pki.path("ca.pem"))
+        .env("VAULT_MAX_RETRIES", "0")
+        .args(["health"]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    // With it, health and a plan go through; messages still name the address.
+    let (code, stdout, stderr) = run(vaultform(home.path())
+        .env("VAULT_ADDR", &addr)
+        .env("VAULT_TOKEN", bao.token())
+        .env("VAULT_CACERT", pki.path("ca.pem"))
+        .env("VAULT_TLS_SERVER_NAME", "vault.test")
+        .args(["health", "--format", "json"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("\"healthy\": true"), "{stdout}");
+    let (code, stdout, stderr) = run(vaultform(home.path())
+        .env("BAO_ADDR", &addr)
+        .env("BAO_TOKEN", bao.token())
+        .env("BAO_CACERT", pki.path("ca.pem"))
+        .env("BAO_TLS_SERVER_NAME", "vault.test")
+        .args(["plan", "--detailed-exitcode", "-f"])
+        .arg(&manifest));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stdout.contains("+ mount.kv-test"), "{stdout}");
+    // Another name is refused as the certificate does not hold it.
+    let (code, stdout, stderr) = run(vaultform(home.path())
+        .env("VAULT_ADDR", &addr)
+        .env("VAULT_TOKEN", bao.token())
+        .env("VAULT_CACERT", pki.path("ca.pem"))
+        .env("VAULT_TLS_SERVER_NAME", "other.test")
+        .env("VAULT_MAX_RETRIES", "0")
+        .args(["health"]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        common::flat(&format!("{stdout}{stderr}")).contains(&addr),
+        "{stdout}{stderr}"
+    );
+    // Not a host name: a settings error before any request.
+    let (code, _, stderr) = run(vaultform(home.path())
+        .env("VAULT_ADDR", &addr)
+        .env("VAULT_TLS_SERVER_NAME", "vault.test/x")
+        .args(["health"]));
+    assert_eq!(code, 1);
+    assert!(
+        common::flat(&stderr).contains("VAULT_TLS_SERVER_NAME is not a host name"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_ca_file_without_a_certificate_is_an_error() {
+    let bao = BaoDev::start();
+    let home = tempfile::tempdir().unwrap();
+    let empty = home.path().join("not-a-ca.pem");
+    fs::write(&empty, "this is not a certificate\n").unwrap();
+    let (code, _, stderr) = run(vaultform(home.path())
+        .env("VAULT_ADDR", bao.addr())
+        .env("VAULT_CACERT", &empty)
+        .args(["health"]));
+    assert_eq!(code, 1);
+    assert!(
+        common::flat(&stderr).contains("holds no PEM certificate"),
+        "{stderr}"
+    );
 }

@@ -1,7 +1,7 @@
 //! Connection settings the way the Vault and OpenBao CLIs read them:
 //! `BAO_ADDR` or `VAULT_ADDR`, `BAO_TOKEN` or `VAULT_TOKEN` (else
 //! `~/.vault-token`), `*_CACERT`, `*_CAPATH`, `*_CLIENT_CERT` and
-//! `*_CLIENT_KEY`, `*_SKIP_VERIFY`, `*_NAMESPACE`, `*_CLIENT_TIMEOUT`,
+//! `*_CLIENT_KEY`, `*_TLS_SERVER_NAME`, `*_SKIP_VERIFY`, `*_NAMESPACE`, `*_CLIENT_TIMEOUT`,
 //! `*_MAX_RETRIES`; the `BAO_` name wins when both are set, as in the
 //! OpenBao CLI.
 
@@ -23,6 +23,10 @@ pub struct Connection {
     pub client_cert: Option<PathBuf>,
     /// Its private key (PEM).
     pub client_key: Option<PathBuf>,
+    /// The name to expect in the server's certificate (and to send as SNI)
+    /// instead of the address's host (`VAULT_TLS_SERVER_NAME`): connecting
+    /// to `https://10.0.0.5:8200` whose certificate names `vault.internal`.
+    pub tls_server_name: Option<String>,
     /// Skip TLS verification.
     pub skip_verify: bool,
     /// Vault Enterprise / OpenBao namespace.
@@ -79,6 +83,7 @@ impl std::fmt::Debug for Connection {
             .field("ca_cert", &self.ca_cert)
             .field("ca_path", &self.ca_path)
             .field("client_cert", &self.client_cert)
+            .field("tls_server_name", &self.tls_server_name)
             .field("skip_verify", &self.skip_verify)
             .field("namespace", &self.namespace)
             .finish()
@@ -121,6 +126,7 @@ impl Connection {
             ca_path: env("VAULT_CAPATH").map(PathBuf::from),
             client_cert: env("VAULT_CLIENT_CERT").map(PathBuf::from),
             client_key: env("VAULT_CLIENT_KEY").map(PathBuf::from),
+            tls_server_name: env("VAULT_TLS_SERVER_NAME"),
             skip_verify: env("VAULT_SKIP_VERIFY")
                 .map(|v| !matches!(v.as_str(), "0" | "false" | "False" | "FALSE"))
                 .unwrap_or(false),
@@ -145,6 +151,7 @@ impl Connection {
             ca_path: None,
             client_cert: None,
             client_key: None,
+            tls_server_name: None,
             skip_verify: false,
             namespace: None,
             timeout: DEFAULT_TIMEOUT,
@@ -219,13 +226,23 @@ impl Connection {
                 settings_error(format!("cannot read the {what} {}: {e}", path.display()))
             })
         };
+        // A file that holds no certificate is an error too (the Vault CLI
+        // refuses it): trusting nothing extra would fail later, less clearly.
+        let certificates = |path: &PathBuf| {
+            let pem = read(path, "CA certificate")?;
+            let found = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| settings_error(format!("{}: {e}", path.display())))?;
+            if found.is_empty() {
+                return Err(settings_error(format!(
+                    "the CA certificate file {} holds no PEM certificate",
+                    path.display()
+                )));
+            }
+            Ok(found)
+        };
         let mut cas = Vec::new();
         if let Some(path) = &self.ca_cert {
-            let pem = read(path, "CA certificate")?;
-            cas.extend(
-                reqwest::Certificate::from_pem_bundle(&pem)
-                    .map_err(|e| settings_error(format!("{}: {e}", path.display())))?,
-            );
+            cas.extend(certificates(path)?);
         }
         if let Some(dir) = &self.ca_path {
             let entries = std::fs::read_dir(dir).map_err(|e| {
@@ -240,11 +257,7 @@ impl Connection {
                 .collect();
             files.sort();
             for path in files {
-                let pem = read(&path, "CA certificate")?;
-                cas.extend(
-                    reqwest::Certificate::from_pem_bundle(&pem)
-                        .map_err(|e| settings_error(format!("{}: {e}", path.display())))?,
-                );
+                cas.extend(certificates(&path)?);
             }
         }
         let identity = match (&self.client_cert, &self.client_key) {
@@ -280,7 +293,60 @@ impl Connection {
             if let Some(id) = identity {
                 b = b.identity(id);
             }
+            if let Some(name) = &self.tls_server_name {
+                // Requests go to `https://NAME:PORT` ([`Connection::request_url`])
+                // with NAME pinned to the address's own host: the certificate is
+                // checked against NAME and NAME is sent as SNI, as the Vault CLI does.
+                let addrs = self.socket_addrs().map_err(settings_error)?;
+                b = b.resolve_to_addrs(name, &addrs);
+            }
         }
         b.build().map_err(|e| settings_error(e.to_string()))
+    }
+
+    /// The URL requests are sent to: the address, its host replaced by
+    /// `VAULT_TLS_SERVER_NAME` for `https://` (which the HTTP client pins
+    /// to the address's own host). Messages name the address as given.
+    pub(super) fn request_url(&self) -> Result<reqwest::Url, ConnectError> {
+        let settings_error = |reason: String| ConnectError::Settings {
+            address: self.address.clone(),
+            reason,
+        };
+        let mut url = reqwest::Url::parse(self.address.trim_end_matches('/'))
+            .ok()
+            .filter(|u| !u.cannot_be_a_base())
+            .ok_or_else(|| settings_error("not an http(s) URL".into()))?;
+        if let Some(name) = &self.tls_server_name
+            && url.scheme() == "https"
+        {
+            let valid = !name.is_empty()
+                && name.len() <= 253
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+            if !valid {
+                return Err(settings_error(
+                    "VAULT_TLS_SERVER_NAME is not a host name (letters, digits, `-` and `.`)"
+                        .into(),
+                ));
+            }
+            url.set_host(Some(name))
+                .map_err(|e| settings_error(format!("VAULT_TLS_SERVER_NAME: {e}")))?;
+        }
+        Ok(url)
+    }
+
+    /// The socket addresses of the address's host and port (looked up once,
+    /// when the client is built, if it is a name).
+    fn socket_addrs(&self) -> Result<Vec<std::net::SocketAddr>, String> {
+        let url = reqwest::Url::parse(&self.address).map_err(|e| e.to_string())?;
+        // An IP address is used as it is; a name is looked up (std's resolver).
+        let addrs = url
+            .socket_addrs(|| None)
+            .map_err(|e| format!("cannot resolve the address's host: {e}"))?;
+        if addrs.is_empty() {
+            return Err("the address's host resolves to no address".into());
+        }
+        Ok(addrs)
     }
 }

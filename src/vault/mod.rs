@@ -111,13 +111,7 @@ impl Vault {
         conn.build_client()?;
         let http = conn.build_http()?;
         let base = conn.address.trim_end_matches('/').to_string();
-        let base_url = reqwest::Url::parse(&base)
-            .ok()
-            .filter(|u| !u.cannot_be_a_base())
-            .ok_or_else(|| ConnectError::Settings {
-                address: conn.address.clone(),
-                reason: "not an http(s) URL".into(),
-            })?;
+        let base_url = conn.request_url()?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
