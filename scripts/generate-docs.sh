@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates the man page and the shell completions from the CLI definitions
-# (tests/generated.rs fails when the committed files are out of date).
+# Regenerates the man page and the shell completions from the CLI definitions,
+# and the manifest's JSON Schema from the kinds' definitions (tests/generated.rs
+# and tests/vault_schema.rs fail when the committed files are out of date).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -10,4 +11,5 @@ bin=target/debug/vaultform
 for shell in bash zsh fish; do
   "$bin" completions "$shell" > "docs/completions/vaultform.$shell"
 done
-echo "docs/man/vaultform.1 and docs/completions/ regenerated"
+"$bin" schema > docs/vault.schema.json
+echo "docs/man/vaultform.1, docs/completions/ and docs/vault.schema.json regenerated"

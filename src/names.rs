@@ -75,6 +75,17 @@ impl NameError {
     }
 }
 
+/// [`role_name`] as a regular expression (ECMA 262, for the manifest's JSON
+/// Schema), lower case only as the manifest requires.
+pub const ROLE_NAME_PATTERN: &str = r"^[a-z0-9_]([a-z0-9_.-]*[a-z0-9_])?$";
+
+/// [`path`] as a regular expression: segments of letters, digits, `-`, `_`
+/// and `.`, never `.` or `..`, separated by single `/`.
+pub const PATH_PATTERN: &str = concat!(
+    r"^([A-Za-z0-9_-][A-Za-z0-9._-]*|\.[A-Za-z0-9_-][A-Za-z0-9._-]*|\.\.[A-Za-z0-9._-]+)",
+    r"(/([A-Za-z0-9_-][A-Za-z0-9._-]*|\.[A-Za-z0-9_-][A-Za-z0-9._-]*|\.\.[A-Za-z0-9._-]+))*$"
+);
+
 fn segment_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
 }

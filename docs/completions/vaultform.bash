@@ -58,6 +58,9 @@ _vaultform() {
             vaultform,rotate)
                 cmd="vaultform__subcmd__rotate"
                 ;;
+            vaultform,schema)
+                cmd="vaultform__subcmd__schema"
+                ;;
             vaultform,validate)
                 cmd="vaultform__subcmd__validate"
                 ;;
@@ -102,6 +105,9 @@ _vaultform() {
                 ;;
             vaultform__subcmd__help,rotate)
                 cmd="vaultform__subcmd__help__subcmd__rotate"
+                ;;
+            vaultform__subcmd__help,schema)
+                cmd="vaultform__subcmd__help__subcmd__schema"
                 ;;
             vaultform__subcmd__help,validate)
                 cmd="vaultform__subcmd__help__subcmd__validate"
@@ -185,7 +191,7 @@ _vaultform() {
 
     case "${cmd}" in
         vaultform)
-            opts="-f -v -h -V --manifest --parallelism --address --no-color --auth-method --verbose --help --version validate plan apply operator bootstrap rotate force-unlock exec env health policy completions man dev help"
+            opts="-f -v -h -V --manifest --parallelism --address --no-color --auth-method --verbose --help --version validate plan apply operator bootstrap rotate force-unlock exec env health policy completions man schema dev help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -739,7 +745,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__help)
-            opts="validate plan apply operator bootstrap rotate force-unlock exec env health policy completions man dev help"
+            opts="validate plan apply operator bootstrap rotate force-unlock exec env health policy completions man schema dev help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1021,6 +1027,20 @@ _vaultform() {
         vaultform__subcmd__help__subcmd__rotate__subcmd__secret__subcmd__id)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vaultform__subcmd__help__subcmd__schema)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1605,6 +1625,40 @@ _vaultform() {
         vaultform__subcmd__rotate__subcmd__secret__subcmd__id)
             opts="-f -v -h --keep-old --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --manifest)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-method)
+                    COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vaultform__subcmd__schema)
+            opts="-f -v -h --manifest --parallelism --address --no-color --auth-method --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

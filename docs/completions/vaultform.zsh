@@ -593,6 +593,23 @@ kubernetes\:"The pod'\''s service-account token with role \`VAULTFORM_ROLE\`"))'
 '--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
 ;;
+(schema)
+_arguments "${_arguments_options[@]}" : \
+'-f+[The manifest]:MANIFEST:_files' \
+'--manifest=[The manifest]:MANIFEST:_files' \
+'--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
+'--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
+approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
+jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
+kubernetes\:"The pod'\''s service-account token with role \`VAULTFORM_ROLE\`"))' \
+'--no-color[Never colour the output (also\: NO_COLOR)]' \
+'*-v[More logging on stderr (-v info, -vv debug)]' \
+'*--verbose[More logging on stderr (-v info, -vv debug)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
 (dev)
 _arguments "${_arguments_options[@]}" : \
 '--bao=[The OpenBao binary (else BAO_BIN, the project'\''s \`.tools/openbao-*\` install, or \`bao\` on the PATH)]:PATH:_files' \
@@ -737,6 +754,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(schema)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (dev)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -770,6 +791,7 @@ _vaultform_commands() {
 'policy:Ask the manifest'\''s policies, offline\: who can do what on a path' \
 'completions:Print a shell completion script (e.g. \`vaultform completions bash > /etc/bash_completion.d/vaultform\`)' \
 'man:Print the man page (roff), e.g. \`vaultform man > vaultform.1\`' \
+'schema:Print the JSON Schema of vault.toml (for editors\: taplo, Even Better TOML), e.g. \`vaultform schema > vault.schema.json\`, then put \`#\:schema ./vault.schema.json\` on the manifest'\''s first line' \
 'dev:A local OpenBao dev server with the manifest applied and AppRole credentials delivered, until Ctrl-C' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -831,6 +853,7 @@ _vaultform__subcmd__help_commands() {
 'policy:Ask the manifest'\''s policies, offline\: who can do what on a path' \
 'completions:Print a shell completion script (e.g. \`vaultform completions bash > /etc/bash_completion.d/vaultform\`)' \
 'man:Print the man page (roff), e.g. \`vaultform man > vaultform.1\`' \
+'schema:Print the JSON Schema of vault.toml (for editors\: taplo, Even Better TOML), e.g. \`vaultform schema > vault.schema.json\`, then put \`#\:schema ./vault.schema.json\` on the manifest'\''s first line' \
 'dev:A local OpenBao dev server with the manifest applied and AppRole credentials delivered, until Ctrl-C' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -944,6 +967,11 @@ _vaultform__subcmd__help__subcmd__rotate__subcmd__secret_commands() {
 _vaultform__subcmd__help__subcmd__rotate__subcmd__secret-id_commands() {
     local commands; commands=()
     _describe -t commands 'vaultform help rotate secret-id commands' commands "$@"
+}
+(( $+functions[_vaultform__subcmd__help__subcmd__schema_commands] )) ||
+_vaultform__subcmd__help__subcmd__schema_commands() {
+    local commands; commands=()
+    _describe -t commands 'vaultform help schema commands' commands "$@"
 }
 (( $+functions[_vaultform__subcmd__help__subcmd__validate_commands] )) ||
 _vaultform__subcmd__help__subcmd__validate_commands() {
@@ -1088,6 +1116,11 @@ _vaultform__subcmd__rotate__subcmd__secret_commands() {
 _vaultform__subcmd__rotate__subcmd__secret-id_commands() {
     local commands; commands=()
     _describe -t commands 'vaultform rotate secret-id commands' commands "$@"
+}
+(( $+functions[_vaultform__subcmd__schema_commands] )) ||
+_vaultform__subcmd__schema_commands() {
+    local commands; commands=()
+    _describe -t commands 'vaultform schema commands' commands "$@"
 }
 (( $+functions[_vaultform__subcmd__validate_commands] )) ||
 _vaultform__subcmd__validate_commands() {

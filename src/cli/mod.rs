@@ -94,6 +94,10 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `vaultform man > vaultform.1`.
     Man,
+    /// Print the JSON Schema of vault.toml (for editors: taplo, Even Better
+    /// TOML), e.g. `vaultform schema > vault.schema.json`, then put
+    /// `#:schema ./vault.schema.json` on the manifest's first line.
+    Schema,
     /// A local OpenBao dev server with the manifest applied and AppRole
     /// credentials delivered, until Ctrl-C.
     Dev(dev::DevArgs),
@@ -324,6 +328,13 @@ pub async fn run(cli: Cli) -> miette::Result<Outcome> {
         Command::Man => {
             let mut buf = Vec::new();
             miette::IntoDiagnostic::into_diagnostic(man_page(&mut buf))?;
+            write_all_quietly(&buf)
+        }
+        Command::Schema => {
+            let schema = crate::manifest::schema::generate();
+            let mut buf =
+                miette::IntoDiagnostic::into_diagnostic(serde_json::to_vec_pretty(&schema))?;
+            buf.push(b'\n');
             write_all_quietly(&buf)
         }
         Command::ForceUnlock { id } => {

@@ -141,6 +141,14 @@ pub trait KindDef: Send + Sync + 'static {
         None
     }
 
+    /// The JSON Schema of the value at one of its [`KindDef::sections`]
+    /// (`[KEY]` or `[PARENT.NAME.KEY]` as a whole), made from the same
+    /// tables its declaration reads, for `vaultform schema` and editors.
+    /// `None`: any table (the schema cannot say more).
+    fn schema(&self, _section: Section) -> Option<serde_json::Value> {
+        None
+    }
+
     /// Reads its declaration (the value of one of its [`KindDef::sections`])
     /// into `cx.desired`, recording problems with their places.
     fn declare(&self, _cx: &mut Declare<'_, '_>, _value: &Val<'_>) {}

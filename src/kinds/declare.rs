@@ -110,6 +110,41 @@ pub fn nested(
     }
 }
 
+/// The JSON Schema of the keys inside a `parent` section that other kinds
+/// declare (`kv_config`, `roles`, `config`, ...): each key's schema from the
+/// kinds declared there, any of them when several share a key (`roles` of an
+/// AppRole, a Kubernetes or a JWT method, told apart by the method's type).
+pub fn nested_schemas(parent: Kind) -> serde_json::Map<String, serde_json::Value> {
+    let mut by_key: BTreeMap<&'static str, Vec<serde_json::Value>> = BTreeMap::new();
+    for def in registry::all() {
+        for s in def.sections() {
+            if let Section::Nested { parent: p, key } = *s
+                && p == parent
+            {
+                let mut one = def
+                    .schema(*s)
+                    .unwrap_or_else(|| serde_json::json!({"type": "object"}));
+                if let (Some(obj), Some((needs, _))) = (one.as_object_mut(), def.parent_rule()) {
+                    obj.entry("description")
+                        .or_insert_with(|| format!("{} (in {needs})", def.about()).into());
+                }
+                by_key.entry(key).or_default().push(one);
+            }
+        }
+    }
+    by_key
+        .into_iter()
+        .map(|(key, mut schemas)| {
+            let schema = if schemas.len() == 1 {
+                schemas.remove(0)
+            } else {
+                serde_json::json!({ "anyOf": schemas })
+            };
+            (key.to_string(), schema)
+        })
+        .collect()
+}
+
 impl Walker {
     /// Checks a name with one of [`crate::names`]' rules; a problem at `span`
     /// if it fails.

@@ -152,6 +152,82 @@ impl FieldValue {
     }
 }
 
+impl FieldType {
+    /// The JSON Schema of a value of this type in the manifest (for
+    /// `vaultform schema`; `#/definitions/...` are [`schema_definitions`]).
+    pub fn schema(self) -> Value {
+        let strings = serde_json::json!({
+            "anyOf": [
+                {"type": "array", "items": {"type": "string"}},
+                {"type": "string", "description": "comma-separated"}
+            ]
+        });
+        match self {
+            FieldType::Duration => serde_json::json!({"$ref": "#/definitions/duration"}),
+            FieldType::Int => serde_json::json!({"type": "integer", "minimum": 0}),
+            FieldType::Bool => serde_json::json!({"type": "boolean"}),
+            FieldType::Str => serde_json::json!({"type": "string"}),
+            FieldType::List | FieldType::Cidrs => strings,
+            FieldType::Seq => serde_json::json!({
+                "anyOf": [
+                    {"type": "array", "items": {"type": "string"}},
+                    {"type": "string"}
+                ]
+            }),
+            FieldType::Choice(pairs) => {
+                let names: Vec<&str> = pairs.iter().map(|(accepted, _)| *accepted).collect();
+                serde_json::json!({"type": "string", "enum": names})
+            }
+            FieldType::Object => serde_json::json!({"type": "object"}),
+            FieldType::WriteOnly => serde_json::json!({"$ref": "#/definitions/value_source"}),
+        }
+    }
+}
+
+/// The definitions [`FieldType::schema`] refers to: `duration` (the forms
+/// [`crate::duration::parse`] accepts) and `value_source` (a literal, or one
+/// of `{ env }`, `{ file }`, `{ generate }`, `{ external }`).
+pub fn schema_definitions() -> Value {
+    let number = r"([0-9]+(\.[0-9]*)?|\.[0-9]+)";
+    let unit = "(ns|us|µs|μs|ms|s|m|h|d)";
+    let duration = format!(r"^\s*([0-9]+|({number}{unit})+)\s*$");
+    let source = |key: &str, value: Value| {
+        serde_json::json!({
+            "type": "object",
+            "properties": {key: value},
+            "required": [key],
+            "additionalProperties": false
+        })
+    };
+    serde_json::json!({
+        "duration": {
+            "description": "A duration: integer seconds, or \"90s\", \"30m\", \"1.5h\", \"7d\", \"1h30m\", \"500ms\" (Vault counts TTLs in whole seconds)",
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": duration}
+            ]
+        },
+        "value_source": {
+            "description": "A value: a literal, { env = \"VAR\" }, { file = \"path\" }, { generate = { length = N } } or { external = true }",
+            "anyOf": [
+                {"type": ["string", "number", "boolean"]},
+                source("env", serde_json::json!({"type": "string"})),
+                source("file", serde_json::json!({"type": "string"})),
+                source("generate", serde_json::json!({
+                    "type": "object",
+                    "properties": {"length": {
+                        "type": "integer",
+                        "minimum": crate::kinds::kv::GENERATE_MIN,
+                        "maximum": crate::kinds::kv::GENERATE_MAX
+                    }},
+                    "additionalProperties": false
+                })),
+                source("external", serde_json::json!({"const": true}))
+            ]
+        }
+    })
+}
+
 /// A CIDR block or address in the one form vaultform compares and sends:
 /// `address/prefix`, the address as Rust prints it (RFC 5952 for IPv6,
 /// lower case, zeros compressed), an IPv4-mapped IPv6 address as IPv4, and a

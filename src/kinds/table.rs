@@ -128,6 +128,10 @@ pub struct TableKind {
     /// (roles: names, credential delivery, the server's write-time rules);
     /// `None`: one settings table of typed fields per mount.
     pub declare: Option<fn(&TableKind, &mut Declare<'_, '_>, &Val<'_>)>,
+    /// Keys a top-level declaration (`[approles.NAME]`) takes besides the
+    /// fields, read by `declare` (an AppRole's `mount`, `credentials_dir`,
+    /// `wrap_ttl`); not sent to Vault as fields.
+    pub extra_keys: &'static [(&'static str, FieldType)],
 }
 
 impl TableKind {
@@ -431,6 +435,33 @@ impl KindDef for TableKind {
 
     fn sections(&self) -> &'static [Section] {
         self.sections
+    }
+
+    fn schema(&self, section: Section) -> Option<Value> {
+        let mut properties = serde_json::Map::new();
+        for (name, ty) in self.fields.iter().flat_map(|g| g.iter()) {
+            properties.insert(name.to_string(), ty.schema());
+        }
+        if matches!(section, Section::Top(_)) {
+            for (name, ty) in self.extra_keys {
+                properties.insert(name.to_string(), ty.schema());
+            }
+        }
+        let item = serde_json::json!({
+            "type": "object",
+            "description": self.about,
+            "properties": properties,
+            "required": self.required,
+            "additionalProperties": false,
+        });
+        if !self.named() {
+            return Some(item);
+        }
+        Some(serde_json::json!({
+            "type": "object",
+            "propertyNames": {"pattern": names::ROLE_NAME_PATTERN},
+            "additionalProperties": item,
+        }))
     }
 
     fn accepts_parent(&self, type_name: &str, options: &BTreeMap<String, String>) -> bool {

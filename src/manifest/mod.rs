@@ -6,6 +6,7 @@
 //! [`ManifestError`]. Reads files and the environment; never talks to Vault.
 
 mod envfile;
+pub mod schema;
 
 pub use crate::diag;
 pub use crate::diag::{ManifestError, Problem, SourceFile, line_col};
@@ -203,6 +204,11 @@ fn load_inner(
 /// The manifest's own top-level keys; kinds add theirs (`mounts`, `auth`,
 /// `policies`, `approles`, `secrets`, ...) through their sections.
 const TOP_KEYS: &[&str] = &["env_file", "vaultform", "policy_tests"];
+/// The keys of `[vaultform]`.
+const SETTINGS_KEYS: &[(&str, crate::kinds::fields::FieldType)] = &[
+    ("name", crate::kinds::fields::FieldType::Str),
+    ("ownership_mount", crate::kinds::fields::FieldType::Str),
+];
 struct Loader<'e> {
     w: Walker,
     d: Desired,
@@ -354,7 +360,9 @@ impl Sources for ValueSources<'_> {
                             Some(lv) => w.integer(lv, "length")?,
                             None => 32,
                         };
-                        if !(8..=4096).contains(&length) {
+                        if !(crate::kinds::kv::GENERATE_MIN..=crate::kinds::kv::GENERATE_MAX)
+                            .contains(&length)
+                        {
                             w.problem(
                                 "vaultform::manifest::generate_length",
                                 sv.span(),
@@ -537,8 +545,8 @@ impl Loader<'_> {
         let Some(t) = self.w.table(v, "[vaultform]") else {
             return;
         };
-        self.w
-            .only_keys(t, "[vaultform]", &["name", "ownership_mount"]);
+        let keys: Vec<&str> = SETTINGS_KEYS.iter().map(|(k, _)| *k).collect();
+        self.w.only_keys(t, "[vaultform]", &keys);
         if let Some(n) = t.get("name")
             && let Some(s) = self.w.string(n, "name")
             && self

@@ -171,6 +171,25 @@ impl KindDef for Audits {
         &[Section::Top("audit")]
     }
 
+    fn schema(&self, _section: Section) -> Option<serde_json::Value> {
+        Some(serde_json::json!({
+            "type": "object",
+            "propertyNames": {"pattern": names::PATH_PATTERN},
+            "additionalProperties": {
+                "type": "object",
+                "description": self.about(),
+                "properties": {
+                    "type": {"type": "string", "examples": ["file", "socket", "syslog"]},
+                    "description": {"type": "string"},
+                    "options": {"type": "object"},
+                    "local": {"type": "boolean"},
+                },
+                "required": ["type"],
+                "additionalProperties": false,
+            },
+        }))
+    }
+
     fn declare(&self, cx: &mut Declare<'_, '_>, value: &Val<'_>) {
         let Some(t) = cx.w.table(value, "[audit]") else {
             return;

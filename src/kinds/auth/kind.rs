@@ -45,6 +45,12 @@ impl KindDef for Configs {
         super::declare::config(cx, value);
     }
 
+    fn schema(&self, _section: Section) -> Option<serde_json::Value> {
+        // Keys are the method's own (any TOML value), or a `{ env }` /
+        // `{ file }` source for a secret one.
+        Some(serde_json::json!({"type": "object"}))
+    }
+
     fn depends_on(&self, _desired: &Desired, name: &str) -> Vec<Address> {
         vec![Address::new(Kind::AUTH, name)]
     }

@@ -137,6 +137,7 @@ static CONNECTION_TABLE: TableKind = TableKind {
         key: "connections",
     }],
     declare: None,
+    extra_keys: &[],
 };
 
 fn connection_rules(f: &BTreeMap<String, FieldValue>) -> Option<(String, &'static str)> {
@@ -177,6 +178,7 @@ static ROLE_TABLE: TableKind = TableKind {
         key: "roles",
     }],
     declare: None,
+    extra_keys: &[],
 };
 
 static STATIC_ROLE_TABLE: TableKind = TableKind {
@@ -205,6 +207,7 @@ static STATIC_ROLE_TABLE: TableKind = TableKind {
         key: "static_roles",
     }],
     declare: None,
+    extra_keys: &[],
 };
 
 fn static_role_rules(f: &BTreeMap<String, FieldValue>) -> Option<(String, &'static str)> {

@@ -101,6 +101,7 @@ static ENTITY_TABLE: TableKind = TableKind {
     ]],
     sections: &[Section::Top("entities")],
     declare: None,
+    extra_keys: &[],
 };
 
 static GROUP_TABLE: TableKind = TableKind {
@@ -128,6 +129,7 @@ static GROUP_TABLE: TableKind = TableKind {
     ]],
     sections: &[Section::Top("groups")],
     declare: None,
+    extra_keys: &[],
 };
 
 /// Entities, `[entities.NAME]`.

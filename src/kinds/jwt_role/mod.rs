@@ -116,4 +116,5 @@ pub static JWT_ROLES: TableKind = TableKind {
         key: "roles",
     }],
     declare: None,
+    extra_keys: &[],
 };

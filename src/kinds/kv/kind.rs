@@ -75,6 +75,18 @@ impl KindDef for Secrets {
         super::declare::secrets(cx, value);
     }
 
+    fn schema(&self, _section: Section) -> Option<serde_json::Value> {
+        Some(serde_json::json!({
+            "type": "object",
+            "description": "KV v2 secrets: [secrets.\"MOUNT/PATH\"], each key's value from its source",
+            "propertyNames": {"pattern": crate::names::PATH_PATTERN},
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": {"$ref": "#/definitions/value_source"},
+            },
+        }))
+    }
+
     fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
         desired
             .items

@@ -8,4 +8,4 @@ pub mod model;
 pub mod vault;
 
 pub use kind::{KIND, KvTree, MAX_KV_PATHS, SECRETS};
-pub use model::{DesiredSecret, DesiredValue, LiveSecret};
+pub use model::{DesiredSecret, DesiredValue, GENERATE_MAX, GENERATE_MIN, LiveSecret};

@@ -44,3 +44,8 @@ pub struct LiveSecret {
     /// The latest version's data; `None` when it is deleted or destroyed.
     pub data: Option<BTreeMap<String, Secret>>,
 }
+
+/// The shortest value `{ generate = { length = N } }` makes.
+pub const GENERATE_MIN: i64 = 8;
+/// The longest value `{ generate = { length = N } }` makes.
+pub const GENERATE_MAX: i64 = 4096;

@@ -51,6 +51,7 @@ pub static KV_CONFIG: TableKind = TableKind {
         key: "kv_config",
     }],
     declare: None,
+    extra_keys: &[],
 };
 
 #[cfg(test)]

@@ -11,15 +11,50 @@ use crate::names;
 use std::collections::BTreeMap;
 use toml::de::DeValue;
 
-const BACKEND_KEYS: &[&str] = &[
-    "type",
-    "description",
-    "options",
-    "default_lease_ttl",
-    "max_lease_ttl",
-    "local",
-    "seal_wrap",
+/// The keys of `[mounts.PATH]` and `[auth.PATH]` besides the nested kinds'.
+const BACKEND_KEYS: &[(&str, FieldType)] = &[
+    ("type", FieldType::Str),
+    ("description", FieldType::Str),
+    ("options", FieldType::Object),
+    ("default_lease_ttl", FieldType::Duration),
+    ("max_lease_ttl", FieldType::Duration),
+    ("local", FieldType::Bool),
+    ("seal_wrap", FieldType::Bool),
 ];
+
+/// `token_type` of `[auth.PATH]`.
+const AUTH_TOKEN_TYPE: (&str, FieldType) = (
+    "token_type",
+    FieldType::Choice(crate::kinds::role::model::MOUNT_TOKEN_TYPES),
+);
+
+/// The JSON Schema of `[mounts]` (`kind` = mount) or `[auth]`: a table of
+/// paths, each a backend with its nested kinds.
+pub fn schema(kind: Kind) -> serde_json::Value {
+    let mut properties: serde_json::Map<String, serde_json::Value> = BACKEND_KEYS
+        .iter()
+        .chain((kind == Kind::AUTH).then_some(&AUTH_TOKEN_TYPE))
+        .map(|(k, ty)| (k.to_string(), ty.schema()))
+        .collect();
+    properties.insert(
+        "options".into(),
+        serde_json::json!({
+            "type": "object",
+            "additionalProperties": {"type": ["string", "integer"]}
+        }),
+    );
+    properties.extend(crate::kinds::declare::nested_schemas(kind));
+    serde_json::json!({
+        "type": "object",
+        "propertyNames": {"pattern": names::PATH_PATTERN},
+        "additionalProperties": {
+            "type": "object",
+            "properties": properties,
+            "required": ["type"],
+            "additionalProperties": false,
+        },
+    })
+}
 
 /// Reads `[mounts]` (`kind` = mount) or `[auth]` (`kind` = auth).
 pub fn backends(kind: Kind, cx: &mut Declare<'_, '_>, v: &Val<'_>) {
@@ -66,9 +101,9 @@ pub fn backends(kind: Kind, cx: &mut Declare<'_, '_>, v: &Val<'_>) {
         let Some(tbl) = cx.w.table(v, &what) else {
             continue;
         };
-        let mut allowed: Vec<&str> = BACKEND_KEYS.to_vec();
+        let mut allowed: Vec<&str> = BACKEND_KEYS.iter().map(|(k, _)| *k).collect();
         if auth {
-            allowed.push("token_type");
+            allowed.push(AUTH_TOKEN_TYPE.0);
         }
         for def in registry::all() {
             for s in def.sections() {
@@ -125,11 +160,7 @@ pub fn backends(kind: Kind, cx: &mut Declare<'_, '_>, v: &Val<'_>) {
         }
         if auth
             && let Some(tv) = tbl.get("token_type")
-            && let Some(t) = cx.w.field(
-                tv,
-                "token_type",
-                FieldType::Choice(crate::kinds::role::model::MOUNT_TOKEN_TYPES),
-            )
+            && let Some(t) = cx.w.field(tv, AUTH_TOKEN_TYPE.0, AUTH_TOKEN_TYPE.1)
         {
             config.insert("token_type".to_string(), t);
         }

@@ -75,6 +75,10 @@ impl KindDef for Backends {
         super::declare::backends(self.kind, cx, value);
     }
 
+    fn schema(&self, _section: Section) -> Option<serde_json::Value> {
+        Some(super::declare::schema(self.kind))
+    }
+
     fn builtin(&self, desired: &Desired, name: &str) -> bool {
         match self.family {
             Family::Mounts => BUILTIN_MOUNTS.contains(&name) || name == desired.ownership_mount,

@@ -101,6 +101,7 @@ pub static PKI_URLS: TableKind = TableKind {
         key: "urls",
     }],
     declare: None,
+    extra_keys: &[],
 };
 
 /// `[mounts.M.roles.NAME]` on a PKI mount.
@@ -144,6 +145,7 @@ pub static PKI_ROLES: TableKind = TableKind {
         key: "roles",
     }],
     declare: None,
+    extra_keys: &[],
 };
 
 /// The declaration of an issuer: a field table, read with [`ISSUER_TABLE`]'s
@@ -175,6 +177,7 @@ static ISSUER_TABLE: TableKind = TableKind {
         key: "issuers",
     }],
     declare: None,
+    extra_keys: &[],
 };
 
 /// The declaration of an intermediate CA: the creation parameters of its
@@ -207,6 +210,7 @@ static INTERMEDIATE_TABLE: TableKind = TableKind {
         key: "intermediates",
     }],
     declare: None,
+    extra_keys: &[],
 };
 
 /// An issuer as the server lists it (`<mount>/issuers` `key_info`).

@@ -46,6 +46,19 @@ impl KindDef for Policies {
         super::declare::policies(cx, value);
     }
 
+    fn schema(&self, _section: Section) -> Option<serde_json::Value> {
+        let lints: Vec<&str> = super::checks::LINTS.iter().map(|(n, _)| *n).collect();
+        Some(serde_json::json!({
+            "type": "object",
+            "description": "every <name>.hcl or <name>.json in `dir` is the ACL policy <name>",
+            "properties": {
+                "dir": {"type": "string"},
+                "allow": {"type": "array", "items": {"enum": lints}},
+            },
+            "additionalProperties": false,
+        }))
+    }
+
     fn builtin(&self, _desired: &Desired, name: &str) -> bool {
         BUILTIN_POLICIES.contains(&name)
     }

@@ -14,6 +14,14 @@ use crate::names;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+/// The keys of `[approles.NAME]` besides the role's fields: its auth
+/// method, and where and how its credentials are delivered.
+pub const APPROLE_KEYS: &[(&str, crate::kinds::fields::FieldType)] = &[
+    ("mount", crate::kinds::fields::FieldType::Str),
+    ("credentials_dir", crate::kinds::fields::FieldType::Str),
+    ("wrap_ttl", crate::kinds::fields::FieldType::Duration),
+];
+
 /// Reads `[approles]` (`cx.parent` empty) or the `roles` table of
 /// `[auth.MOUNT]` (`cx.parent` = the mount) for the role kind `table`.
 pub fn roles(table: &TableKind, cx: &mut Declare<'_, '_>, v: &Val<'_>) {
@@ -36,7 +44,7 @@ pub fn roles(table: &TableKind, cx: &mut Declare<'_, '_>, v: &Val<'_>) {
                 k.get_ref(),
                 k.span(),
                 rv,
-                &["mount", "credentials_dir", "wrap_ttl"],
+                &table.extra_keys.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
             );
             crate::kinds::credentials::declare::credentials(cx, &mount, k.get_ref(), k.span(), rv);
         }

@@ -39,6 +39,7 @@ pub static APPROLES: TableKind = TableKind {
         },
     ],
     declare: Some(super::declare::roles),
+    extra_keys: super::declare::APPROLE_KEYS,
 };
 
 /// Kubernetes roles: `[auth.MOUNT.roles.NAME]` on a `kubernetes` auth method.
@@ -66,4 +67,5 @@ pub static KUBERNETES_ROLES: TableKind = TableKind {
         key: "roles",
     }],
     declare: Some(super::declare::roles),
+    extra_keys: &[],
 };

@@ -66,4 +66,5 @@ pub static TOKEN_ROLES: TableKind = TableKind {
     ]],
     sections: &[Section::Top("token_roles")],
     declare: None,
+    extra_keys: &[],
 };

@@ -95,6 +95,7 @@ static TABLE: TableKind = TableKind {
         key: "keys",
     }],
     declare: None,
+    extra_keys: &[],
 };
 
 /// Transit keys.

@@ -51,4 +51,5 @@ pub static USERPASS_USERS: TableKind = TableKind {
         key: "users",
     }],
     declare: None,
+    extra_keys: &[],
 };
