@@ -8,6 +8,7 @@
 
 mod common;
 
+use std::fs;
 use std::path::Path;
 
 /// The repository root: every command runs here, with paths relative to it.
@@ -282,4 +283,56 @@ fn example_manifest_is_valid_with_the_example_env() {
         run.stdout
     );
     assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn validate_format_json_reports_valid_and_invalid_manifests_without_values() {
+    const LITERAL: &str = "validate-json-literal-value-7";
+    const FROM_ENV: &str = "validate-json-env-value-8";
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("vault.toml");
+    let good = format!(
+        "[mounts.secret]\ntype = \"kv\"\noptions = {{ version = \"2\" }}\n\n[secrets.\"secret/app\"]\nAPI_PASSWORD = \"{LITERAL}\"\nDB = {{ env = \"VF_VALIDATE_JSON_DB\" }}\n"
+    );
+    let run = |text: &str| {
+        fs::write(&manifest, text).unwrap();
+        let out = common::offline_vaultform_cmd(dir.path())
+            .env("VF_VALIDATE_JSON_DB", FROM_ENV)
+            .arg("-f")
+            .arg(&manifest)
+            .args(["validate", "--format", "json"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        for v in [LITERAL, FROM_ENV] {
+            assert!(
+                !stdout.contains(v) && !stderr.contains(v),
+                "{stdout}{stderr}"
+            );
+        }
+        let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        (out.status.code(), doc)
+    };
+    let (code, doc) = run(&good);
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["valid"], true);
+    assert_eq!(doc["resources"]["mount"], 1);
+    assert_eq!(doc["resources"]["kv"], 1);
+    // The literal under a secret-looking key is warned about, never quoted.
+    assert!(
+        doc["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("API_PASSWORD"),
+        "{doc}"
+    );
+
+    let (code, doc) = run(&format!("{good}\n[approles.web]\ntoken_tll = \"1h\"\n"));
+    assert_eq!(code, Some(1), "{doc}");
+    assert_eq!(doc["valid"], false);
+    let text = doc["error"].to_string();
+    assert!(text.contains("vaultform::manifest::unknown_key"), "{text}");
+    assert!(text.contains("\"offset\""), "{text}");
 }

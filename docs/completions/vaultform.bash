@@ -1691,12 +1691,16 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__validate)
-            opts="-f -v -h --manifest --parallelism --address --no-color --auth-method --verbose --help"
+            opts="-f -v -h --format --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 --manifest)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

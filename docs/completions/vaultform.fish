@@ -51,6 +51,8 @@ complete -c vaultform -n "__fish_vaultform_needs_command" -f -a "man" -d 'Print 
 complete -c vaultform -n "__fish_vaultform_needs_command" -f -a "schema" -d 'Print the JSON Schema of vault.toml (for editors: taplo, Even Better TOML), e.g. `vaultform schema > vault.schema.json`, then put `#:schema ./vault.schema.json` on the manifest\'s first line'
 complete -c vaultform -n "__fish_vaultform_needs_command" -f -a "dev" -d 'A local OpenBao dev server with the manifest applied and AppRole credentials delivered, until Ctrl-C'
 complete -c vaultform -n "__fish_vaultform_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vaultform -n "__fish_vaultform_using_subcommand validate" -l format -d 'Output format' -r -f -a "human\t'For people; problems as diagnostics on stderr'
+json\t'One JSON document on stdout, valid or not: `format_version`, `valid`, `manifest`, `resources` (counts by kind), `warnings`, and when invalid `error` (the diagnostic: code, message, help, labels with byte offsets, related problems; never a value)'"
 complete -c vaultform -n "__fish_vaultform_using_subcommand validate" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand validate" -l parallelism -d 'Maximum concurrent requests to Vault' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand validate" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r

@@ -41,6 +41,8 @@ kubernetes\:"The pod'\''s service-account token with role \`VAULTFORM_ROLE\`"))'
         case $line[1] in
             (validate)
 _arguments "${_arguments_options[@]}" : \
+'--format=[Output format]:FORMAT:((human\:"For people; problems as diagnostics on stderr"
+json\:"One JSON document on stdout, valid or not\: \`format_version\`, \`valid\`, \`manifest\`, \`resources\` (counts by kind), \`warnings\`, and when invalid \`error\` (the diagnostic\: code, message, help, labels with byte offsets, related problems; never a value)"))' \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \

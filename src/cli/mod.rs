@@ -56,7 +56,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the manifest and policies offline (no server needed).
-    Validate,
+    Validate(validate::ValidateArgs),
     /// Show what apply would change.
     Plan(PlanArgs),
     /// Make Vault match the manifest.
@@ -303,7 +303,7 @@ impl Outcome {
 /// Runs the command.
 pub async fn run(cli: Cli) -> miette::Result<Outcome> {
     match &cli.command {
-        Command::Validate => validate::run(&cli),
+        Command::Validate(args) => validate::run(&cli, args),
         Command::Plan(args) => plan::run(&cli, args).await,
         Command::Apply(args) => apply::run(&cli, args).await,
         Command::Operator(OperatorCommand::Init(args)) => operator::init(&cli, args).await,
