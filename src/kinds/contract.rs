@@ -83,6 +83,27 @@ pub struct Declare<'a, 'w> {
     pub parent_span: Range<usize>,
 }
 
+impl Declare<'_, '_> {
+    /// Records that `address` is declared at `span`; `false`, with a
+    /// problem there, if it already was (a resource written by hand and
+    /// again by a template's instance: TOML itself cannot tell).
+    pub fn claim(&mut self, address: Address, span: Range<usize>) -> bool {
+        if let Some(first) = self.desired.origins.get(&address).cloned() {
+            let (line, col) = crate::diag::line_col(self.desired.source.inner(), first.start);
+            self.w.problem(
+                "vaultform::manifest::duplicate",
+                span,
+                format!("`{address}` is declared twice (first at line {line}, column {col})"),
+                "declared again here",
+                "keep one declaration",
+            );
+            return false;
+        }
+        self.desired.origins.insert(address, span);
+        true
+    }
+}
+
 /// Everything vaultform knows about one kind of resource.
 pub trait KindDef: Send + Sync + 'static {
     /// Its name and dependency rank.

@@ -218,9 +218,9 @@ impl KindDef for Audits {
             let Some(type_name) = type_name else {
                 continue;
             };
-            cx.desired
-                .origins
-                .insert(Address::new(KIND, path.clone()), k.span());
+            if !cx.claim(Address::new(KIND, path.clone()), k.span()) {
+                continue;
+            }
             let d = DesiredAudit {
                 path: path.clone(),
                 type_name,
