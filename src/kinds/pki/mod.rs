@@ -298,8 +298,9 @@ impl KindDef for Issuers {
         change: &'a Change,
         desired: &'a Desired,
         live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
-        async move {
+        _key: &'a crate::secret::FingerprintKey,
+    ) -> BoxFuture<'a, Result<crate::kinds::contract::Applied, VaultError>> {
+        crate::kinds::contract::nothing_known(async move {
             let key = &change.address.name;
             let missing = || VaultError::Internal {
                 what: format!("{} is not in the manifest", change.address),
@@ -348,8 +349,7 @@ impl KindDef for Issuers {
                         .map(drop)
                 }
             }
-        }
-        .boxed()
+        })
     }
 
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {
