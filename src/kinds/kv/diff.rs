@@ -286,4 +286,107 @@ mod tests {
         assert_eq!(w.len(), 1);
         assert!(w[0].contains("API_TOKEN"));
     }
+
+    #[test]
+    fn an_unchanged_secret_is_no_change_only_for_the_declared_values_it_was_known_with() {
+        let key = FingerprintKey::random();
+        let d = desired();
+        let l = LiveSecret {
+            version: 4,
+            unchanged: Some(values_fingerprint(&d, &key)),
+            ..LiveSecret::default()
+        };
+        assert!(diff(addr(), Some(&d), Some(&l), &key).is_none());
+        assert!(warnings(&addr(), &d, Some(&l), &key).is_empty());
+        // Another value from `.env`: not the values it was known with.
+        let mut other = d.clone();
+        other
+            .keys
+            .insert("PASSWORD".into(), DesiredValue::Value(s("p-secret-2")));
+        assert!(!unchanged(&other, &l, &key));
+        // A known value that becomes generated is another declaration too.
+        let mut generated = d.clone();
+        generated
+            .keys
+            .insert("USER".into(), DesiredValue::Generate { length: 8 });
+        assert_ne!(
+            values_fingerprint(&generated, &key),
+            values_fingerprint(&d, &key)
+        );
+        // Another key: another fingerprint.
+        assert_ne!(
+            values_fingerprint(&d, &FingerprintKey::random()),
+            values_fingerprint(&d, &key)
+        );
+    }
+
+    #[test]
+    fn known_entries_round_trip_and_match_only_the_very_version() {
+        use super::super::model::{KnownSecret, KvMeta};
+        let k = KnownSecret {
+            version: 3,
+            created_time: "2026-12-01T14:06:31.445101852Z".into(),
+            values: "0123456789abcdef0123456789abcdef".into(),
+        };
+        assert_eq!(KnownSecret::parse(&k.entry()), Some(k.clone()));
+        assert_eq!(KnownSecret::parse("0 t f"), None);
+        assert_eq!(KnownSecret::parse("3 t"), None);
+        let meta = KvMeta {
+            current_version: 3,
+            created_time: k.created_time.clone(),
+            deleted: false,
+            destroyed: false,
+        };
+        assert!(k.matches(&meta));
+        for other in [
+            KvMeta {
+                current_version: 4,
+                ..meta.clone()
+            },
+            KvMeta {
+                created_time: "2026-12-01T14:06:31.445101853Z".into(),
+                ..meta.clone()
+            },
+            KvMeta {
+                deleted: true,
+                ..meta.clone()
+            },
+            KvMeta {
+                destroyed: true,
+                ..meta.clone()
+            },
+        ] {
+            assert!(!k.matches(&other), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn holds_means_every_declared_key_with_its_value_and_no_other() {
+        let d = desired();
+        let all = live(
+            &[
+                ("USER", "u"),
+                ("PASSWORD", "p-secret-1"),
+                ("SESSION_KEY", "x"),
+                ("API_TOKEN", "t"),
+            ],
+            1,
+        );
+        assert!(holds(&d, all.data.as_ref().unwrap()));
+        let no_external = live(
+            &[("USER", "u"), ("PASSWORD", "p-secret-1"), ("SESSION_KEY", "x")],
+            1,
+        );
+        assert!(!holds(&d, no_external.data.as_ref().unwrap()));
+        let changed = live(
+            &[
+                ("USER", "u"),
+                ("PASSWORD", "old"),
+                ("SESSION_KEY", "x"),
+                ("API_TOKEN", "t"),
+            ],
+            1,
+        );
+        assert!(!holds(&d, changed.data.as_ref().unwrap()));
+    }
 }

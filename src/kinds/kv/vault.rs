@@ -169,32 +169,36 @@ pub async fn destroy(vault: &Vault, mount: &str, path: &str) -> Result<(), Vault
     vault.delete(&format!("{mount}/metadata/{path}")).await
 }/// How a mount's secrets are listed. The default asks for the most the
 /// server gives and falls back on its answer; the test-only environment
-/// variable `VAULTFORM_TEST_KV_LISTING` (`list`: no `SCAN`; `keys`: no
-/// metadata at all, as on HashiCorp Vault) forces a fallback, so that tests
-/// can prove that every way gives the same plan. Not a user setting.
+/// variable `VAULTFORM_TEST_KV_LISTING` (`list`: no `SCAN`; `list:N`: the
+/// same with pages of N entries; `keys`: no metadata at all, as on HashiCorp
+/// Vault) forces a fallback, so that tests can prove that every way gives
+/// the same plan. Not a user setting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Listing {
     /// `SCAN <mount>/detailed-metadata/`, then the fallbacks.
     Scan,
-    /// Paginated `LIST <mount>/detailed-metadata/<dir>`, then keys only.
-    List,
+    /// Paginated `LIST <mount>/detailed-metadata/<dir>` with pages of this
+    /// many entries, then keys only.
+    List(usize),
     /// Keys only (`SCAN`/`LIST <mount>/metadata/`): nothing can be skipped.
     Keys,
 }
 
+/// Entries per page of a paginated `LIST`.
+const PAGE: usize = 1000;
+
 impl Listing {
     /// The listing this run uses.
     pub fn current() -> Self {
-        match std::env::var("VAULTFORM_TEST_KV_LISTING").as_deref() {
-            Ok("list") => Self::List,
-            Ok("keys") => Self::Keys,
+        let var = std::env::var("VAULTFORM_TEST_KV_LISTING").unwrap_or_default();
+        match var.split_once(':') {
+            _ if var == "keys" => Self::Keys,
+            _ if var == "list" => Self::List(PAGE),
+            Some(("list", n)) => Self::List(n.parse().ok().filter(|n| *n > 0).unwrap_or(PAGE)),
             _ => Self::Scan,
         }
     }
 }
-
-/// Entries per page of a paginated `LIST`.
-const PAGE: usize = 1000;
 
 /// Every secret under a KV v2 mount, at most `limit` of them, with each one's
 /// metadata where the server gives it in bulk:
@@ -215,8 +219,12 @@ pub async fn list_all(vault: &Vault, mount: &str, limit: usize) -> Result<KvTree
     {
         return Ok(tree);
     }
+    let page = match listing {
+        Listing::List(n) => n,
+        _ => PAGE,
+    };
     if listing != Listing::Keys
-        && let Some(tree) = list_detailed(vault, mount, limit).await?
+        && let Some(tree) = list_detailed(vault, mount, limit, page).await?
     {
         return Ok(tree);
     }
@@ -389,6 +397,7 @@ async fn list_detailed(
     vault: &Vault,
     mount: &str,
     limit: usize,
+    page: usize,
 ) -> Result<Option<KvTree>, VaultError> {
     let list = method(b"LIST")?;
     let mut tree = KvTree {
@@ -396,7 +405,8 @@ async fn list_detailed(
         meta: BTreeMap::new(),
     };
     let mut dirs = std::collections::VecDeque::from([String::new()]);
-    let page = PAGE.to_string();
+    let page_size = page;
+    let page = page.to_string();
     while let Some(dir) = dirs.pop_front() {
         let api = format!("{mount}/detailed-metadata/{dir}");
         let mut after: Option<String> = None;
@@ -422,7 +432,7 @@ async fn list_detailed(
                 Err(r) => return Err(VaultError::from_response("LIST", &api, r)),
             };
             let last = data.keys.last().cloned();
-            let full = data.keys.len() >= PAGE;
+            let full = data.keys.len() >= page_size;
             for sub in take(&mut tree, &dir, data, limit) {
                 // A folder whose name no request may carry is not walked.
                 if crate::kinds::names::path(sub.trim_end_matches('/')).is_ok() {
