@@ -289,8 +289,9 @@ pub fn known_path(name: &str) -> String {
 }
 
 /// Reads what manifest `name` last knew of the resources it wrote or read
-/// (nothing when the record or the mount does not exist). Entries whose
-/// address is not valid are dropped.
+/// (nothing when the record or the mount does not exist, or the token may
+/// not read it: then every resource is read). Entries whose address is not
+/// valid are dropped.
 pub async fn read_known(
     vault: &Vault,
     mount: &str,
@@ -314,8 +315,14 @@ pub async fn read_known(
         version: Option<u64>,
     }
     let api = format!("{mount}/data/{}", known_path(name));
-    let Some(body) = vault.read_as::<Body>(&api).await? else {
-        return Ok(crate::model::Known::default());
+    let body = match vault.read_as::<Body>(&api).await {
+        Ok(Some(body)) => body,
+        Ok(None) => return Ok(crate::model::Known::default()),
+        Err(VaultError::PermissionDenied { .. }) => {
+            tracing::debug!(path = %api, "the token may not read the known record");
+            return Ok(crate::model::Known::default());
+        }
+        Err(e) => return Err(e),
     };
     let data = body.data;
     let version = data
