@@ -365,8 +365,9 @@ impl KindDef for Audits {
         change: &'a Change,
         desired: &'a Desired,
         _live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
-        async move {
+        _key: &'a crate::secret::FingerprintKey,
+    ) -> BoxFuture<'a, Result<crate::kinds::contract::Applied, VaultError>> {
+        crate::kinds::contract::nothing_known(async move {
             let name = change.address.name.as_str();
             let d = desired.items.get::<DesiredAudit>(KIND, name);
             let missing = || VaultError::Internal {
@@ -382,8 +383,7 @@ impl KindDef for Audits {
                     enable(vault, d).await
                 }
             }
-        }
-        .boxed()
+        })
     }
 
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {

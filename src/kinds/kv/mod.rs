@@ -7,5 +7,5 @@ pub mod kind;
 pub mod model;
 pub mod vault;
 
-pub use kind::{KIND, KvTree, MAX_KV_PATHS, SECRETS};
-pub use model::{DesiredSecret, DesiredValue, LiveSecret};
+pub use kind::{KIND, MAX_KV_PATHS, SECRETS};
+pub use model::{DesiredSecret, DesiredValue, KnownSecret, KvMeta, KvTree, LiveSecret};
