@@ -12,7 +12,7 @@ use crate::model::{Address, Desired, Kind, Live};
 use crate::ownership;
 use crate::vault::{Vault, VaultError};
 use futures::stream::{self, StreamExt};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::secret::generate;
 
@@ -77,6 +77,9 @@ fn list(a: &[Address]) -> String {
 pub struct ApplyReport {
     /// Changes applied, in order.
     pub applied: Vec<(Address, Action)>,
+    /// What each applied change (but adoptions) says later plans may take
+    /// as known (`None`: nothing; a later plan reads it).
+    pub known: BTreeMap<Address, Option<String>>,
 }
 
 /// Applies `plan`, taking values from `desired` and, for generated and
@@ -174,7 +177,7 @@ pub async fn apply(
         }
     };
 
-    if let Err(e) = run_changes(vault, plan, desired, live, opts, &mut report).await {
+    if let Err(e) = run_changes(vault, plan, desired, live, opts, &key, &mut report).await {
         // The record was written first, so that a crash never leaves something
         // created but unclaimed. A create that failed created nothing: take its
         // address back out, so that a later manifest without it can never
@@ -228,7 +231,68 @@ pub async fn apply(
         .await
         .map_err(step_err(record, done))?;
     }
+    remember(vault, desired, live, plan, &report, &key, &managed).await;
     Ok(report)
+}
+
+/// Records what this run knows of the resources it wrote or read (the
+/// known record beside the ownership record), so that later plans can skip
+/// reading what has not changed since: the entries the applied changes gave,
+/// and those of resources the plan read and found exactly as declared.
+/// Only for addresses in `managed` that the manifest declares. Writes
+/// nothing when the record would not change. A failure is only a warning:
+/// without the record, later plans read everything.
+pub async fn remember(
+    vault: &Vault,
+    desired: &Desired,
+    live: &Live,
+    plan: &Plan,
+    report: &ApplyReport,
+    key: &crate::secret::FingerprintKey,
+    managed: &BTreeSet<Address>,
+) {
+    let mut next = live.known.entries.clone();
+    for (address, known) in &report.known {
+        match known {
+            Some(e) => next.insert(address.clone(), e.clone()),
+            None => next.remove(address),
+        };
+    }
+    let changed: BTreeSet<&Address> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::Adopt)
+        .map(|c| &c.address)
+        .collect();
+    for def in registry::all().filter(|d| d.uses_known()) {
+        for name in desired.items.names(def.kind()) {
+            let address = Address::new(def.kind(), name.clone());
+            if changed.contains(&address) || report.known.contains_key(&address) {
+                continue;
+            }
+            if let Some(e) = def.known(desired, live, name, key) {
+                next.insert(address, e);
+            }
+        }
+    }
+    next.retain(|a, _| managed.contains(a) && desired.declares(a));
+    if next == live.known.entries {
+        return;
+    }
+    if let Err(e) = ownership::write_known(
+        vault,
+        &desired.ownership_mount,
+        &desired.name,
+        &next,
+        live.known.version,
+    )
+    .await
+    {
+        tracing::warn!(
+            error = %e,
+            "could not record what this apply knows of the secrets; later plans read them"
+        );
+    }
 }
 
 /// Creates and updates kind by kind, then deletions in reverse, then adoptions.
@@ -238,6 +302,7 @@ async fn run_changes(
     desired: &Desired,
     live: &Live,
     opts: ApplyOptions,
+    key: &crate::secret::FingerprintKey,
     report: &mut ApplyReport,
 ) -> Result<(), ApplyError> {
     let (deletes, rest): (Vec<&Change>, Vec<&Change>) = plan
@@ -251,7 +316,7 @@ async fn run_changes(
             .filter(|c| c.address.kind == kind && c.action != Action::Adopt)
             .collect();
         for layer in layers(batch, desired) {
-            run_batch(vault, &layer, desired, live, opts.parallelism, report).await?;
+            run_batch(vault, &layer, desired, live, opts.parallelism, key, report).await?;
         }
     }
     for kind in Kind::all().rev() {
@@ -260,7 +325,7 @@ async fn run_changes(
             .copied()
             .filter(|c| c.address.kind == kind)
             .collect();
-        run_batch(vault, &batch, desired, live, opts.parallelism, report).await?;
+        run_batch(vault, &batch, desired, live, opts.parallelism, key, report).await?;
     }
     for c in rest.iter().filter(|c| c.action == Action::Adopt) {
         report.applied.push((c.address.clone(), Action::Adopt));
@@ -312,22 +377,25 @@ async fn run_batch(
     desired: &Desired,
     live: &Live,
     parallelism: usize,
+    key: &crate::secret::FingerprintKey,
     report: &mut ApplyReport,
 ) -> Result<(), ApplyError> {
     if batch.is_empty() {
         return Ok(());
     }
     let done = report.applied.len();
-    let results: Vec<Result<(Address, Action), ApplyError>> = stream::iter(batch.iter().copied())
+    type Done = (Address, Action, Option<String>);
+    let results: Vec<Result<Done, ApplyError>> = stream::iter(batch.iter().copied())
         .map(|c| async move {
-            one(vault, c, desired, live)
-                .await
-                .map_err(|source| ApplyError::Step {
-                    address: c.address.to_string(),
-                    done,
-                    source,
-                })?;
-            Ok((c.address.clone(), c.action))
+            let applied =
+                one(vault, c, desired, live, key)
+                    .await
+                    .map_err(|source| ApplyError::Step {
+                        address: c.address.to_string(),
+                        done,
+                        source,
+                    })?;
+            Ok((c.address.clone(), c.action, applied.known))
         })
         .buffer_unordered(parallelism.max(1))
         .collect()
@@ -342,7 +410,10 @@ async fn run_batch(
         }
     }
     ok.sort();
-    report.applied.extend(ok);
+    for (address, action, known) in ok {
+        report.known.insert(address.clone(), known);
+        report.applied.push((address, action));
+    }
     match first_err {
         Some(ApplyError::Step {
             address, source, ..
@@ -356,9 +427,15 @@ async fn run_batch(
     }
 }
 
-async fn one(vault: &Vault, c: &Change, desired: &Desired, live: &Live) -> Result<(), VaultError> {
+async fn one(
+    vault: &Vault,
+    c: &Change,
+    desired: &Desired,
+    live: &Live,
+    key: &crate::secret::FingerprintKey,
+) -> Result<crate::kinds::contract::Applied, VaultError> {
     match registry::def(c.address.kind) {
-        Some(def) => def.apply(vault, c, desired, live).await,
+        Some(def) => def.apply(vault, c, desired, live, key).await,
         None => Err(VaultError::Internal {
             what: format!("no kind `{}`", c.address.kind),
         }),

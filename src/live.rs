@@ -26,14 +26,26 @@ pub async fn read(
 ) -> Result<Live, VaultError> {
     let parallelism = parallelism.max(1);
     let mut live = Live::default();
-    let (managed, stores) = tokio::try_join!(
+    // What this manifest last knew of its resources: read when it declares
+    // resources of a kind that can skip reading what has not changed.
+    let wants_known = registry::all().any(|k| k.uses_known() && desired.items.len(k.kind()) > 0);
+    let known = async {
+        if wants_known {
+            ownership::read_known(vault, &desired.ownership_mount, &desired.name).await
+        } else {
+            Ok(crate::model::Known::default())
+        }
+    };
+    let (managed, known, stores) = tokio::try_join!(
         ownership::read(vault, &desired.ownership_mount, &desired.name),
+        known,
         wave(Wave::Root, vault, desired, &live, parallelism),
     )?;
     for store in stores {
         store(&mut live);
     }
     live.managed = managed;
+    live.known = known;
     live.managed.mount_exists = ownership::mount_exists(&live, &desired.ownership_mount);
     // Write-only values are compared through the fingerprints of the values
     // last written: read them only when the manifest has such values, or

@@ -282,3 +282,91 @@ pub async fn write_write_only(
         Err(e) => Err(e),
     }
 }
+
+/// Where a manifest's known record lives inside the ownership mount.
+pub fn known_path(name: &str) -> String {
+    format!("known/{name}")
+}
+
+/// Reads what manifest `name` last knew of the resources it wrote or read
+/// (nothing when the record or the mount does not exist, or the token may
+/// not read it: then every resource is read). Entries whose address is not
+/// valid are dropped.
+pub async fn read_known(
+    vault: &Vault,
+    mount: &str,
+    name: &str,
+) -> Result<crate::model::Known, VaultError> {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        data: Option<Data>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Data {
+        data: Option<Entries>,
+        metadata: Option<Meta>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entries {
+        entries: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Meta {
+        version: Option<u64>,
+    }
+    let api = format!("{mount}/data/{}", known_path(name));
+    let body = match vault.read_as::<Body>(&api).await {
+        Ok(Some(body)) => body,
+        Ok(None) => return Ok(crate::model::Known::default()),
+        Err(VaultError::PermissionDenied { .. }) => {
+            tracing::debug!(path = %api, "the token may not read the known record");
+            return Ok(crate::model::Known::default());
+        }
+        Err(e) => return Err(e),
+    };
+    let data = body.data;
+    let version = data
+        .as_ref()
+        .and_then(|d| d.metadata.as_ref())
+        .and_then(|m| m.version)
+        .unwrap_or(0);
+    let text = data
+        .and_then(|d| d.data)
+        .and_then(|e| e.entries)
+        .unwrap_or_default();
+    let entries = text
+        .lines()
+        .filter_map(|l| {
+            let (a, e) = l.split_once('\t')?;
+            Some((Address::parse(a)?, e.to_string()))
+        })
+        .collect();
+    Ok(crate::model::Known { entries, version })
+}
+
+/// Writes the known record of manifest `name` with check-and-set against
+/// `version`: one string, one `<address>\t<entry>` line per resource (a JSON
+/// map would hit OpenBao's limit of 1000 strings per request body).
+pub async fn write_known(
+    vault: &Vault,
+    mount: &str,
+    name: &str,
+    entries: &BTreeMap<Address, String>,
+    version: u64,
+) -> Result<(), VaultError> {
+    let api = format!("{mount}/data/{}", known_path(name));
+    let mut text = String::with_capacity(entries.len() * 96);
+    for (a, e) in entries {
+        use std::fmt::Write as _;
+        let _ = writeln!(text, "{a}\t{e}");
+    }
+    let body = json!({ "options": { "cas": version }, "data": { "entries": text, "format": 1 } });
+    match vault.write(&api, &body).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_cas_mismatch() => Err(VaultError::CasMismatch {
+            path: api,
+            cas: version,
+        }),
+        Err(e) => Err(e),
+    }
+}

@@ -101,3 +101,123 @@ fn the_example_manifest_applies_and_then_plans_no_changes() {
     assert_eq!(s, 200, "{audit}");
     assert!(audit["data"]["stdout/"].is_object(), "{audit}");
 }
+
+/// The example declares its services once (templates and instances); it
+/// plans exactly the resources of the manifest that wrote every service out
+/// (`fixtures/example-expanded/vault.toml`, the example before templates).
+#[test]
+fn the_templated_example_plans_the_same_resources_as_the_written_out_one() {
+    let root = Path::new(ROOT);
+    let plan_of = |manifest: &Path| {
+        let config = tempfile::tempdir().unwrap();
+        let audit = config.path().join("audit.hcl");
+        std::fs::write(
+            &audit,
+            "audit \"file\" \"stdout\" {\n  options {\n    file_path = \"stdout\"\n  }\n}\n",
+        )
+        .unwrap();
+        let bao = BaoDev::start_with_args(&[format!("-config={}", audit.display())]);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(manifest, dir.path().join("vault.toml")).unwrap();
+        std::fs::copy(root.join(".env.example"), dir.path().join(".env")).unwrap();
+        copy_dir(&root.join("policies"), &dir.path().join("policies"));
+        let out = vaultform_cmd(&bao)
+            .current_dir(dir.path())
+            .args(["plan", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        // Addresses, actions and field or key names with what happens to
+        // them: not the fingerprints (each server has its own key).
+        let mut changes: Vec<String> = plan["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                if let Some(keys) = c["secret"]["keys"].as_array_mut() {
+                    for k in keys {
+                        if let Some(k) = k.as_object_mut() {
+                            k.retain(|name, _| name == "key" || name == "action");
+                        }
+                    }
+                }
+                c.to_string()
+            })
+            .collect();
+        changes.sort();
+        changes
+    };
+    let templated = plan_of(&root.join("vault.toml"));
+    let written_out = plan_of(&root.join("fixtures/example-expanded/vault.toml"));
+    assert!(templated.len() > 50, "{templated:#?}");
+    assert_eq!(templated, written_out);
+}
+
+/// A problem in a template's copy points at the template's line and names
+/// the instance (with its line); one in an override points at the override.
+/// Nothing is written: this is `validate`, offline.
+#[test]
+fn template_problems_point_at_the_template_and_name_the_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("policies")).unwrap();
+    for p in ["web-policy", "api-policy"] {
+        std::fs::write(
+            dir.path().join(format!("policies/{p}.hcl")),
+            "path \"secret/data/x\" {\n  capabilities = [\"read\"]\n}\n",
+        )
+        .unwrap();
+    }
+    let manifest = r#"[templates.service.approles."{name}"]
+token_policies = ["{name}-policy"]
+token_ttl = "{ttl}"
+
+[instances.web]
+template = "service"
+vars = { ttl = "1h" }
+
+[instances.api]
+template = "service"
+vars = { ttl = "soon" }
+approles.api.token_max_ttl = "later"
+"#;
+    std::fs::write(dir.path().join("vault.toml"), manifest).unwrap();
+    let out = common::offline_vaultform_cmd(dir.path())
+        .current_dir(dir.path())
+        .arg("validate")
+        .output()
+        .unwrap();
+    let err = common::flat(&String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // The template's `token_ttl` line (3), for instance api (line 9).
+    assert!(err.contains("vault.toml:3:"), "{err}");
+    assert!(
+        err.contains("in instance `api`, [instances.api] at") && err.contains("vault.toml:9:1"),
+        "{err}"
+    );
+    // The override's own line (12).
+    assert!(err.contains("vault.toml:12:"), "{err}");
+    // web's copy is fine: no problem names it.
+    assert!(!err.contains("instance `web`"), "{err}");
+
+    // A resource written by hand and again by an instance: refused.
+    let twice = "[templates.service.approles.\"{name}\"]\ntoken_policies = [\"{name}-policy\"]\n[templates.service.secrets.\"secret/{name}\"]\nA = \"x\"\n\n[approles.web]\ntoken_policies = [\"web-policy\"]\n[secrets.\"secret/web\"]\nB = \"y\"\n\n[instances.web]\ntemplate = \"service\"\n";
+    std::fs::write(dir.path().join("vault.toml"), twice).unwrap();
+    let out = common::offline_vaultform_cmd(dir.path())
+        .current_dir(dir.path())
+        .arg("validate")
+        .output()
+        .unwrap();
+    let err = common::flat(&String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("role `approle/web` is declared twice")
+            && err.contains("`kv.secret/web` is declared twice"),
+        "{err}"
+    );
+}

@@ -214,12 +214,13 @@ fn round_trip(rig: &Rig, section: &str, kind: Kind, key: &str, lines: &[String])
     let def = vaultform::kinds::registry::def(kind).unwrap();
     rig.rt.block_on(async {
         let nothing = Live::default();
+        let fp = vaultform::secret::FingerprintKey::random();
         let delete = Change::new(address.clone(), Action::Delete);
-        def.apply(&rig.vault, &delete, &desired, &nothing)
+        def.apply(&rig.vault, &delete, &desired, &nothing, &fp)
             .await
             .unwrap();
         let create = Change::new(address.clone(), Action::Create);
-        def.apply(&rig.vault, &create, &desired, &nothing)
+        def.apply(&rig.vault, &create, &desired, &nothing, &fp)
             .await
             .unwrap_or_else(|e| panic!("the server refused what validate accepted:\n{text}\n{e}"));
         let (change, live) = replan(&rig.vault, &desired, &address).await;

@@ -292,6 +292,34 @@ key_type = "ec"
     );
     assert_eq!(code, 0, "a second plan is not empty:\n{out}");
 
+    // Drift: the mount's default issuer moved by hand to the root's
+    // certificate imported beside it; planned as `default` and put back.
+    let keyless = listed["data"]["key_info"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, v)| v["issuer_name"] == "")
+        .map(|(id, _)| id.clone())
+        .expect("the root's certificate is imported without a key");
+    let (s, b) = bao.write("pki_int/config/issuers", &json!({"default": keyless}));
+    assert!(s < 300, "{b}");
+    let p = plan(&bao, dir.path(), &with_int);
+    assert_eq!(
+        p["changes"],
+        json!([{"address": "pki_intermediate.pki_int/int-2026", "action": "update", "destructive": false,
+                "fields": [{"name": "default", "before": "false", "after": "true"}]}]),
+        "{p}"
+    );
+    let (code, _, err) = run(&bao, dir.path(), &with_int, &["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(
+        &bao,
+        dir.path(),
+        &with_int,
+        &["plan", "--detailed-exitcode"],
+    );
+    assert_eq!(code, 0, "not put back:\n{out}");
+
     // Dropped: deleting it destroys its key, so only with --allow-destroy.
     let without = with_int.replace(
         "[mounts.pki_int.intermediates.int-2026]\ncommon_name = \"vaultform test intermediate\"\nsigned_by = \"pki/root-2026\"\nkey_type = \"ec\"\nttl = \"4380h\"\ndefault = true\n",

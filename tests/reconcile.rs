@@ -797,15 +797,17 @@ fn a_no_op_apply_reads_each_resource_once_and_writes_nothing() {
         let r = ws.run(&bao, args);
         assert_eq!(r.code, 0, "{args:?}:\n{}\n{}", r.stdout, r.stderr);
         assert!(r.stdout.contains("No changes."), "{}", r.stdout);
-        // One GET per declared policy, role and secret path (2 + 2 + 2), plus
-        // sys/mounts, sys/auth, the ownership record and the fingerprint key
-        // (mounts and auth methods come from those two); one LIST of policies,
-        // one of the AppRole mount's roles and one of the other manifests'
-        // ownership records, one SCAN of the KV mount (for unmanaged secrets);
-        // no write at all.
+        // One GET per declared policy and role (2 + 2), none for the secrets
+        // (the SCAN shows the versions the cold apply wrote and recorded),
+        // plus sys/mounts, sys/auth, the ownership record, the known record
+        // and the fingerprint key (mounts and auth methods come from those
+        // two); one LIST of policies, one of the AppRole mount's roles and one
+        // of the other manifests' ownership records, one SCAN of the KV
+        // mount's metadata (unmanaged secrets, and which secrets changed); no
+        // write at all.
         assert_eq!(
             request_counts(&r.stderr),
-            (10, 4, 0),
+            (9, 4, 0),
             "{args:?}:\n{}",
             r.stderr
         );

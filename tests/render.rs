@@ -72,6 +72,7 @@ fn secret(version: u64, pairs: &[(&str, &str)]) -> LiveSecret {
                 .map(|(k, v)| (k.to_string(), Secret::from_string(v.to_string())))
                 .collect(),
         ),
+        ..LiveSecret::default()
     }
 }
 

@@ -115,6 +115,14 @@ path "secret/metadata/*" {
 path "secret/metadata/" {
   capabilities = ["list", "scan"]
 }
+# ...and every secret's metadata (no value) in one SCAN, so that plans read
+# only the secrets that changed (see vaultform-plan.hcl).
+path "secret/detailed-metadata/" {
+  capabilities = ["list", "scan"]
+}
+path "secret/detailed-metadata/*" {
+  capabilities = ["list"]
+}
 
 # --- vaultform's own data ---------------------------------------------------------
 
@@ -141,6 +149,11 @@ path "vaultform/data/locks/+" {
   capabilities = ["create", "read", "update"]
 }
 path "vaultform/data/fingerprint-key" {
+  capabilities = ["create", "read", "update"]
+}
+# What each manifest last knew of its secrets (`known/<name>`; no value),
+# written once by an apply when it learnt something new.
+path "vaultform/data/known/+" {
   capabilities = ["create", "read", "update"]
 }
 

@@ -83,6 +83,17 @@ path "secret/metadata/" {
 path "secret/metadata/*" {
   capabilities = ["list"]
 }
+# RECOMMENDED, per KV v2 mount: every secret's metadata (version, created and
+# deletion times; no value) in one SCAN on OpenBao (or paginated LIST), so that
+# plans read the data only of secrets that changed since vaultform last wrote
+# or read them. Without it, plans read every secret (HashiCorp Vault has no
+# `detailed-metadata`: there they always do).
+path "secret/detailed-metadata/" {
+  capabilities = ["list", "scan"]
+}
+path "secret/detailed-metadata/*" {
+  capabilities = ["list"]
+}
 
 # ADAPT if [vaultform] ownership_mount is set (default `vaultform`): the
 # ownership records (which addresses each manifest manages; no secret values:
@@ -100,6 +111,12 @@ path "vaultform/data/records/+" {
   capabilities = ["read"]
 }
 path "vaultform/data/fingerprint-key" {
+  capabilities = ["read"]
+}
+# What each manifest last knew of its secrets (version, created time, keyed
+# fingerprint of the declared values; no value): `known/<name>`, `default` for
+# a manifest without a name. Without it, plans read every secret.
+path "vaultform/data/known/+" {
   capabilities = ["read"]
 }
 

@@ -146,6 +146,21 @@ async fn show_confirm_apply(
         buffered.flush().into_diagnostic()?;
     }
     if !plan.has_changes() {
+        // Nothing to change; what the plan read is still worth recording
+        // (one write, only when something new is known), so that later plans
+        // skip reading it.
+        if let Some(key) = &planned.live.managed.fingerprint_key {
+            crate::apply::remember(
+                vault,
+                &planned.desired,
+                &planned.live,
+                plan,
+                &crate::apply::ApplyReport::default(),
+                key,
+                &planned.live.managed.addresses,
+            )
+            .await;
+        }
         return Ok(Outcome::Ok);
     }
     // A saved plan was reviewed when it was made; applying the file is the approval.

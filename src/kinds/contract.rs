@@ -25,6 +25,23 @@ pub type Store = Box<dyn FnOnce(&mut Live) + Send>;
 /// One pending read of the live state.
 pub type ReadFuture<'a> = BoxFuture<'a, Result<Store, VaultError>>;
 
+/// What applying one change tells later plans.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// The resource's entry for the known record ([`crate::model::Known`]):
+    /// what a later plan may take as unchanged without reading it. `None`:
+    /// nothing (a later plan reads it).
+    pub known: Option<String>,
+}
+
+/// One change made, nothing known: what most kinds' `apply` returns.
+pub fn nothing_known<'a>(
+    change: impl std::future::Future<Output = Result<(), VaultError>> + Send + 'a,
+) -> BoxFuture<'a, Result<Applied, VaultError>> {
+    use futures::{FutureExt, TryFutureExt};
+    change.map_ok(|()| Applied::default()).boxed()
+}
+
 /// The live state is read in three waves; each wave's reads of every kind go
 /// through one stream with bounded concurrency, and each wave sees what the
 /// waves before it stored.
@@ -81,6 +98,27 @@ pub struct Declare<'a, 'w> {
     pub parent_type: &'a str,
     /// Where the parent (or the section's key) is declared.
     pub parent_span: Range<usize>,
+}
+
+impl Declare<'_, '_> {
+    /// Records that `address` is declared at `span`; `false`, with a
+    /// problem there, if it already was (a resource written by hand and
+    /// again by a template's instance: TOML itself cannot tell).
+    pub fn claim(&mut self, address: Address, span: Range<usize>) -> bool {
+        if let Some(first) = self.desired.origins.get(&address).cloned() {
+            let (line, col) = crate::diag::line_col(self.desired.source.inner(), first.start);
+            self.w.problem(
+                "vaultform::manifest::duplicate",
+                span,
+                format!("`{address}` is declared twice (first at line {line}, column {col})"),
+                "declared again here",
+                "keep one declaration",
+            );
+            return false;
+        }
+        self.desired.origins.insert(address, span);
+        true
+    }
 }
 
 /// Everything vaultform knows about one kind of resource.
@@ -200,6 +238,26 @@ pub trait KindDef: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Whether the kind keeps entries in the known record (and its reads use
+    /// them to skip reading what has not changed).
+    fn uses_known(&self) -> bool {
+        false
+    }
+
+    /// The known-record entry for the declared `name` as the plan read it,
+    /// when it is exactly as declared (no change): recorded by the next
+    /// apply, so that later plans need not read it again while the server
+    /// shows it unchanged. `key` is the persistent fingerprint key.
+    fn known(
+        &self,
+        _desired: &Desired,
+        _live: &Live,
+        _name: &str,
+        _key: &FingerprintKey,
+    ) -> Option<String> {
+        None
+    }
+
     /// The change that makes `address` as declared (or deletes it, when it is
     /// not declared); `None` when it already is. Pure.
     fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change>;
@@ -208,14 +266,18 @@ pub trait KindDef: Send + Sync + 'static {
     /// unmanaged secrets, the access a policy change grants). Pure.
     fn finish(&self, _cx: &PlanCx<'_>, _plan: &mut Plan) {}
 
-    /// Makes one change on the server, with values from the manifest.
+    /// Makes one change on the server, with values from the manifest, and
+    /// says what later plans may take as known (see [`Applied`]); kinds
+    /// that keep nothing wrap their change in [`nothing_known`]. `key` is
+    /// the persistent fingerprint key.
     fn apply<'a>(
         &'static self,
         vault: &'a Vault,
         change: &'a Change,
         desired: &'a Desired,
         live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>>;
+        key: &'a FingerprintKey,
+    ) -> BoxFuture<'a, Result<Applied, VaultError>>;
 
     /// The model of the server for the property test: what `live` looks like
     /// after `change` is applied perfectly.

@@ -677,8 +677,9 @@ impl KindDef for TableKind {
         change: &'a Change,
         desired: &'a Desired,
         _live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
-        async move {
+        _key: &'a crate::secret::FingerprintKey,
+    ) -> BoxFuture<'a, Result<crate::kinds::contract::Applied, VaultError>> {
+        crate::kinds::contract::nothing_known(async move {
             let key = &change.address.name;
             let (mount, name) = self.split(key).ok_or_else(|| missing(&change.address))?;
             let path = Self::path(self.item, mount, name);
@@ -693,8 +694,7 @@ impl KindDef for TableKind {
                     vault.write(&path, &body(d)).await.map(drop)
                 }
             }
-        }
-        .boxed()
+        })
     }
 
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {

@@ -7,6 +7,7 @@
 
 mod envfile;
 pub mod schema;
+mod template;
 
 pub use crate::diag;
 pub use crate::diag::{ManifestError, Problem, SourceFile, line_col};
@@ -203,7 +204,13 @@ fn load_inner(
 
 /// The manifest's own top-level keys; kinds add theirs (`mounts`, `auth`,
 /// `policies`, `approles`, `secrets`, ...) through their sections.
-const TOP_KEYS: &[&str] = &["env_file", "vaultform", "policy_tests"];
+const TOP_KEYS: &[&str] = &[
+    "env_file",
+    "vaultform",
+    "policy_tests",
+    "templates",
+    "instances",
+];
 /// The keys of `[vaultform]`.
 const SETTINGS_KEYS: &[(&str, crate::kinds::fields::FieldType)] = &[
     ("name", crate::kinds::fields::FieldType::Str),
@@ -432,7 +439,7 @@ impl Loader<'_> {
         if let Some(v) = root.get("env_file") {
             self.env_file(v);
         }
-        for (key, def) in sections {
+        for &(key, def) in &sections {
             if let Some((k, v)) = root.get_key_value(key) {
                 let mut cx = Declare {
                     w: &mut self.w,
@@ -443,6 +450,35 @@ impl Loader<'_> {
                     parent_span: k.span(),
                 };
                 def.declare(&mut cx, v);
+            }
+        }
+        // Units declared once: each instance's copy of its template is
+        // declared like the sections above; its problems say which instance.
+        let keys: Vec<&str> = sections.iter().map(|(k, _)| *k).collect();
+        for e in template::expand(&mut self.w, root, &keys) {
+            let before = self.w.problems.len();
+            for (key, def) in &sections {
+                if let Some((k, v)) = e.sections.get_key_value(*key) {
+                    let mut cx = Declare {
+                        w: &mut self.w,
+                        desired: &mut self.d,
+                        sources: &mut self.src,
+                        parent: "",
+                        parent_type: "",
+                        parent_span: k.span(),
+                    };
+                    def.declare(&mut cx, v);
+                }
+            }
+            let (line, col) = line_col(self.d.source.inner(), e.span.start);
+            let at = format!(
+                " (in instance `{}`, [instances.{}] at {}:{line}:{col})",
+                e.name,
+                e.name,
+                self.d.source.name()
+            );
+            for p in self.w.problems.iter_mut().skip(before) {
+                p.message.push_str(&at);
             }
         }
         if let Some(v) = root.get("policy_tests") {

@@ -19,6 +19,24 @@ use serde_json::{Map, Value, json};
 /// The JSON Schema (draft 7, which taplo reads) of a manifest.
 pub fn generate() -> Value {
     let mut properties = Map::new();
+    // What a template or an instance may hold: the kinds' sections, loosely
+    // (placeholders such as `{name}` are checked once expanded).
+    let sections: Map<String, Value> = registry::all()
+        .flat_map(|d| d.sections().iter())
+        .filter_map(|s| match *s {
+            Section::Top(key) => Some((key.to_string(), json!({"type": "object"}))),
+            Section::Nested { .. } => None,
+        })
+        .collect();
+    let mut instance = sections.clone();
+    instance.insert(
+        "template".into(),
+        json!({"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
+    );
+    instance.insert(
+        "vars".into(),
+        json!({"type": "object", "additionalProperties": {"type": "string"}}),
+    );
     for key in TOP_KEYS {
         let schema = match *key {
             "env_file" => json!({
@@ -49,6 +67,25 @@ pub fn generate() -> Value {
                         "cannot": {"type": "array", "items": {"enum": capabilities()}}
                     },
                     "required": ["principal", "path"],
+                    "additionalProperties": false
+                }
+            }),
+            "templates" => json!({
+                "type": "object",
+                "description": "[templates.NAME]: resource sections with {name}, {NAME} and {var} placeholders, copied by instances",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": sections,
+                    "additionalProperties": false
+                }
+            }),
+            "instances" => json!({
+                "type": "object",
+                "description": "[instances.NAME]: one copy of a template (or several) for NAME, with vars and overrides",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": instance,
+                    "required": ["template"],
                     "additionalProperties": false
                 }
             }),

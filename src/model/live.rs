@@ -63,6 +63,8 @@ pub struct Live {
     pub managed: Managed,
     /// Keyed fingerprints of the write-only values this manifest last wrote.
     pub write_only: WriteOnly,
+    /// What this manifest last knew of the resources it wrote or read.
+    pub known: Known,
 }
 
 /// What vaultform knows of values the server never returns (a userpass
@@ -83,6 +85,25 @@ impl WriteOnly {
     pub fn key(address: &Address, field: &str) -> String {
         format!("{address}#{field}")
     }
+}
+
+/// What vaultform last knew of resources it wrote or read, so that a plan
+/// can tell from a bulk listing (one `SCAN` of a KV v2 mount's metadata) that
+/// a resource has not changed since, and skip reading it. One entry per
+/// address, of the kind's own making (a KV secret: its version, that
+/// version's `created_time` and a keyed fingerprint of the declared values);
+/// kept in Vault beside the ownership record. Never a value.
+///
+/// An entry only ever says "version V, created at T, held what the manifest
+/// declared when its values had fingerprint F": versions are immutable, so an
+/// entry stays true whatever happens later, and a kind reads the resource
+/// whenever the server shows anything else.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Known {
+    /// Entries by address.
+    pub entries: BTreeMap<Address, String>,
+    /// The record's KV version (0 when there is none).
+    pub version: u64,
 }
 
 impl Live {

@@ -10,5 +10,5 @@ pub mod store;
 
 pub use address::{Address, Kind};
 pub use desired::{Desired, PolicyTest};
-pub use live::{Live, Managed, Record, WriteOnly};
+pub use live::{Known, Live, Managed, Record, WriteOnly};
 pub use store::{Item, Items};

@@ -169,6 +169,7 @@ fn deletions_come_last_in_reverse_dependency_order() {
         LiveSecret {
             version: 1,
             data: Some(BTreeMap::new()),
+            ..LiveSecret::default()
         },
     );
     live.managed.addresses = [
@@ -315,6 +316,7 @@ fn plan_json_never_holds_secret_values() {
                 "PASSWORD".to_string(),
                 Secret::from_string("old-live-value".into()),
             )])),
+            ..LiveSecret::default()
         },
     );
     let p = plan(&d, &live, &fp());

@@ -186,7 +186,7 @@ impl Vault {
             why,
         })?;
         let (status, bytes) = self
-            .send_once(Method::GET, path, None::<&Value>, None, None)
+            .send_once(Method::GET, path, &[], None::<&Value>, None, None)
             .await?;
         Ok(Response {
             status,
@@ -208,7 +208,7 @@ impl Vault {
             Repeat::Safe
         };
         let (status, bytes) = self
-            .send_bytes(method, path, body, token, None, repeat)
+            .send_bytes(method, path, &[], body, token, None, repeat)
             .await?;
         Ok(Response {
             status,
@@ -221,10 +221,12 @@ impl Vault {
     /// (`X-Vault-Wrap-TTL`, seconds). Transient failures (see [`Repeat`]) are
     /// retried up to `max_retries` times with exponential backoff and jitter;
     /// when they persist, the error says how many attempts were made.
+    #[allow(clippy::too_many_arguments)]
     async fn send_bytes<B: Serialize + ?Sized>(
         &self,
         method: Method,
         path: &str,
+        query: &[(&str, &str)],
         body: Option<&B>,
         token: Option<&str>,
         wrap_ttl: Option<u64>,
@@ -242,7 +244,7 @@ impl Vault {
         loop {
             attempt += 1;
             let result = self
-                .send_once(method.clone(), path, body, token, wrap_ttl)
+                .send_once(method.clone(), path, query, body, token, wrap_ttl)
                 .await;
             // A mount that is not ready yet: KV v2 upgrading its storage, or
             // just created and not yet routed (through a standby). The server
@@ -381,6 +383,7 @@ impl Vault {
         &self,
         method: Method,
         path: &str,
+        query: &[(&str, &str)],
         body: Option<&B>,
         token: Option<&str>,
         wrap_ttl: Option<u64>,
@@ -393,7 +396,11 @@ impl Vault {
         counter.fetch_add(1, Ordering::Relaxed);
         let http = &self.inner.http;
         let token = token.unwrap_or(self.inner.token.expose());
-        let mut req = http.request(method.clone(), self.url(path));
+        let mut url = self.url(path);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let mut req = http.request(method.clone(), url);
         if !token.is_empty() {
             req = req.header("X-Vault-Token", token);
         }
@@ -442,7 +449,15 @@ impl Vault {
         path: &str,
     ) -> Result<(u16, Option<T>), VaultError> {
         let (status, bytes) = self
-            .send_bytes(Method::GET, path, None::<&Value>, None, None, Repeat::Safe)
+            .send_bytes(
+                Method::GET,
+                path,
+                &[],
+                None::<&Value>,
+                None,
+                None,
+                Repeat::Safe,
+            )
             .await?;
         match status {
             200..=299 => serde_json::from_slice(&bytes)
@@ -468,6 +483,47 @@ impl Vault {
                 },
             )),
         }
+    }
+
+    /// Sends `method` (no body) to `path` with `query` and decodes a 2xx
+    /// body straight into `T`; any other status comes back as it is, for
+    /// the caller to judge (`SCAN` refused, a 404 empty list). A 2xx body
+    /// that does not decode is an error that says where, never what.
+    pub async fn fetch_as<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Result<T, Response>, VaultError> {
+        let (status, bytes) = self
+            .send_bytes(
+                method.clone(),
+                path,
+                query,
+                None::<&Value>,
+                None,
+                None,
+                Repeat::Safe,
+            )
+            .await?;
+        if !(200..300).contains(&status) {
+            return Ok(Err(Response {
+                status,
+                body: json_or_null(&bytes),
+            }));
+        }
+        serde_json::from_slice(&bytes)
+            .map(Ok)
+            .map_err(|e| VaultError::Unexpected {
+                method: method.to_string(),
+                path: path.into(),
+                what: format!(
+                    "cannot decode the response ({:?} error at line {}, column {})",
+                    e.classify(),
+                    e.line(),
+                    e.column()
+                ),
+            })
     }
 
     /// GET: `Some(body)` on 2xx, `None` on 404, an error otherwise.
@@ -513,7 +569,15 @@ impl Vault {
         body: &B,
     ) -> Result<Value, VaultError> {
         let (status, bytes) = self
-            .send_bytes(Method::POST, path, Some(body), None, None, Repeat::Safe)
+            .send_bytes(
+                Method::POST,
+                path,
+                &[],
+                Some(body),
+                None,
+                None,
+                Repeat::Safe,
+            )
             .await?;
         post_answer(path, status, &bytes)
     }
@@ -522,7 +586,15 @@ impl Vault {
     /// (creating a mount, issuing a secret ID, logging in).
     pub async fn write_once(&self, path: &str, body: &Value) -> Result<Value, VaultError> {
         let (status, bytes) = self
-            .send_bytes(Method::POST, path, Some(body), None, None, Repeat::Once)
+            .send_bytes(
+                Method::POST,
+                path,
+                &[],
+                Some(body),
+                None,
+                None,
+                Repeat::Once,
+            )
             .await?;
         post_answer(path, status, &bytes)
     }
@@ -538,6 +610,7 @@ impl Vault {
             .send_bytes(
                 Method::POST,
                 path,
+                &[],
                 Some(body),
                 None,
                 Some(ttl_seconds),

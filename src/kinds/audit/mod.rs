@@ -237,9 +237,9 @@ impl KindDef for Audits {
             let Some(type_name) = type_name else {
                 continue;
             };
-            cx.desired
-                .origins
-                .insert(Address::new(KIND, path.clone()), k.span());
+            if !cx.claim(Address::new(KIND, path.clone()), k.span()) {
+                continue;
+            }
             let d = DesiredAudit {
                 path: path.clone(),
                 type_name,
@@ -384,8 +384,9 @@ impl KindDef for Audits {
         change: &'a Change,
         desired: &'a Desired,
         _live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
-        async move {
+        _key: &'a crate::secret::FingerprintKey,
+    ) -> BoxFuture<'a, Result<crate::kinds::contract::Applied, VaultError>> {
+        crate::kinds::contract::nothing_known(async move {
             let name = change.address.name.as_str();
             let d = desired.items.get::<DesiredAudit>(KIND, name);
             let missing = || VaultError::Internal {
@@ -401,8 +402,7 @@ impl KindDef for Audits {
                     enable(vault, d).await
                 }
             }
-        }
-        .boxed()
+        })
     }
 
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {

@@ -116,8 +116,9 @@ impl KindDef for Configs {
         change: &'a Change,
         desired: &'a Desired,
         _live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
-        async move {
+        _key: &'a crate::secret::FingerprintKey,
+    ) -> BoxFuture<'a, Result<crate::kinds::contract::Applied, VaultError>> {
+        crate::kinds::contract::nothing_known(async move {
             match change.action {
                 // Configs go with their auth method.
                 Action::Delete | Action::Adopt => Ok(()),
@@ -131,8 +132,7 @@ impl KindDef for Configs {
                     super::vault::write(vault, d).await
                 }
             }
-        }
-        .boxed()
+        })
     }
 
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {

@@ -83,8 +83,9 @@ impl KindDef for Credentials {
         change: &'a Change,
         desired: &'a Desired,
         _live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
-        async move {
+        _key: &'a crate::secret::FingerprintKey,
+    ) -> BoxFuture<'a, Result<crate::kinds::contract::Applied, VaultError>> {
+        crate::kinds::contract::nothing_known(async move {
             match change.action {
                 Action::Delete | Action::Adopt => Ok(()),
                 _ => {
@@ -97,8 +98,7 @@ impl KindDef for Credentials {
                     super::vault::deliver(vault, d).await
                 }
             }
-        }
-        .boxed()
+        })
     }
 
     fn simulate(&self, change: &Change, _desired: &Desired, live: &mut Live) {

@@ -59,7 +59,6 @@ use crate::model::plan::{Action, Change, FieldChange};
 use crate::model::{Address, Desired, Kind, Live, WriteOnly};
 use crate::secret::Secret;
 use crate::vault::{Vault, VaultError};
-use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -349,8 +348,9 @@ impl KindDef for Connections {
         change: &'a Change,
         desired: &'a Desired,
         live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
-        async move {
+        _key: &'a crate::secret::FingerprintKey,
+    ) -> BoxFuture<'a, Result<super::contract::Applied, VaultError>> {
+        super::contract::nothing_known(async move {
             let a = &change.address;
             let (mount, name) = a.name.rsplit_once('/').ok_or_else(|| missing(a))?;
             let path = format!("{mount}/config/{name}");
@@ -374,8 +374,7 @@ impl KindDef for Connections {
                     Ok(())
                 }
             }
-        }
-        .boxed()
+        })
     }
 
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {
@@ -504,19 +503,25 @@ impl<const STATIC: bool> KindDef for DbRoles<STATIC> {
         change: &'a Change,
         desired: &'a Desired,
         live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
-        async move {
+        key: &'a crate::secret::FingerprintKey,
+    ) -> BoxFuture<'a, Result<super::contract::Applied, VaultError>> {
+        super::contract::nothing_known(async move {
             if change.action == Action::Replace {
                 let mut delete = change.clone();
                 delete.action = Action::Delete;
-                Self::TABLE.apply(vault, &delete, desired, live).await?;
+                Self::TABLE
+                    .apply(vault, &delete, desired, live, key)
+                    .await?;
                 let mut create = change.clone();
                 create.action = Action::Create;
-                return Self::TABLE.apply(vault, &create, desired, live).await;
+                Self::TABLE
+                    .apply(vault, &create, desired, live, key)
+                    .await?;
+                return Ok(());
             }
-            Self::TABLE.apply(vault, change, desired, live).await
-        }
-        .boxed()
+            Self::TABLE.apply(vault, change, desired, live, key).await?;
+            Ok(())
+        })
     }
 
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {

@@ -40,7 +40,6 @@ use crate::diag::Problem;
 use crate::model::plan::{Action, Change};
 use crate::model::{Address, Desired, Kind, Live};
 use crate::vault::{Vault, VaultError};
-use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -279,8 +278,9 @@ impl KindDef for Entities {
         change: &'a Change,
         desired: &'a Desired,
         _live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
-        async move {
+        _key: &'a crate::secret::FingerprintKey,
+    ) -> BoxFuture<'a, Result<crate::kinds::contract::Applied, VaultError>> {
+        crate::kinds::contract::nothing_known(async move {
             let name = &change.address.name;
             let path = format!("identity/entity/name/{name}");
             match change.action {
@@ -307,8 +307,7 @@ impl KindDef for Entities {
                     Ok(())
                 }
             }
-        }
-        .boxed()
+        })
     }
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {
         ENTITY_TABLE.simulate(change, desired, live);
@@ -574,8 +573,9 @@ impl KindDef for Groups {
         change: &'a Change,
         desired: &'a Desired,
         _live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
-        async move {
+        _key: &'a crate::secret::FingerprintKey,
+    ) -> BoxFuture<'a, Result<crate::kinds::contract::Applied, VaultError>> {
+        crate::kinds::contract::nothing_known(async move {
             let name = &change.address.name;
             let path = format!("identity/group/name/{name}");
             match change.action {
@@ -617,8 +617,7 @@ impl KindDef for Groups {
                     Ok(())
                 }
             }
-        }
-        .boxed()
+        })
     }
 
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {

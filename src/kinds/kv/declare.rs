@@ -40,9 +40,9 @@ pub fn secrets(cx: &mut Declare<'_, '_>, v: &Val<'_>) {
                 keys.insert(kk.get_ref().to_string(), val);
             }
         }
-        cx.desired
-            .origins
-            .insert(Address::new(Kind::KV, full.clone()), k.span());
+        if !cx.claim(Address::new(Kind::KV, full.clone()), k.span()) {
+            continue;
+        }
         let secret = DesiredSecret { mount, path, keys };
         cx.desired.items.insert(Kind::KV, full, secret);
     }

@@ -4,7 +4,63 @@
 use super::model::{DesiredSecret, DesiredValue, LiveSecret};
 use crate::kinds::Address;
 use crate::model::plan::{Action, Change, KeyAction, KeyChange, SecretChange};
-use crate::secret::FingerprintKey;
+use crate::secret::{FingerprintKey, Secret};
+use serde_json::Value;
+
+/// Hex digits of a [`values_fingerprint`] (128 bits of the HMAC): enough to
+/// tell changed values apart, and a known record of 10,000 secrets stays
+/// small.
+pub const VALUES_FINGERPRINT_LEN: usize = 32;
+
+/// A keyed fingerprint of what the manifest declares for a secret: every
+/// key with how its value is made (a known value, with the value; `generate`
+/// and `external`, without: any existing value satisfies them). Equal
+/// fingerprints mean the same declared values, so a version known to have
+/// held the declared values of one fingerprint holds those of the other.
+pub fn values_fingerprint(d: &DesiredSecret, key: &FingerprintKey) -> String {
+    let spec: Vec<Value> = d
+        .keys
+        .iter()
+        .map(|(k, v)| match v {
+            DesiredValue::Value(s) => Value::Array(vec![
+                Value::String(k.clone()),
+                Value::String("value".into()),
+                s.expose().clone(),
+            ]),
+            DesiredValue::Generate { .. } => Value::Array(vec![
+                Value::String(k.clone()),
+                Value::String("generate".into()),
+            ]),
+            DesiredValue::External => Value::Array(vec![
+                Value::String(k.clone()),
+                Value::String("external".into()),
+            ]),
+        })
+        .collect();
+    // Inside a `Secret`, so that the copy of the values is wiped when dropped.
+    let mut fp = Secret::new(Value::Array(spec)).fingerprint(key).0;
+    fp.truncate(VALUES_FINGERPRINT_LEN);
+    fp
+}
+
+/// Whether `live` was not read because the server shows the version the
+/// known record says held exactly these declared values.
+pub fn unchanged(d: &DesiredSecret, live: &LiveSecret, fp: &FingerprintKey) -> bool {
+    live.unchanged
+        .as_ref()
+        .is_some_and(|f| *f == values_fingerprint(d, fp))
+}
+
+/// Whether what `data` holds is exactly what `d` declares (every known value,
+/// a value for every generated and external key, no other key): the secret
+/// needs no change and warns of nothing.
+pub fn holds(d: &DesiredSecret, data: &std::collections::BTreeMap<String, Secret>) -> bool {
+    data.len() == d.keys.len()
+        && d.keys.iter().all(|(k, want)| match (want, data.get(k)) {
+            (DesiredValue::Value(v), Some(h)) => h == v,
+            (_, h) => h.is_some() && !matches!(want, DesiredValue::Value(_)),
+        })
+}
 
 /// Diffs one secret; `None` when every key already holds its value.
 pub fn diff(
@@ -13,6 +69,11 @@ pub fn diff(
     live: Option<&LiveSecret>,
     fp: &FingerprintKey,
 ) -> Option<Change> {
+    if let (Some(d), Some(l)) = (desired, live)
+        && unchanged(d, l, fp)
+    {
+        return None;
+    }
     let live_data = live.and_then(|l| l.data.as_ref());
     let cas = live.map(|l| l.version).unwrap_or(0);
     let Some(d) = desired else {
@@ -73,7 +134,12 @@ pub fn warnings(
     address: &Address,
     desired: &DesiredSecret,
     live: Option<&LiveSecret>,
+    fp: &FingerprintKey,
 ) -> Vec<String> {
+    // Known to hold every declared key, external ones included.
+    if live.is_some_and(|l| unchanged(desired, l, fp)) {
+        return Vec::new();
+    }
     let live_data = live.and_then(|l| l.data.as_ref());
     desired
         .keys
@@ -115,6 +181,7 @@ mod tests {
         LiveSecret {
             version,
             data: Some(pairs.iter().map(|(k, v)| (k.to_string(), s(v))).collect()),
+            ..LiveSecret::default()
         }
     }
 
@@ -200,7 +267,7 @@ mod tests {
     fn soft_deleted_secret_is_recreated_with_its_version_as_cas() {
         let l = LiveSecret {
             version: 7,
-            data: None,
+            ..LiveSecret::default()
         };
         let c = diff(
             addr(),
@@ -215,8 +282,111 @@ mod tests {
 
     #[test]
     fn missing_external_key_is_a_warning() {
-        let w = warnings(&addr(), &desired(), None);
+        let w = warnings(&addr(), &desired(), None, &FingerprintKey::random());
         assert_eq!(w.len(), 1);
         assert!(w[0].contains("API_TOKEN"));
+    }
+
+    #[test]
+    fn an_unchanged_secret_is_no_change_only_for_the_declared_values_it_was_known_with() {
+        let key = FingerprintKey::random();
+        let d = desired();
+        let l = LiveSecret {
+            version: 4,
+            unchanged: Some(values_fingerprint(&d, &key)),
+            ..LiveSecret::default()
+        };
+        assert!(diff(addr(), Some(&d), Some(&l), &key).is_none());
+        assert!(warnings(&addr(), &d, Some(&l), &key).is_empty());
+        // Another value from `.env`: not the values it was known with.
+        let mut other = d.clone();
+        other
+            .keys
+            .insert("PASSWORD".into(), DesiredValue::Value(s("p-secret-2")));
+        assert!(!unchanged(&other, &l, &key));
+        // A known value that becomes generated is another declaration too.
+        let mut generated = d.clone();
+        generated
+            .keys
+            .insert("USER".into(), DesiredValue::Generate { length: 8 });
+        assert_ne!(
+            values_fingerprint(&generated, &key),
+            values_fingerprint(&d, &key)
+        );
+        // Another key: another fingerprint.
+        assert_ne!(
+            values_fingerprint(&d, &FingerprintKey::random()),
+            values_fingerprint(&d, &key)
+        );
+    }
+
+    #[test]
+    fn known_entries_round_trip_and_match_only_the_very_version() {
+        use super::super::model::{KnownSecret, KvMeta};
+        let k = KnownSecret {
+            version: 3,
+            created_time: "2026-12-01T14:06:31.445101852Z".into(),
+            values: "0123456789abcdef0123456789abcdef".into(),
+        };
+        assert_eq!(KnownSecret::parse(&k.entry()), Some(k.clone()));
+        assert_eq!(KnownSecret::parse("0 t f"), None);
+        assert_eq!(KnownSecret::parse("3 t"), None);
+        let meta = KvMeta {
+            current_version: 3,
+            created_time: k.created_time.clone(),
+            deleted: false,
+            destroyed: false,
+        };
+        assert!(k.matches(&meta));
+        for other in [
+            KvMeta {
+                current_version: 4,
+                ..meta.clone()
+            },
+            KvMeta {
+                created_time: "2026-12-01T14:06:31.445101853Z".into(),
+                ..meta.clone()
+            },
+            KvMeta {
+                deleted: true,
+                ..meta.clone()
+            },
+            KvMeta {
+                destroyed: true,
+                ..meta.clone()
+            },
+        ] {
+            assert!(!k.matches(&other), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn holds_means_every_declared_key_with_its_value_and_no_other() {
+        let d = desired();
+        let all = live(
+            &[
+                ("USER", "u"),
+                ("PASSWORD", "p-secret-1"),
+                ("SESSION_KEY", "x"),
+                ("API_TOKEN", "t"),
+            ],
+            1,
+        );
+        assert!(holds(&d, all.data.as_ref().unwrap()));
+        let no_external = live(
+            &[("USER", "u"), ("PASSWORD", "p-secret-1"), ("SESSION_KEY", "x")],
+            1,
+        );
+        assert!(!holds(&d, no_external.data.as_ref().unwrap()));
+        let changed = live(
+            &[
+                ("USER", "u"),
+                ("PASSWORD", "old"),
+                ("SESSION_KEY", "x"),
+                ("API_TOKEN", "t"),
+            ],
+            1,
+        );
+        assert!(!holds(&d, changed.data.as_ref().unwrap()));
     }
 }

@@ -1,14 +1,16 @@
 //! The contract of KV v2 secrets (`[secrets."MOUNT/PATH"]`).
 
-use super::model::{DesiredSecret, DesiredValue, LiveSecret};
+use super::model::{DesiredSecret, DesiredValue, KnownSecret, KvTree, LiveSecret};
 use crate::diag::Problem;
-use crate::kinds::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Store, Wave};
+use crate::kinds::contract::{
+    Applied, Declare, KindDef, PlanCx, ReadFuture, Section, Store, Wave,
+};
 use crate::kinds::declare::Val;
 use crate::kinds::mount::{DesiredBackend, LiveBackend, longest_mount};
 use crate::model::plan::{Action, Change, Plan, UNMANAGED_KV_SAMPLE, UnmanagedKv};
 use crate::model::{Address, Desired, Kind, Live};
 use crate::names::{self, NameError};
-use crate::secret::Secret;
+use crate::secret::{FingerprintKey, Secret};
 use crate::vault::{Vault, VaultError};
 use futures::FutureExt;
 use futures::future::BoxFuture;
@@ -20,12 +22,6 @@ pub const KIND: Kind = Kind::new(70, "kv");
 
 /// At most this many secret paths are listed per KV mount.
 pub const MAX_KV_PATHS: usize = 100_000;
-
-/// Every secret path (relative, sorted) under a KV v2 mount the manifest
-/// uses, kept in [`Live::facts`] under the mount's path, for reporting
-/// unmanaged secrets; `None` when the token may not list them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KvTree(pub Option<Vec<String>>);
 
 /// KV v2 secrets.
 pub struct Secrets;
@@ -144,6 +140,15 @@ impl KindDef for Secrets {
         problems
     }
 
+    fn uses_known(&self) -> bool {
+        true
+    }
+
+    /// Lists wave: the whole tree of every KV v2 mount the manifest uses,
+    /// with each secret's metadata, in one request per mount. Items wave:
+    /// the data of each secret, unless the listing shows the very version
+    /// the known record says held the declared values (see
+    /// [`skip_read`]).
     fn reads<'a>(
         &'static self,
         wave: Wave,
@@ -151,70 +156,108 @@ impl KindDef for Secrets {
         desired: &'a Desired,
         live: &Live,
     ) -> Vec<ReadFuture<'a>> {
-        if wave != Wave::Items {
-            return Vec::new();
-        }
-        let mut reads: Vec<ReadFuture<'a>> = Vec::new();
-        let secrets: BTreeSet<String> = desired
-            .items
-            .names(KIND)
-            .chain(live.managed.names(KIND))
-            .cloned()
-            .collect();
-        // The KV v2 mounts the manifest uses: declared ones, and those its
-        // secrets (or managed ones) live on. Their whole trees are listed once.
-        let mut kv_mounts: BTreeSet<String> = desired
-            .items
-            .iter::<DesiredBackend>(Kind::MOUNT)
-            .filter(|(_, d)| d.is_kv2())
-            .map(|(p, _)| p.clone())
-            .collect();
-        kv_mounts.extend(
-            secrets
-                .iter()
-                .filter_map(|k| longest_mount(live.items.names(Kind::MOUNT), k)),
-        );
-        kv_mounts.remove(&desired.ownership_mount);
-        for mount in kv_mounts.into_iter().filter(|m| is_live_kv2(live, m)) {
-            reads.push(
-                async move {
-                    let paths = super::vault::list_all(vault, &mount, MAX_KV_PATHS).await?;
-                    let store: Store = Box::new(move |live: &mut Live| {
-                        live.facts.insert(KIND, mount, KvTree(paths));
-                    });
-                    Ok(store)
-                }
-                .boxed(),
-            );
-        }
-        for key in secrets {
-            let Some(mount) = live_mount(desired, live, &key) else {
-                continue;
-            };
-            if !is_live_kv2(live, &mount) {
-                continue;
-            }
-            let Some(path) = key
-                .strip_prefix(mount.as_str())
-                .and_then(|r| r.strip_prefix('/'))
-                .map(str::to_string)
-            else {
-                continue;
-            };
-            reads.push(
-                async move {
-                    let s = super::vault::read(vault, &mount, &path).await?;
-                    let store: Store = Box::new(move |live: &mut Live| {
-                        if let Some(s) = s {
-                            live.items.insert(KIND, key, s);
+        let secrets = || -> BTreeSet<String> {
+            desired
+                .items
+                .names(KIND)
+                .chain(live.managed.names(KIND))
+                .cloned()
+                .collect()
+        };
+        match wave {
+            Wave::Root => Vec::new(),
+            Wave::Lists => {
+                // The KV v2 mounts the manifest uses: declared ones, and those
+                // its secrets (or managed ones) live on. Their whole trees are
+                // listed once.
+                let mut kv_mounts: BTreeSet<String> = desired
+                    .items
+                    .iter::<DesiredBackend>(Kind::MOUNT)
+                    .filter(|(_, d)| d.is_kv2())
+                    .map(|(p, _)| p.clone())
+                    .collect();
+                kv_mounts.extend(
+                    secrets()
+                        .iter()
+                        .filter_map(|k| longest_mount(live.items.names(Kind::MOUNT), k)),
+                );
+                kv_mounts.remove(&desired.ownership_mount);
+                kv_mounts
+                    .into_iter()
+                    .filter(|m| is_live_kv2(live, m))
+                    .map(|mount| {
+                        async move {
+                            let tree = super::vault::list_all(vault, &mount, MAX_KV_PATHS).await?;
+                            let store: Store = Box::new(move |live: &mut Live| {
+                                live.facts.insert(KIND, mount, tree);
+                            });
+                            Ok(store)
                         }
-                    });
-                    Ok(store)
+                        .boxed()
+                    })
+                    .collect()
+            }
+            Wave::Items => {
+                let mut reads: Vec<ReadFuture<'a>> = Vec::new();
+                for key in secrets() {
+                    let Some(mount) = live_mount(desired, live, &key) else {
+                        continue;
+                    };
+                    if !is_live_kv2(live, &mount) {
+                        continue;
+                    }
+                    let Some(path) = key
+                        .strip_prefix(mount.as_str())
+                        .and_then(|r| r.strip_prefix('/'))
+                        .map(str::to_string)
+                    else {
+                        continue;
+                    };
+                    if let Some(s) = skip_read(desired, live, &key, &mount, &path) {
+                        reads.push(
+                            async move {
+                                let store: Store = Box::new(move |live: &mut Live| {
+                                    live.items.insert(KIND, key, s);
+                                });
+                                Ok(store)
+                            }
+                            .boxed(),
+                        );
+                        continue;
+                    }
+                    reads.push(
+                        async move {
+                            let s = super::vault::read(vault, &mount, &path).await?;
+                            let store: Store = Box::new(move |live: &mut Live| {
+                                if let Some(s) = s {
+                                    live.items.insert(KIND, key, s);
+                                }
+                            });
+                            Ok(store)
+                        }
+                        .boxed(),
+                    );
                 }
-                .boxed(),
-            );
+                reads
+            }
         }
-        reads
+    }
+
+    /// A secret read by this plan that holds exactly what is declared: its
+    /// version, created time and declared values' fingerprint.
+    fn known(
+        &self,
+        desired: &Desired,
+        live: &Live,
+        name: &str,
+        key: &FingerprintKey,
+    ) -> Option<String> {
+        let d = desired.items.get::<DesiredSecret>(KIND, name)?;
+        let l = live.items.get::<LiveSecret>(KIND, name)?;
+        if l.unchanged.is_some() || !l.data.as_ref().is_some_and(|data| super::diff::holds(d, data)) {
+            return None;
+        }
+        known_entry(d, l.version, &l.created_time, key)
     }
 
     fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {
@@ -231,7 +274,7 @@ impl KindDef for Secrets {
     fn finish(&self, cx: &PlanCx<'_>, plan: &mut Plan) {
         let (desired, live) = (cx.desired, cx.live);
         for (m, tree) in live.facts.iter::<KvTree>(KIND) {
-            if tree.0.is_none() {
+            if tree.paths.is_none() {
                 plan.warnings.push(format!(
                     "the token may not list {m}/metadata/ (`scan` or `list`): unmanaged secrets on {m}/ are not reported"
                 ));
@@ -240,10 +283,10 @@ impl KindDef for Secrets {
         for (name, d) in desired.items.iter::<DesiredSecret>(KIND) {
             let addr = Address::new(KIND, name.clone());
             let l = live.items.get::<LiveSecret>(KIND, name);
-            plan.warnings.extend(super::diff::warnings(&addr, d, l));
+            plan.warnings.extend(super::diff::warnings(&addr, d, l, cx.fp));
         }
         for (mount, tree) in live.facts.iter::<KvTree>(KIND) {
-            let Some(paths) = &tree.0 else {
+            let Some(paths) = &tree.paths else {
                 continue;
             };
             let mut entry = UnmanagedKv::default();
@@ -266,24 +309,28 @@ impl KindDef for Secrets {
         }
     }
 
+    /// Writes (or destroys) a secret; a write that holds every declared key
+    /// is known from its answer's version and created time.
     fn apply<'a>(
         &'static self,
         vault: &'a Vault,
         change: &'a Change,
         desired: &'a Desired,
         live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
+        key: &'a FingerprintKey,
+    ) -> BoxFuture<'a, Result<Applied, VaultError>> {
         async move {
             let name = change.address.name.as_str();
             let missing = || VaultError::Internal {
                 what: format!("{} is not in the manifest", change.address),
             };
             match change.action {
-                Action::Adopt => Ok(()),
+                Action::Adopt => Ok(Applied::default()),
                 Action::Delete => {
                     let mount =
                         longest_mount(live.items.names(Kind::MOUNT), name).ok_or_else(missing)?;
-                    super::vault::destroy(vault, &mount, &name[mount.len() + 1..]).await
+                    super::vault::destroy(vault, &mount, &name[mount.len() + 1..]).await?;
+                    Ok(Applied::default())
                 }
                 _ => {
                     let d = desired
@@ -298,7 +345,15 @@ impl KindDef for Secrets {
                         Value::String(crate::secret::generate(length))
                     });
                     let cas = change.secret.as_ref().map(|s| s.cas).unwrap_or(0);
-                    super::vault::write(vault, &d.mount, &d.path, &data, cas).await
+                    let written = super::vault::write(vault, &d.mount, &d.path, &data, cas).await?;
+                    // Known only when the write holds every declared key (an
+                    // external key nobody set is missing: read it next time,
+                    // to warn again) and made the version check-and-set says.
+                    let complete = d.keys.keys().all(|k| data.contains_key(k));
+                    let known = (complete && written.version == cas + 1)
+                        .then(|| known_entry(d, written.version, &written.created_time, key))
+                        .flatten();
+                    Ok(Applied { known })
                 }
             }
         }
@@ -329,6 +384,7 @@ impl KindDef for Secrets {
             LiveSecret {
                 version,
                 data: Some(data),
+                ..LiveSecret::default()
             },
         );
     }
@@ -371,10 +427,63 @@ impl KindDef for Secrets {
             let s = LiveSecret {
                 version: rng.gen_range(1..4),
                 data,
+                ..LiveSecret::default()
             };
             live.items.insert(KIND, format!("kv/{path}"), s);
         }
     }
+}
+
+/// The known-record entry of `d` at `version`, created at `created_time`;
+/// `None` when the server gave no usable created time.
+fn known_entry(
+    d: &DesiredSecret,
+    version: u64,
+    created_time: &str,
+    key: &FingerprintKey,
+) -> Option<String> {
+    let usable = version > 0
+        && !created_time.is_empty()
+        && created_time.bytes().all(|b| b.is_ascii_graphic());
+    usable.then(|| {
+        KnownSecret {
+            version,
+            created_time: created_time.to_string(),
+            values: super::diff::values_fingerprint(d, key),
+        }
+        .entry()
+    })
+}
+
+/// The secret as the known record says it is, without reading it: when the
+/// plan has the persistent fingerprint key, the record has an entry for it
+/// whose fingerprint is that of the declared values, and the mount's listing
+/// shows that entry's version as the current one, with the same created
+/// time, neither deleted nor destroyed. Anything else (a new version by hand,
+/// a rollback, a soft delete, a destroy, a metadata delete and re-create, a
+/// changed value in `.env`, a killed apply that wrote the secret but not the
+/// record, a listing without metadata): `None`, and the secret is read.
+fn skip_read(
+    desired: &Desired,
+    live: &Live,
+    key: &str,
+    mount: &str,
+    path: &str,
+) -> Option<LiveSecret> {
+    let fp = live.managed.fingerprint_key.as_ref()?;
+    let d = desired.items.get::<DesiredSecret>(KIND, key)?;
+    let entry = live.known.entries.get(&Address::new(KIND, key))?;
+    let known = KnownSecret::parse(entry)?;
+    let meta = live.facts.get::<KvTree>(KIND, mount)?.meta.get(path)?;
+    if !known.matches(meta) || known.values != super::diff::values_fingerprint(d, fp) {
+        return None;
+    }
+    Some(LiveSecret {
+        version: known.version,
+        created_time: known.created_time,
+        data: None,
+        unchanged: Some(known.values),
+    })
 }
 
 /// What a write of `d` holds: every key with a known value, generated keys

@@ -7,5 +7,8 @@ pub mod kind;
 pub mod model;
 pub mod vault;
 
-pub use kind::{KIND, KvTree, MAX_KV_PATHS, SECRETS};
-pub use model::{DesiredSecret, DesiredValue, GENERATE_MAX, GENERATE_MIN, LiveSecret};
+pub use kind::{KIND, MAX_KV_PATHS, SECRETS};
+pub use model::{
+    DesiredSecret, DesiredValue, GENERATE_MAX, GENERATE_MIN, KnownSecret, KvMeta, KvTree,
+    LiveSecret,
+};

@@ -36,13 +36,98 @@ impl DesiredSecret {
 }
 
 /// A KV v2 secret as the server has it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LiveSecret {
     /// The current version (also for a deleted or destroyed latest version):
     /// the check-and-set value for the next write.
     pub version: u64,
-    /// The latest version's data; `None` when it is deleted or destroyed.
+    /// That version's `created_time`, as the server wrote it (empty when
+    /// unknown).
+    pub created_time: String,
+    /// The latest version's data; `None` when it is deleted or destroyed, or
+    /// not read (`unchanged`).
     pub data: Option<BTreeMap<String, Secret>>,
+    /// Not read: the mount's metadata shows that the current version is the
+    /// one the known record says held the declared values whose fingerprint
+    /// ([`values_fingerprint`](super::diff::values_fingerprint)) this is.
+    pub unchanged: Option<String>,
+}
+
+/// The metadata of a secret's current version, from one bulk listing of the
+/// mount (`SCAN <mount>/detailed-metadata/`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KvMeta {
+    /// `current_version`.
+    pub current_version: u64,
+    /// The current version's `created_time` (empty when the listing has no
+    /// entry for it).
+    pub created_time: String,
+    /// Whether the current version has a `deletion_time` (deleted, or to be
+    /// deleted at that time by `delete_version_after`).
+    pub deleted: bool,
+    /// Whether the current version is destroyed.
+    pub destroyed: bool,
+}
+
+/// Every secret under a KV v2 mount the manifest uses, kept in
+/// [`Live::facts`](crate::model::Live::facts) under the mount's path: the
+/// paths, for reporting unmanaged secrets, and each one's metadata where the
+/// server gives it in bulk, for skipping the reads of unchanged secrets.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KvTree {
+    /// Every secret path (relative, sorted); `None` when the token may not
+    /// list them.
+    pub paths: Option<Vec<String>>,
+    /// Metadata by relative path: empty where the server cannot list it in
+    /// bulk (HashiCorp Vault, or a token that may only list `metadata/`).
+    pub meta: BTreeMap<String, KvMeta>,
+}
+
+/// A secret's entry in the known record: version `version`, created at
+/// `created_time`, held the declared values whose fingerprint is `values`.
+/// Written as `<version> <created_time> <values>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownSecret {
+    /// The version vaultform wrote or read.
+    pub version: u64,
+    /// That version's `created_time`.
+    pub created_time: String,
+    /// [`values_fingerprint`](super::diff::values_fingerprint) of the
+    /// declared values it held.
+    pub values: String,
+}
+
+impl KnownSecret {
+    /// Reads an entry; `None` when it is not one.
+    pub fn parse(entry: &str) -> Option<Self> {
+        let mut it = entry.split(' ');
+        let (Some(v), Some(t), Some(f), None) = (it.next(), it.next(), it.next(), it.next()) else {
+            return None;
+        };
+        let version = v.parse().ok().filter(|v| *v > 0)?;
+        if t.is_empty() || f.is_empty() {
+            return None;
+        }
+        Some(Self {
+            version,
+            created_time: t.to_string(),
+            values: f.to_string(),
+        })
+    }
+
+    /// The entry's text.
+    pub fn entry(&self) -> String {
+        format!("{} {} {}", self.version, self.created_time, self.values)
+    }
+
+    /// Whether `meta` shows this very version as the current one, neither
+    /// deleted nor destroyed.
+    pub fn matches(&self, meta: &KvMeta) -> bool {
+        meta.current_version == self.version
+            && meta.created_time == self.created_time
+            && !meta.deleted
+            && !meta.destroyed
+    }
 }
 
 /// The shortest value `{ generate = { length = N } }` makes.

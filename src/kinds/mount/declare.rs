@@ -197,9 +197,9 @@ pub fn backends(kind: Kind, cx: &mut Declare<'_, '_>, v: &Val<'_>) {
             local,
             seal_wrap,
         };
-        cx.desired
-            .origins
-            .insert(Address::new(kind, path.clone()), k.span());
+        if !cx.claim(Address::new(kind, path.clone()), k.span()) {
+            continue;
+        }
         cx.desired.items.insert(kind, path.clone(), backend);
         // The kinds declared inside this section (`[mounts.PATH.kv_config]`,
         // `[auth.PATH.config]`, `[auth.PATH.roles.NAME]`).

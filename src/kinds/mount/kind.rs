@@ -156,14 +156,15 @@ impl KindDef for Backends {
         change: &'a Change,
         desired: &'a Desired,
         _live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
+        _key: &'a crate::secret::FingerprintKey,
+    ) -> BoxFuture<'a, Result<crate::kinds::contract::Applied, VaultError>> {
         let family = self.family;
         let name = change.address.name.as_str();
         let d = desired.items.get::<DesiredBackend>(self.kind, name);
         let missing = || VaultError::Internal {
             what: format!("{} is not in the manifest", change.address),
         };
-        async move {
+        crate::kinds::contract::nothing_known(async move {
             match change.action {
                 Action::Delete => vault::disable(vault, family, name).await,
                 Action::Create => vault::enable(vault, family, d.ok_or_else(missing)?).await,
@@ -175,8 +176,7 @@ impl KindDef for Backends {
                 }
                 Action::Adopt => Ok(()),
             }
-        }
-        .boxed()
+        })
     }
 
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {

@@ -496,8 +496,9 @@ impl<const I: bool> KindDef for Issuers<I> {
         change: &'a Change,
         desired: &'a Desired,
         live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
-        async move {
+        _key: &'a crate::secret::FingerprintKey,
+    ) -> BoxFuture<'a, Result<crate::kinds::contract::Applied, VaultError>> {
+        crate::kinds::contract::nothing_known(async move {
             let key = &change.address.name;
             let missing = || VaultError::Internal {
                 what: format!("{} is not in the manifest", change.address),
@@ -549,8 +550,7 @@ impl<const I: bool> KindDef for Issuers<I> {
                         .map(drop)
                 }
             }
-        }
-        .boxed()
+        })
     }
 
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {

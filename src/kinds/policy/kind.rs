@@ -128,8 +128,9 @@ impl KindDef for Policies {
         change: &'a Change,
         desired: &'a Desired,
         _live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
-        async move {
+        _key: &'a crate::secret::FingerprintKey,
+    ) -> BoxFuture<'a, Result<crate::kinds::contract::Applied, VaultError>> {
+        crate::kinds::contract::nothing_known(async move {
             let name = &change.address.name;
             match change.action {
                 Action::Delete => super::vault::delete(vault, name).await,
@@ -143,8 +144,7 @@ impl KindDef for Policies {
                     super::vault::write(vault, &d.name, &d.text).await
                 }
             }
-        }
-        .boxed()
+        })
     }
 
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {

@@ -25,7 +25,6 @@ use crate::diag::Problem;
 use crate::model::plan::{Action, Change};
 use crate::model::{Address, Desired, Kind, Live};
 use crate::vault::{Vault, VaultError};
-use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::{Map, Value, json};
 
@@ -179,8 +178,9 @@ impl KindDef for TransitKeys {
         change: &'a Change,
         desired: &'a Desired,
         _live: &'a Live,
-    ) -> BoxFuture<'a, Result<(), VaultError>> {
-        async move {
+        _key: &'a crate::secret::FingerprintKey,
+    ) -> BoxFuture<'a, Result<crate::kinds::contract::Applied, VaultError>> {
+        crate::kinds::contract::nothing_known(async move {
             let key = &change.address.name;
             let missing = || VaultError::Internal {
                 what: format!("{} is not in the manifest", change.address),
@@ -205,8 +205,7 @@ impl KindDef for TransitKeys {
                         .map(drop)
                 }
             }
-        }
-        .boxed()
+        })
     }
 
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {
