@@ -153,3 +153,39 @@ fn the_readme_lists_every_kind_in_apply_order() {
         "README.md's table of kinds is not the registry (in rank order)"
     );
 }
+
+#[test]
+fn every_subcommand_help_has_examples() {
+    use clap::CommandFactory;
+    // Every subcommand clap knows, nested ones too: a new one without
+    // examples fails here.
+    fn walk(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<Vec<String>>) {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let mut p = path.clone();
+            p.push(sub.get_name().to_string());
+            out.push(p.clone());
+            walk(sub, p, out);
+        }
+    }
+    let mut subcommands = Vec::new();
+    walk(
+        &vaultform::cli::Cli::command(),
+        Vec::new(),
+        &mut subcommands,
+    );
+    assert!(subcommands.len() >= 20, "{subcommands:?}");
+    for sub in &subcommands {
+        let mut args: Vec<&str> = sub.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = String::from_utf8(generate(&args)).unwrap();
+        let examples = help
+            .split_once("Example")
+            .map(|(_, rest)| rest)
+            .unwrap_or_else(|| panic!("`vaultform {}` has no examples:\n{help}", sub.join(" ")));
+        assert!(
+            examples.contains(&format!("vaultform {}", sub[0])),
+            "`vaultform {}`'s examples do not show it:\n{help}",
+            sub.join(" ")
+        );
+    }
+}

@@ -58,48 +58,86 @@ pub enum Command {
     /// Check the manifest and policies offline (no server needed).
     Validate(validate::ValidateArgs),
     /// Show what apply would change.
+    #[command(
+        after_help = "Examples:\n  vaultform plan\n  vaultform plan --detailed-exitcode        # exit 2 when there are changes (drift)\n  vaultform plan --format markdown > plan.md  # for a pull-request comment\n  vaultform plan --out plan.bin --target approle.approle/user"
+    )]
     Plan(PlanArgs),
     /// Make Vault match the manifest.
+    #[command(
+        after_help = "Examples:\n  vaultform apply\n  vaultform apply --auto-approve\n  vaultform apply plan.bin                  # exactly a saved plan (refused if the server moved)\n  vaultform apply --auto-approve --allow-destroy"
+    )]
     Apply(ApplyArgs),
     /// Initialise or unseal a server.
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  vaultform operator init --keys-file vault-keys.json\n  vaultform operator unseal --keys-file vault-keys.json"
+    )]
     Operator(OperatorCommand),
     /// The whole start-up, idempotent: wait for the server, init if needed,
     /// unseal if sealed, apply the manifest, deliver credentials.
+    #[command(
+        after_help = "Examples:\n  vaultform bootstrap --keys-file /vault/keys/vault-keys.json\n  vaultform bootstrap --wait 60s --recipient age1...   # keys file encrypted with age"
+    )]
     Bootstrap(BootstrapArgs),
     /// Rotate AppRole secret IDs or generated secret values.
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  vaultform rotate secret-id user\n  vaultform rotate secret secret/user SESSION_KEY"
+    )]
     Rotate(RotateCommand),
     /// Release the apply lock of this manifest held by a dead apply (the id is
     /// in the error of the apply that waited for it).
+    #[command(
+        after_help = "Example:\n  vaultform force-unlock 3f2a...   # the id the waiting apply printed"
+    )]
     ForceUnlock {
         /// The lock's id.
         id: String,
     },
     /// A service's side: log in, read its secrets (falling back to Docker
     /// secrets and the environment), and run a command with them.
+    #[command(
+        after_help = "Examples:\n  vaultform exec --service user -- gunicorn app:app\n  vaultform exec --secret secret/user --secret secret/user_db -- ./server\n  vaultform exec --service user --watch 5m -- ./server   # restart when a secret changes"
+    )]
     Exec(consumer::ExecArgs),
     /// Print a service's secrets as shell `export` lines, dotenv or JSON.
+    #[command(
+        after_help = "Examples:\n  eval \"$(vaultform env --service user)\"\n  vaultform env --secret secret/user --format dotenv > .env.local"
+    )]
     Env(consumer::EnvArgs),
     /// Report whether Vault (and a service's login) is healthy; exit 0 if so, 1 if not.
+    #[command(
+        after_help = "Examples:\n  vaultform health\n  vaultform health --service user          # a container healthcheck\n  vaultform health --format prometheus"
+    )]
     Health(consumer::HealthArgs),
     /// Ask the manifest's policies, offline: who can do what on a path.
     #[command(subcommand)]
+    #[command(
+        after_help = "Examples:\n  vaultform policy can approle.approle/user secret/data/user\n  vaultform policy who secret/data/user_db"
+    )]
     Policy(policy::PolicyCommand),
     /// Print a shell completion script (e.g. `vaultform completions bash >
     /// /etc/bash_completion.d/vaultform`).
+    #[command(
+        after_help = "Examples:\n  vaultform completions bash > /etc/bash_completion.d/vaultform\n  vaultform completions zsh > ~/.zfunc/_vaultform"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff), e.g. `vaultform man > vaultform.1`.
+    #[command(after_help = "Example:\n  vaultform man > /usr/local/share/man/man1/vaultform.1")]
     Man,
     /// Print the JSON Schema of vault.toml (for editors: taplo, Even Better
     /// TOML), e.g. `vaultform schema > vault.schema.json`, then put
     /// `#:schema ./vault.schema.json` on the manifest's first line.
+    #[command(after_help = "Example:\n  vaultform schema > vault.schema.json")]
     Schema,
     /// A local OpenBao dev server with the manifest applied and AppRole
     /// credentials delivered, until Ctrl-C.
+    #[command(
+        after_help = "Examples:\n  vaultform dev\n  vaultform dev --watch                     # apply again when vault.toml, .env or a policy changes"
+    )]
     Dev(dev::DevArgs),
 }
 
@@ -108,9 +146,15 @@ pub enum Command {
 pub enum OperatorCommand {
     /// Initialise an uninitialised server and write its unseal keys and root
     /// token to a keys file (mode 0600; optionally encrypted with age).
+    #[command(
+        after_help = "Examples:\n  vaultform operator init\n  vaultform operator init --key-shares 5 --key-threshold 3 --recipient age1..."
+    )]
     Init(InitArgs),
     /// Unseal a sealed server with the threshold of keys from the keys file
     /// (or from stdin); a no-op on an unsealed server.
+    #[command(
+        after_help = "Examples:\n  vaultform operator unseal --keys-file vault-keys.json\n  vaultform operator unseal --keys-stdin < keys.txt"
+    )]
     Unseal(UnsealArgs),
 }
 
@@ -180,6 +224,7 @@ pub struct BootstrapArgs {
 pub enum RotateCommand {
     /// Issue a new secret ID for an AppRole of the manifest, deliver it to its
     /// credentials_dir, and destroy the old ones.
+    #[command(after_help = "Example:\n  vaultform rotate secret-id user --keep-old")]
     SecretId {
         /// The AppRole's name in the manifest (`[approles.NAME]`).
         role: String,
@@ -188,6 +233,7 @@ pub enum RotateCommand {
         keep_old: bool,
     },
     /// Give a `generate`d key of a secret a new random value (a new KV version).
+    #[command(after_help = "Example:\n  vaultform rotate secret secret/user SESSION_KEY")]
     Secret {
         /// The secret, `<mount>/<path>` as in the manifest.
         path: String,

@@ -14,6 +14,9 @@ use std::io::Write;
 #[derive(Debug, clap::Subcommand)]
 pub enum PolicyCommand {
     /// What PRINCIPAL may do on PATH, and the rule that decides it.
+    #[command(
+        after_help = "Examples:\n  vaultform policy can approle.approle/user secret/data/user\n  vaultform policy can user-policy,default sys/mounts --format json"
+    )]
     Can {
         /// A role address (`approle.approle/user`, `kubernetes_role.kubernetes/user`),
         /// or policy names separated by commas (`user-policy,default`).
@@ -26,6 +29,9 @@ pub enum PolicyCommand {
     },
     /// Which roles of the manifest get which capabilities on PATH (a path
     /// ending in `*` is a prefix: every rule path under it is listed too).
+    #[command(
+        after_help = "Examples:\n  vaultform policy who secret/data/user_db\n  vaultform policy who secret/data/user --all"
+    )]
     Who {
         /// The API path, e.g. `secret/data/payments/db`, or a prefix `secret/data/payments/*`.
         path: String,
