@@ -323,3 +323,51 @@ fn apply_on_a_terminal_asks_and_only_yes_applies() {
     ws.remember_server_secrets(&bao, "kv-test/data/web");
     ws.outputs.push(out);
 }
+
+/// `apply --format json`: one document on stdout (the plan, what was applied,
+/// the counts), no prompt (so it needs --auto-approve or a saved plan), and
+/// an empty report when there is nothing to do. The workspace searches every
+/// output for the secret values it used.
+#[test]
+fn apply_reports_one_json_document() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    let r = ws.run(&bao, &["apply", "--format", "json"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        common::flat(&r.stderr).contains("vaultform::apply::no_approval"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.trim().is_empty(), "{}", r.stdout);
+
+    let r = ws.run(&bao, &["apply", "--auto-approve", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).expect("one JSON document");
+    assert_eq!(doc["format_version"], 1);
+    let planned = doc["plan"]["changes"].as_array().unwrap().len();
+    let applied = doc["applied"].as_array().unwrap();
+    assert!(planned > 3 && applied.len() == planned, "{doc}");
+    assert!(
+        applied.contains(&json!({"address": "kv.kv-test/web", "action": "create"})),
+        "{doc}"
+    );
+    let s = &doc["summary"];
+    let total: u64 = ["created", "updated", "replaced", "deleted"]
+        .iter()
+        .map(|k| s[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(total as usize, planned, "{doc}");
+    ws.remember_server_secrets(&bao, "kv-test/data/web");
+
+    let r = ws.run(&bao, &["apply", "--format", "json"]);
+    assert_eq!(r.code, 0, "nothing to do needs no approval:\n{}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["applied"], json!([]));
+    assert_eq!(doc["plan"]["changes"], json!([]));
+    assert_eq!(
+        doc["summary"],
+        json!({"created": 0, "updated": 0, "replaced": 0, "deleted": 0, "adopted": 0})
+    );
+    ws.assert_converged(&bao);
+}

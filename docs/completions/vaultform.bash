@@ -225,7 +225,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__apply)
-            opts="-f -v -h --auto-approve --allow-destroy --target --lock-timeout --manifest --parallelism --address --no-color --auth-method --verbose --help"
+            opts="-f -v -h --auto-approve --allow-destroy --target --lock-timeout --format --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -237,6 +237,10 @@ _vaultform() {
                     ;;
                 --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 --manifest)

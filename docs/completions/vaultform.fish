@@ -82,6 +82,8 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand plan" -s v -l verbos
 complete -c vaultform -n "__fish_vaultform_using_subcommand plan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vaultform -n "__fish_vaultform_using_subcommand apply" -l target -d 'Limit the apply to this resource and what it depends on (repeatable)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand apply" -l lock-timeout -d 'How long to wait for another apply of this manifest to release the apply lock before failing (naming the holder)' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand apply" -l format -d 'Output format: `json` prints one document at the end (the plan as `plan --format json` shows it, what was applied, the counts); it needs --auto-approve or a saved plan (there is no prompt)' -r -f -a "human\t'The plan, then a line of counts'
+json\t'One versioned document (`format_version`) at the end'"
 complete -c vaultform -n "__fish_vaultform_using_subcommand apply" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand apply" -l parallelism -d 'Maximum concurrent requests to Vault' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand apply" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r

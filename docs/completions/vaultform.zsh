@@ -86,6 +86,8 @@ kubernetes\:"The pod'\''s service-account token with role \`VAULTFORM_ROLE\`"))'
 _arguments "${_arguments_options[@]}" : \
 '*--target=[Limit the apply to this resource and what it depends on (repeatable)]:ADDRESS:_default' \
 '--lock-timeout=[How long to wait for another apply of this manifest to release the apply lock before failing (naming the holder)]:LOCK_TIMEOUT:_default' \
+'--format=[Output format\: \`json\` prints one document at the end (the plan as \`plan --format json\` shows it, what was applied, the counts); it needs --auto-approve or a saved plan (there is no prompt)]:FORMAT:((human\:"The plan, then a line of counts"
+json\:"One versioned document (\`format_version\`) at the end"))' \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \

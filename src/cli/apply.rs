@@ -1,6 +1,6 @@
 //! `vaultform apply [PLANFILE]`: plan (or check a saved plan), show, confirm, apply.
 
-use super::{ApplyArgs, Cli, Outcome, make_plan, open_session, stdout_style};
+use super::{ApplyArgs, ApplyFormat, Cli, Outcome, make_plan, open_session, stdout_style};
 use crate::apply::{ApplyOptions, apply};
 use crate::lock::Lock;
 use crate::model::plan::Action;
@@ -138,8 +138,17 @@ async fn show_confirm_apply(
 ) -> miette::Result<Outcome> {
     let plan = &planned.plan;
     let style = stdout_style(cli);
+    let json = args.format == ApplyFormat::Json;
+    if json && !args.auto_approve && args.plan_file.is_none() && plan.has_changes() {
+        return Err(miette!(
+            code = "vaultform::apply::no_approval",
+            help =
+                "pass --auto-approve (or apply a plan saved with `plan --out`) with --format json",
+            "refusing to apply without confirmation: --format json asks nothing"
+        ));
+    }
     let mut out = std::io::stdout().lock();
-    {
+    if !json {
         // Buffered: a plan of thousands of changes is one write, not one per line.
         let mut buffered = std::io::BufWriter::new(&mut out);
         render::human::render(plan, &mut buffered, style).into_diagnostic()?;
@@ -160,6 +169,10 @@ async fn show_confirm_apply(
                 &planned.live.managed.addresses,
             )
             .await;
+        }
+        if json {
+            let doc = serde_json::to_value(plan).into_diagnostic()?;
+            report_json(&mut out, doc, &[], &BTreeSet::new())?;
         }
         return Ok(Outcome::Ok);
     }
@@ -197,8 +210,18 @@ async fn show_confirm_apply(
         .map(|c| c.address.clone())
         .collect();
     let report = apply(vault, plan, &planned.desired, &planned.live, opts).await;
+    // The plan for the JSON report, before the plan goes with the rest.
+    let plan_doc = if json {
+        serde_json::to_value(plan).into_diagnostic()?
+    } else {
+        serde_json::Value::Null
+    };
     super::leave_to_exit(planned);
     let report = report?;
+    if json {
+        report_json(&mut out, plan_doc, &report.applied, &taken_over)?;
+        return Ok(Outcome::Ok);
+    }
     let count = |a: Action| report.applied.iter().filter(|(_, x)| *x == a).count();
     let adopted = report
         .applied
@@ -216,4 +239,39 @@ async fn show_confirm_apply(
     )
     .into_diagnostic()?;
     Ok(Outcome::Ok)
+}
+
+/// `apply --format json`: one document, after the apply (never a value: the
+/// plan is the one `plan --format json` shows).
+fn report_json(
+    out: &mut impl Write,
+    plan: serde_json::Value,
+    applied: &[(crate::model::Address, Action)],
+    taken_over: &BTreeSet<crate::model::Address>,
+) -> miette::Result<()> {
+    let count = |a: Action| applied.iter().filter(|(_, x)| *x == a).count();
+    let adopted = applied
+        .iter()
+        .filter(|(address, x)| *x == Action::Adopt || taken_over.contains(address))
+        .count();
+    let doc = serde_json::json!({
+        "format_version": 1,
+        "plan": plan,
+        "applied": applied
+            .iter()
+            .map(|(address, action)| serde_json::json!({
+                "address": address.to_string(),
+                "action": action,
+            }))
+            .collect::<Vec<_>>(),
+        "summary": {
+            "created": count(Action::Create),
+            "updated": count(Action::Update),
+            "replaced": count(Action::Replace),
+            "deleted": count(Action::Delete),
+            "adopted": adopted,
+        },
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc).into_diagnostic()?;
+    writeln!(out).into_diagnostic()
 }

@@ -120,6 +120,7 @@ async fn apply_and_deliver(
             allow_destroy: true,
             targets: vec![],
             plan_file: None,
+            format: super::ApplyFormat::Human,
             lock_timeout: Duration::from_secs(60),
         },
         vault,

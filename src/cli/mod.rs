@@ -300,6 +300,20 @@ pub struct ApplyArgs {
     /// apply lock before failing (naming the holder).
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub lock_timeout: std::time::Duration,
+    /// Output format: `json` prints one document at the end (the plan as
+    /// `plan --format json` shows it, what was applied, the counts); it needs
+    /// --auto-approve or a saved plan (there is no prompt).
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Human)]
+    pub format: ApplyFormat,
+}
+
+/// Output formats of `apply`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ApplyFormat {
+    /// The plan, then a line of counts.
+    Human,
+    /// One versioned document (`format_version`) at the end.
+    Json,
 }
 
 fn parse_address(text: &str) -> Result<Address, String> {
