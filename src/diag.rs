@@ -95,6 +95,15 @@ impl SourceFile {
 /// The text with every control character (but tab and line breaks) and every
 /// bidirectional-override character replaced by one of the same UTF-8 length.
 fn displayable(text: &str) -> String {
+    // Printable ASCII, tabs and line breaks (the usual manifest): as it is.
+    let plain = text.bytes().enumerate().all(|(i, b)| match b {
+        b'\t' | b'\n' | 0x20..=0x7e => true,
+        b'\r' => text.as_bytes().get(i + 1) == Some(&b'\n'),
+        _ => false,
+    });
+    if plain {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

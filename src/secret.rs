@@ -149,12 +149,31 @@ impl FingerprintKey {
     }
 
     fn fingerprint(&self, value: &serde_json::Value) -> Fingerprint {
+        self.fingerprint_json(value)
+    }
+
+    /// The keyed fingerprint of `value`'s compact JSON text, streamed into
+    /// the MAC: no copy of the text (which may hold secret values) is made.
+    pub(crate) fn fingerprint_json<T: Serialize + ?Sized>(&self, value: &T) -> Fingerprint {
         // `new_from_slice` accepts keys of any length for HMAC, so `keyed` is
         // always there; an empty key still gives a valid (if weak) MAC.
         let Some(mut mac) = self.keyed.clone() else {
             return Fingerprint(String::new());
         };
-        mac.update(value.to_string().as_bytes());
+        struct Feed<'m>(&'m mut Hmac<Sha256>);
+        impl std::io::Write for Feed<'_> {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.update(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        // Serialising a `Value` or plain data into a writer that never fails
+        // cannot fail; were it to, the fingerprint would differ from any
+        // recorded one and the value would be read and compared again.
+        let _ = serde_json::to_writer(Feed(&mut mac), value);
         Fingerprint(hex::encode(mac.finalize().into_bytes()))
     }
 }

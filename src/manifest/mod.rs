@@ -164,10 +164,12 @@ fn load_inner(
     // context lines: every later problem is shown from the masked text.
     if !loader.src.literals.is_empty() {
         let masked = diag::mask(&text, &loader.src.literals);
-        let shown = SourceFile::from(&NamedSource::new(name.clone(), masked.clone()));
-        for p in &mut loader.w.problems {
-            if p.src.as_ref().is_some_and(|s| s.name() == shown.name()) {
-                p.src = Some(shown.clone());
+        if !loader.w.problems.is_empty() {
+            let shown = SourceFile::from(&NamedSource::new(name.clone(), masked.clone()));
+            for p in &mut loader.w.problems {
+                if p.src.as_ref().is_some_and(|s| s.name() == shown.name()) {
+                    p.src = Some(shown.clone());
+                }
             }
         }
         loader.d.source = NamedSource::new(name.clone(), masked);

@@ -5,7 +5,6 @@ use super::model::{DesiredSecret, DesiredValue, LiveSecret};
 use crate::kinds::Address;
 use crate::model::plan::{Action, Change, KeyAction, KeyChange, SecretChange};
 use crate::secret::{FingerprintKey, Secret};
-use serde_json::Value;
 
 /// Hex digits of a [`values_fingerprint`] (128 bits of the HMAC): enough to
 /// tell changed values apart, and a known record of 10,000 secrets stays
@@ -18,27 +17,25 @@ pub const VALUES_FINGERPRINT_LEN: usize = 32;
 /// fingerprints mean the same declared values, so a version known to have
 /// held the declared values of one fingerprint holds those of the other.
 pub fn values_fingerprint(d: &DesiredSecret, key: &FingerprintKey) -> String {
-    let spec: Vec<Value> = d
-        .keys
-        .iter()
-        .map(|(k, v)| match v {
-            DesiredValue::Value(s) => Value::Array(vec![
-                Value::String(k.clone()),
-                Value::String("value".into()),
-                s.expose().clone(),
-            ]),
-            DesiredValue::Generate { .. } => Value::Array(vec![
-                Value::String(k.clone()),
-                Value::String("generate".into()),
-            ]),
-            DesiredValue::External => Value::Array(vec![
-                Value::String(k.clone()),
-                Value::String("external".into()),
-            ]),
-        })
-        .collect();
-    // Inside a `Secret`, so that the copy of the values is wiped when dropped.
-    let mut fp = Secret::new(Value::Array(spec)).fingerprint(key).0;
+    /// `[[key, "value", value], [key, "generate"], [key, "external"], ...]`,
+    /// serialised straight into the MAC (the same text as building that JSON
+    /// array first, without copying the values).
+    struct Spec<'a>(&'a DesiredSecret);
+    impl serde::Serialize for Spec<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeSeq;
+            let mut seq = s.serialize_seq(Some(self.0.keys.len()))?;
+            for (k, v) in &self.0.keys {
+                match v {
+                    DesiredValue::Value(s) => seq.serialize_element(&(k, "value", s.expose()))?,
+                    DesiredValue::Generate { .. } => seq.serialize_element(&(k, "generate"))?,
+                    DesiredValue::External => seq.serialize_element(&(k, "external"))?,
+                }
+            }
+            seq.end()
+        }
+    }
+    let mut fp = key.fingerprint_json(&Spec(d)).0;
     fp.truncate(VALUES_FINGERPRINT_LEN);
     fp
 }
@@ -159,6 +156,33 @@ mod tests {
     use crate::kinds::Kind;
     use crate::secret::Secret;
     use std::collections::BTreeMap;
+
+    /// The streamed fingerprint is the one of the JSON array built first (as
+    /// it was computed before): known records written then still match.
+    #[test]
+    fn values_fingerprints_are_those_of_the_json_array() {
+        use serde_json::{Value, json};
+        let d = DesiredSecret {
+            mount: "secret".into(),
+            path: "app".into(),
+            keys: BTreeMap::from([
+                ("A".to_string(), DesiredValue::Value(Secret::new(json!("x\"y\u{e9}")))),
+                ("B".to_string(), DesiredValue::Value(Secret::new(json!(42)))),
+                ("C".to_string(), DesiredValue::Generate { length: 12 }),
+                ("D".to_string(), DesiredValue::External),
+            ]),
+        };
+        let spec = Value::Array(vec![
+            json!(["A", "value", "x\"y\u{e9}"]),
+            json!(["B", "value", 42]),
+            json!(["C", "generate"]),
+            json!(["D", "external"]),
+        ]);
+        let key = FingerprintKey::from_bytes(vec![3; 32]);
+        let mut want = Secret::new(spec).fingerprint(&key).0;
+        want.truncate(VALUES_FINGERPRINT_LEN);
+        assert_eq!(values_fingerprint(&d, &key), want);
+    }
 
     fn s(v: &str) -> Secret {
         Secret::from_string(v.into())
