@@ -349,6 +349,32 @@ fn human_rendering() {
     snapshot("human", &human(&fixture_plan()));
 }
 
+fn compact(p: &Plan) -> String {
+    let mut buf = Vec::new();
+    render::human::render_with(p, &mut buf, Style::default(), true).expect("render compact");
+    String::from_utf8(buf).expect("utf-8")
+}
+
+/// `--compact`: one line per change (what changes, not how).
+#[test]
+fn compact_human_rendering() {
+    let p = fixture_plan();
+    let text = compact(&p);
+    snapshot("human_compact", &text);
+    // The block of changes: one line each, in the plan's order.
+    let block = text
+        .split_once("actions:\n\n")
+        .and_then(|(_, rest)| rest.split_once("\n\n"))
+        .map(|(b, _)| b)
+        .expect("a block of changes");
+    let lines: Vec<&str> = block.lines().collect();
+    assert_eq!(lines.len(), p.changes.len(), "{text}");
+    for (line, c) in lines.iter().zip(&p.changes) {
+        assert!(line.contains(&c.address.to_string()), "{line}");
+    }
+    assert!(text.contains(&render::summary_line(&p)), "{text}");
+}
+
 #[test]
 fn human_rendering_has_no_colour_by_default() {
     assert!(!human(&fixture_plan()).contains('\x1b'));
@@ -382,6 +408,7 @@ fn no_rendering_holds_a_secret_value() {
         ("human", human(&p)),
         ("json", json_text(&p)),
         ("markdown", markdown(&p)),
+        ("compact", compact(&p)),
         ("plan debug", format!("{p:?}")),
         ("desired debug", format!("{:?}", desired())),
     ];

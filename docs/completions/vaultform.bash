@@ -225,7 +225,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__apply)
-            opts="-f -v -h --auto-approve --allow-destroy --target --lock-timeout --format --manifest --parallelism --address --no-color --auth-method --verbose --help"
+            opts="-f -v -h --auto-approve --allow-destroy --target --lock-timeout --format --compact --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1287,7 +1287,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__plan)
-            opts="-f -v -h --format --detailed-exitcode --out --metrics-file --target --manifest --parallelism --address --no-color --auth-method --verbose --help"
+            opts="-f -v -h --format --detailed-exitcode --out --metrics-file --target --compact --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

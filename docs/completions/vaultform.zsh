@@ -75,6 +75,7 @@ approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
 jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
 kubernetes\:"The pod'\''s service-account token with role \`VAULTFORM_ROLE\`"))' \
 '--detailed-exitcode[Exit 0 when there are no changes, 2 when there are, 1 on error]' \
+'--compact[One line per change (what changes, not how)\: for large plans]' \
 '--no-color[Never colour the output (also\: NO_COLOR)]' \
 '*-v[More logging on stderr (-v info, -vv debug)]' \
 '*--verbose[More logging on stderr (-v info, -vv debug)]' \
@@ -98,6 +99,7 @@ jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`
 kubernetes\:"The pod'\''s service-account token with role \`VAULTFORM_ROLE\`"))' \
 '--auto-approve[Apply without asking for confirmation]' \
 '--allow-destroy[Allow changes that destroy data (deleting or replacing mounts and auth methods)]' \
+'--compact[Show the plan with one line per change]' \
 '--no-color[Never colour the output (also\: NO_COLOR)]' \
 '*-v[More logging on stderr (-v info, -vv debug)]' \
 '*--verbose[More logging on stderr (-v info, -vv debug)]' \

@@ -151,7 +151,7 @@ async fn show_confirm_apply(
     if !json {
         // Buffered: a plan of thousands of changes is one write, not one per line.
         let mut buffered = std::io::BufWriter::new(&mut out);
-        render::human::render(plan, &mut buffered, style).into_diagnostic()?;
+        render::human::render_with(plan, &mut buffered, style, args.compact).into_diagnostic()?;
         buffered.flush().into_diagnostic()?;
     }
     if !plan.has_changes() {

@@ -121,6 +121,7 @@ async fn apply_and_deliver(
             targets: vec![],
             plan_file: None,
             format: super::ApplyFormat::Human,
+            compact: false,
             lock_timeout: Duration::from_secs(60),
         },
         vault,

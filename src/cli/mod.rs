@@ -278,6 +278,9 @@ pub struct PlanArgs {
     /// e.g. `policy.user-policy`, `approle.approle/user`, `kv.secret/user_db`.
     #[arg(long = "target", value_name = "ADDRESS", value_parser = parse_address)]
     pub targets: Vec<Address>,
+    /// One line per change (what changes, not how): for large plans.
+    #[arg(long)]
+    pub compact: bool,
 }
 
 /// `vaultform apply` options.
@@ -305,6 +308,9 @@ pub struct ApplyArgs {
     /// --auto-approve or a saved plan (there is no prompt).
     #[arg(long, value_enum, default_value_t = ApplyFormat::Human)]
     pub format: ApplyFormat,
+    /// Show the plan with one line per change.
+    #[arg(long)]
+    pub compact: bool,
 }
 
 /// Output formats of `apply`.

@@ -175,6 +175,7 @@ pub(super) async fn bootstrap(cli: &Cli, args: &BootstrapArgs) -> miette::Result
             targets: vec![],
             plan_file: None,
             format: super::ApplyFormat::Human,
+            compact: false,
             lock_timeout: args.lock_timeout,
         },
         &vault,

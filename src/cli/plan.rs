@@ -48,7 +48,9 @@ async fn body(
     // Buffered: a plan of thousands of changes is one write, not one per line.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match args.format {
-        Format::Human => render::human::render(&plan, &mut out, stdout_style(cli)),
+        Format::Human => {
+            render::human::render_with(&plan, &mut out, stdout_style(cli), args.compact)
+        }
         Format::Json => render::json::render(&plan, &mut out),
         Format::Markdown => render::markdown::render(&plan, &mut out),
     }

@@ -8,13 +8,31 @@ use std::io::{self, Write};
 
 /// Writes the plan for people.
 pub fn render(plan: &Plan, out: &mut impl Write, style: Style) -> io::Result<()> {
+    render_with(plan, out, style, false)
+}
+
+/// Writes the plan for people, one line per change when `compact` (for large
+/// plans: what changes, not how).
+pub fn render_with(
+    plan: &Plan,
+    out: &mut impl Write,
+    style: Style,
+    compact: bool,
+) -> io::Result<()> {
     if !plan.has_changes() {
         writeln!(out, "No changes. Vault matches the manifest.")?;
     } else {
         writeln!(out, "vaultform will perform these actions:")?;
         writeln!(out)?;
         for c in &plan.changes {
-            change(c, out, style)?;
+            if compact {
+                one_line(c, out, style)?;
+            } else {
+                change(c, out, style)?;
+            }
+        }
+        if compact {
+            writeln!(out)?;
         }
         let o = &plan.ownership;
         if !o.is_empty() && !c_only_ownership(plan) {
@@ -142,6 +160,59 @@ fn marker(action: Action, style: Style) -> String {
         Action::Replace | Action::Delete => style.removed(m),
         Action::Adopt => style.dim(m),
     }
+}
+
+/// One line: the marker, the address and what changes (field names, the
+/// policy text, secret key names — never values), at most a few of each.
+fn one_line(c: &Change, out: &mut impl Write, style: Style) -> io::Result<()> {
+    const SHOWN: usize = 4;
+    let mut what: Vec<String> = Vec::new();
+    if c.action != Action::Create && c.action != Action::Delete {
+        what.extend(c.fields.iter().map(|f| clean(&f.name).into_owned()));
+        if c.policy.is_some() {
+            what.push("policy text".into());
+        }
+        if let Some(secret) = &c.secret {
+            what.extend(secret.keys.iter().map(|k| {
+                let mark = match k.action {
+                    KeyAction::Add | KeyAction::Generate => "+",
+                    KeyAction::Change => "~",
+                    KeyAction::Remove => "-",
+                };
+                format!("{mark}{}", clean(&k.key))
+            }));
+        }
+    }
+    let mut detail = what
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if what.len() > SHOWN {
+        detail.push_str(&format!(", +{} more", what.len() - SHOWN));
+    }
+    let mut notes: Vec<&str> = Vec::new();
+    if !detail.is_empty() {
+        notes.push(&detail);
+    }
+    if c.destructive {
+        notes.push("destroys data");
+    }
+    if c.adopted || c.action == Action::Adopt {
+        notes.push("adopted");
+    }
+    let tail = if notes.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", style.dim(&format!("({})", notes.join("; "))))
+    };
+    writeln!(
+        out,
+        "  {} {}{tail}",
+        marker(c.action, style),
+        clean(&c.address.to_string())
+    )
 }
 
 fn change(c: &Change, out: &mut impl Write, style: Style) -> io::Result<()> {
