@@ -406,78 +406,99 @@ pub async fn unseal(
             threshold,
         });
     }
-    if status.progress > 0 {
-        let _ = writeln!(
-            progress,
-            "resetting an unseal already in progress ({} of {} keys)",
-            status.progress, threshold
-        );
-        let resp = vault
-            .send(Method::POST, "sys/unseal", Some(&json!({ "reset": true })))
-            .await?;
-        if !(200..300).contains(&resp.status) {
-            return Err(VaultError::from_response("POST", "sys/unseal", resp).into());
-        }
-    }
-    let mut counted = 0;
-    for (i, key) in keys.iter().enumerate() {
-        if keys[..i].contains(key) {
-            continue;
-        }
-        let resp = vault
-            .send(
-                Method::POST,
-                "sys/unseal",
-                Some(&json!({ "key": key.expose() })),
-            )
-            .await?;
-        match resp.status {
-            200..=299 => {
-                let now: SealStatus =
-                    serde_json::from_value(resp.body).map_err(|e| VaultError::Unexpected {
-                        method: "POST".into(),
-                        path: "sys/unseal".into(),
-                        what: e.to_string(),
-                    })?;
-                if !now.sealed {
-                    return Ok(Unsealed::Now {
-                        keys_used: i + 1,
-                        threshold,
-                    });
-                }
-                // The threshold was reached and the progress went back to 0,
-                // yet the server still says sealed: a node joining a raft
-                // cluster, which unseals once it has joined. More keys would
-                // start a new unseal round; wait for the join instead.
-                if now.progress == 0 && counted + 1 >= threshold {
-                    return wait_for_join(vault, i + 1, threshold).await;
-                }
-                counted = now.progress;
-            }
-            400 => {
-                let message = messages(&resp);
-                if message.contains("authentication failed") {
-                    return Err(ServerError::WrongKeys { threshold, message });
-                }
-                if message.contains("invalid key") {
-                    return Err(ServerError::MalformedKey {
-                        index: i + 1,
-                        message,
-                    });
-                }
+    // A joining node that took the threshold may fail to join (measured
+    // under load: it stays sealed with no progress, waiting for keys again):
+    // after a bounded wait, the keys are given again, up to three rounds.
+    let mut round = 0;
+    'rounds: loop {
+        round += 1;
+        let now = if round == 1 {
+            status.progress
+        } else {
+            seal_status(vault).await?.progress
+        };
+        if now > 0 {
+            let _ = writeln!(
+                progress,
+                "resetting an unseal already in progress ({now} of {threshold} keys)"
+            );
+            let resp = vault
+                .send(Method::POST, "sys/unseal", Some(&json!({ "reset": true })))
+                .await?;
+            if !(200..300).contains(&resp.status) {
                 return Err(VaultError::from_response("POST", "sys/unseal", resp).into());
             }
-            _ => return Err(VaultError::from_response("POST", "sys/unseal", resp).into()),
         }
+        let mut counted = 0;
+        for (i, key) in keys.iter().enumerate() {
+            if keys[..i].contains(key) {
+                continue;
+            }
+            let resp = vault
+                .send(
+                    Method::POST,
+                    "sys/unseal",
+                    Some(&json!({ "key": key.expose() })),
+                )
+                .await?;
+            match resp.status {
+                200..=299 => {
+                    let now: SealStatus =
+                        serde_json::from_value(resp.body).map_err(|e| VaultError::Unexpected {
+                            method: "POST".into(),
+                            path: "sys/unseal".into(),
+                            what: e.to_string(),
+                        })?;
+                    if !now.sealed {
+                        return Ok(Unsealed::Now {
+                            keys_used: i + 1,
+                            threshold,
+                        });
+                    }
+                    // The threshold was reached and the progress went back to
+                    // 0, yet the server still says sealed: a node joining a
+                    // raft cluster, which unseals once it has joined. More
+                    // keys would start a new unseal round; wait for the join
+                    // instead, then try again if it never came.
+                    if now.progress == 0 && counted + 1 >= threshold {
+                        match wait_for_join(vault, i + 1, threshold).await {
+                            Err(ServerError::DuplicateKeys { .. }) if round < 3 => {
+                                let _ = writeln!(
+                                    progress,
+                                    "still sealed after the threshold of keys (the join did not happen); unsealing again"
+                                );
+                                continue 'rounds;
+                            }
+                            other => return other,
+                        }
+                    }
+                    counted = now.progress;
+                }
+                400 => {
+                    let message = messages(&resp);
+                    if message.contains("authentication failed") {
+                        return Err(ServerError::WrongKeys { threshold, message });
+                    }
+                    if message.contains("invalid key") {
+                        return Err(ServerError::MalformedKey {
+                            index: i + 1,
+                            message,
+                        });
+                    }
+                    return Err(VaultError::from_response("POST", "sys/unseal", resp).into());
+                }
+                _ => return Err(VaultError::from_response("POST", "sys/unseal", resp).into()),
+            }
+        }
+        return Err(ServerError::DuplicateKeys {
+            given: keys.len(),
+            counted,
+            threshold,
+        });
     }
-    Err(ServerError::DuplicateKeys {
-        given: keys.len(),
-        counted,
-        threshold,
-    })
 }
 
-/// Waits (up to 30 s) for a node that took the threshold of keys to finish
+/// Waits (up to 15 s) for a node that took the threshold of keys to finish
 /// joining its raft cluster and report itself unsealed.
 async fn wait_for_join(
     vault: &Vault,
@@ -485,7 +506,7 @@ async fn wait_for_join(
     threshold: u32,
 ) -> Result<Unsealed, ServerError> {
     let mut last = None;
-    for _ in 0..120 {
+    for _ in 0..60 {
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
         // The node may not answer while it joins: try again.
         match seal_status(vault).await {
