@@ -148,6 +148,19 @@ pub static PKI_ROLES: TableKind = TableKind {
     extra_keys: &[],
 };
 
+/// A CA's creation parameters, and whether it is the mount's default issuer
+/// (root issuers and intermediates alike).
+const CA_FIELDS: &[(&str, FieldType)] = &[
+        ("common_name", FieldType::Str),
+        ("default", FieldType::Bool),
+        ("key_type", FieldType::Choice(KEY_TYPES)),
+        ("key_bits", FieldType::Int),
+        ("ttl", FieldType::Duration),
+        ("organization", FieldType::Str),
+        ("ou", FieldType::Str),
+        ("country", FieldType::Str),
+];
+
 /// The declaration of an issuer: a field table, read with [`ISSUER_TABLE`]'s
 /// declaration; the creation parameters of its root certificate.
 static ISSUER_TABLE: TableKind = TableKind {
@@ -162,16 +175,7 @@ static ISSUER_TABLE: TableKind = TableKind {
     fixed_mount: None,
     required: &["common_name"],
     rules: None,
-    fields: &[&[
-        ("common_name", FieldType::Str),
-        ("default", FieldType::Bool),
-        ("key_type", FieldType::Choice(KEY_TYPES)),
-        ("key_bits", FieldType::Int),
-        ("ttl", FieldType::Duration),
-        ("organization", FieldType::Str),
-        ("ou", FieldType::Str),
-        ("country", FieldType::Str),
-    ]],
+    fields: &[CA_FIELDS],
     sections: &[Section::Nested {
         parent: Kind::MOUNT,
         key: "issuers",
@@ -194,17 +198,7 @@ static INTERMEDIATE_TABLE: TableKind = TableKind {
     fixed_mount: None,
     required: &["common_name", "signed_by"],
     rules: None,
-    fields: &[&[
-        ("common_name", FieldType::Str),
-        ("signed_by", FieldType::Str),
-        ("default", FieldType::Bool),
-        ("key_type", FieldType::Choice(KEY_TYPES)),
-        ("key_bits", FieldType::Int),
-        ("ttl", FieldType::Duration),
-        ("organization", FieldType::Str),
-        ("ou", FieldType::Str),
-        ("country", FieldType::Str),
-    ]],
+    fields: &[CA_FIELDS, &[("signed_by", FieldType::Str)]],
     sections: &[Section::Nested {
         parent: Kind::MOUNT,
         key: "intermediates",
