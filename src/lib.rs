@@ -21,6 +21,7 @@ pub mod consumer;
 pub mod diag;
 pub mod duration;
 pub mod files;
+pub mod import;
 pub mod kinds;
 pub mod live;
 pub mod lock;

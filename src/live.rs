@@ -24,8 +24,30 @@ pub async fn read(
     desired: &Desired,
     parallelism: usize,
 ) -> Result<Live, VaultError> {
+    read_with(vault, desired, parallelism, false).await
+}
+
+/// Reads everything the server has of every kind ([`Live::everything`]),
+/// for `vaultform import`.
+pub async fn read_everything(
+    vault: &Vault,
+    desired: &Desired,
+    parallelism: usize,
+) -> Result<Live, VaultError> {
+    read_with(vault, desired, parallelism, true).await
+}
+
+async fn read_with(
+    vault: &Vault,
+    desired: &Desired,
+    parallelism: usize,
+    everything: bool,
+) -> Result<Live, VaultError> {
     let parallelism = parallelism.max(1);
-    let mut live = Live::default();
+    let mut live = Live {
+        everything,
+        ..Live::default()
+    };
     // What this manifest last knew of its resources: read when it declares
     // resources of a kind that can skip reading what has not changed.
     let wants_known = registry::all().any(|k| k.uses_known() && desired.items.len(k.kind()) > 0);

@@ -4,6 +4,7 @@
 mod apply;
 mod consumer;
 mod dev;
+mod import;
 mod operator;
 mod plan;
 mod policy;
@@ -139,6 +140,13 @@ pub enum Command {
         after_help = "Examples:\n  vaultform dev\n  vaultform dev --watch                     # apply again when vault.toml, .env or a policy changes"
     )]
     Dev(dev::DevArgs),
+    /// Write the manifest (`-f`), policies and `.env.example` that describe
+    /// what a live server has: it then plans no change, and its first apply
+    /// only records ownership.
+    #[command(
+        after_help = "Examples:\n  vaultform -f imported/vault.toml import\n  vaultform -f imported/vault.toml import --with-values   # also a 0600 .env with the secret values\n  vaultform import --kind policy --kind approle --mount approle\n  vaultform import --prefix secret/app/ --external"
+    )]
+    Import(import::ImportArgs),
 }
 
 /// `vaultform operator ...`.
@@ -381,6 +389,7 @@ pub async fn run(cli: Cli) -> miette::Result<Outcome> {
         Command::Health(args) => consumer::health(&cli, args).await,
         Command::Policy(cmd) => policy::run(&cli, cmd),
         Command::Dev(args) => dev::run(&cli, args).await,
+        Command::Import(args) => import::run(&cli, args).await,
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(
@@ -419,7 +428,7 @@ pub async fn run(cli: Cli) -> miette::Result<Outcome> {
 }
 
 /// Writes to stdout; a reader that went away (`| head`) is not an error.
-fn write_all_quietly(bytes: &[u8]) -> miette::Result<Outcome> {
+pub(crate) fn write_all_quietly(bytes: &[u8]) -> miette::Result<Outcome> {
     match std::io::stdout().lock().write_all(bytes) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Outcome::Ok),
         other => {

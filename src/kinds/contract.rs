@@ -279,6 +279,13 @@ pub trait KindDef: Send + Sync + 'static {
         key: &'a FingerprintKey,
     ) -> BoxFuture<'a, Result<Applied, VaultError>>;
 
+    /// For `vaultform import`: adds the manifest sections that declare what
+    /// the server has of this kind (read with [`Live::everything`]) to
+    /// `out`, so that the manifest plans no change against that server;
+    /// notes what it cannot declare. Kinds run in reverse rank order, so a
+    /// mount sees which of its items were imported. Pure.
+    fn export(&self, _live: &Live, _out: &mut super::export::Export) {}
+
     /// The model of the server for the property test: what `live` looks like
     /// after `change` is applied perfectly.
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live);

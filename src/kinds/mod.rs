@@ -7,6 +7,7 @@
 
 pub mod contract;
 pub mod declare;
+pub mod export;
 pub mod fields;
 pub mod registry;
 pub mod table;

@@ -22,6 +22,7 @@
 
 use super::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Store, Wave};
 use super::declare::Val;
+use super::export::Export;
 use super::fields::{FieldType, FieldValue, display_live};
 use super::mount::{DesiredBackend, LiveBackend};
 use crate::diag::Problem;
@@ -240,6 +241,88 @@ impl TableKind {
         }
     }
 
+    /// For `vaultform import`: declares the live item `key` with the fields
+    /// `l` (as the server returns them, or as a wrapping kind compares them):
+    /// every field of the table that is set, in the manifest's form. An item
+    /// whose required field the server does not return (a write-only
+    /// password) is left out with a note.
+    pub fn export_item(&self, live: &Live, out: &mut Export, key: &str, l: &LiveFields) {
+        let address = Address::new(self.kind, key.to_string());
+        let Some((mount, name)) = self.split(key) else {
+            return;
+        };
+        if !out.wants(self.kind, Some(mount), key) || out.owned_elsewhere(live, &address) {
+            return;
+        }
+        if self.check_name(key).is_err() || (self.named() && name != name.to_lowercase()) {
+            out.notes.push(format!(
+                "{}: a name vaultform does not accept",
+                names::excerpt(&address.to_string())
+            ));
+            return;
+        }
+        let mut t = toml::Table::new();
+        for (field, ty) in self.fields.iter().flat_map(|g| g.iter()) {
+            if let Some(v) = ty.export(l.get(*field)) {
+                t.insert(field.to_string(), v);
+            }
+        }
+        // The manifest must declare the policies a role names: imported
+        // along (whatever the filter); a list naming one the server does
+        // not have is left out, as it is.
+        for field in ["token_policies", "allowed_policies"] {
+            let Some(toml::Value::Array(list)) = t.get(field) else {
+                continue;
+            };
+            let named: Vec<String> = list
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_lowercase))
+                .filter(|p| !crate::kinds::BUILTIN_POLICIES.contains(&p.as_str()))
+                .collect();
+            let missing: Vec<&String> = named
+                .iter()
+                .filter(|p| !live.is_listed(Kind::POLICY, p))
+                .collect();
+            if missing.is_empty() {
+                out.parents
+                    .extend(named.iter().map(|p| Address::new(Kind::POLICY, p.clone())));
+            } else {
+                out.notes.push(format!(
+                    "{address}: `{field}` not imported: it names policies the server does not have ({})",
+                    missing
+                        .iter()
+                        .map(|p| names::excerpt(p))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                t.remove(field);
+            }
+        }
+        if let Some(req) = self.required.iter().find(|r| !t.contains_key(**r)) {
+            out.notes.push(format!(
+                "{address}: needs `{req}`, which the server does not return; declare it by hand"
+            ));
+            return;
+        }
+        let nested = self.sections.iter().find_map(|s| match s {
+            Section::Nested { parent, key } => Some((*parent, *key)),
+            Section::Top(_) => None,
+        });
+        let mut path: Vec<&str> = match (self.fixed_mount, nested, self.sections.first()) {
+            (None, Some((parent, k)), _) => vec![section(parent), mount, k],
+            (_, _, Some(Section::Top(k))) => vec![k],
+            _ => return,
+        };
+        if self.named() {
+            path.push(name);
+        }
+        let parent = self
+            .fixed_mount
+            .is_none()
+            .then(|| Address::new(self.parent, mount.to_string()));
+        out.declare(self.kind, &path, t, parent);
+    }
+
     fn named(&self) -> bool {
         self.list.is_some()
     }
@@ -365,14 +448,35 @@ impl TableKind {
         desired.items.get::<DesiredFields>(self.kind, key)
     }
 
-    /// Declared names and managed names.
+    /// Declared names and managed names; when reading everything, also
+    /// every listed name, and every mount a settings object can be on.
     fn keys(&self, desired: &Desired, live: &Live) -> BTreeSet<String> {
-        desired
+        let mut keys: BTreeSet<String> = desired
             .items
             .names(self.kind)
             .chain(live.managed.names(self.kind))
             .cloned()
-            .collect()
+            .collect();
+        if live.everything {
+            keys.extend(live.listed(self.kind).cloned());
+            if !self.named() {
+                keys.extend(self.live_mounts(live));
+            }
+        }
+        keys
+    }
+
+    /// The live mounts (or auth methods) that can hold this kind.
+    fn live_mounts(&self, live: &Live) -> Vec<String> {
+        match self.fixed_mount {
+            Some(m) => vec![m.to_string()],
+            None => live
+                .items
+                .names(self.parent)
+                .filter(|m| self.live_parent_accepts(live, m))
+                .cloned()
+                .collect(),
+        }
     }
 
     /// The type and options of the mount `path`, as declared or else as live.
@@ -585,12 +689,15 @@ impl KindDef for TableKind {
         let kind = self.kind;
         match (wave, self.list) {
             (Wave::Lists, Some(list)) => {
-                let mounts: BTreeSet<String> = self
+                let mut mounts: BTreeSet<String> = self
                     .keys(desired, live)
                     .iter()
                     .filter_map(|k| self.split(k).map(|(m, _)| m.to_string()))
                     .filter(|m| live.exists(self.parent, m))
                     .collect();
+                if live.everything {
+                    mounts.extend(self.live_mounts(live));
+                }
                 mounts
                     .into_iter()
                     .map(|mount| {
@@ -644,6 +751,12 @@ impl KindDef for TableKind {
         match (desired, live) {
             (Some(d), Some(_)) => self.write_only_changes(address, d, cx, change),
             _ => change,
+        }
+    }
+
+    fn export(&self, live: &Live, out: &mut Export) {
+        for (key, l) in live.items.iter::<LiveFields>(self.kind) {
+            self.export_item(live, out, key, l);
         }
     }
 

@@ -65,6 +65,9 @@ pub struct Live {
     pub write_only: WriteOnly,
     /// What this manifest last knew of the resources it wrote or read.
     pub known: Known,
+    /// Read everything the server has, not only what the manifest declares
+    /// or manages (`vaultform import`).
+    pub everything: bool,
 }
 
 /// What vaultform knows of values the server never returns (a userpass

@@ -262,7 +262,9 @@ impl KindDef for Audits {
         desired: &'a Desired,
         live: &Live,
     ) -> Vec<ReadFuture<'a>> {
-        let wanted = desired.count(KIND) > 0 || live.managed.names(KIND).next().is_some();
+        let wanted = desired.count(KIND) > 0
+            || live.managed.names(KIND).next().is_some()
+            || live.everything;
         if wave != Wave::Lists || !wanted {
             return Vec::new();
         }
@@ -301,6 +303,40 @@ impl KindDef for Audits {
             }
             .boxed(),
         ]
+    }
+
+    /// Type, description, options and `local`, as the server lists them.
+    fn export(&self, live: &Live, out: &mut crate::kinds::export::Export) {
+        for (path, l) in live.items.iter::<LiveAudit>(KIND) {
+            let address = Address::new(KIND, path.clone());
+            if !out.wants(KIND, None, path) || out.owned_elsewhere(live, &address) {
+                continue;
+            }
+            if self.check_name(path).is_err() {
+                out.notes.push(format!(
+                    "audit `{}`: a path vaultform does not accept",
+                    crate::names::excerpt(path)
+                ));
+                continue;
+            }
+            let mut t = toml::Table::new();
+            t.insert("type".into(), toml::Value::String(l.type_name.clone()));
+            if !l.description.is_empty() {
+                t.insert("description".into(), toml::Value::String(l.description.clone()));
+            }
+            if !l.options.is_empty() {
+                let options = l
+                    .options
+                    .iter()
+                    .map(|(k, v)| (k.clone(), toml::Value::String(v.clone())))
+                    .collect();
+                t.insert("options".into(), toml::Value::Table(options));
+            }
+            if l.local {
+                t.insert("local".into(), toml::Value::Boolean(true));
+            }
+            out.declare(KIND, &["audit", path], t, None);
+        }
     }
 
     fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {

@@ -3,6 +3,7 @@
 use super::model::{DesiredAuthConfig, LiveAuthConfig};
 use crate::kinds::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Store, Wave};
 use crate::kinds::declare::Val;
+use crate::kinds::export::Export;
 use crate::model::plan::{Action, Change};
 use crate::model::{Address, Desired, Kind, Live};
 use crate::names::{self, NameError};
@@ -17,6 +18,14 @@ pub const KIND: Kind = Kind::new(30, "auth_config");
 
 /// Auth method configurations.
 pub struct Configs;
+
+/// Whether auth methods of `type_name` have a configuration vaultform
+/// imports (the types of [`super::model::SENSITIVE_KEYS`]).
+fn configurable(type_name: &str) -> bool {
+    super::model::SENSITIVE_KEYS
+        .iter()
+        .any(|(t, _)| *t == type_name && !matches!(*t, "approle" | "userpass"))
+}
 
 /// The registry's entry.
 pub static CONFIGS: Configs = Configs;
@@ -65,14 +74,29 @@ impl KindDef for Configs {
         if wave != Wave::Items {
             return Vec::new();
         }
-        desired
+        // Everything: every auth method of a type whose configuration
+        // vaultform knows.
+        let everything: Vec<String> = if live.everything {
+            live.items
+                .iter::<crate::kinds::mount::LiveBackend>(Kind::AUTH)
+                .filter(|(_, b)| configurable(&b.type_name))
+                .map(|(p, _)| p.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let paths: std::collections::BTreeSet<String> = desired
             .items
             .names(KIND)
+            .cloned()
+            .chain(everything)
             .filter(|p| live.exists(Kind::AUTH, p))
+            .collect();
+        paths
+            .into_iter()
             .map(|path| {
                 async move {
-                    let c = super::vault::read(vault, path).await?;
-                    let path = path.clone();
+                    let c = super::vault::read(vault, &path).await?;
                     let store: Store = Box::new(move |live: &mut Live| {
                         if let Some(c) = c {
                             live.items.insert(KIND, path, c);
@@ -83,6 +107,53 @@ impl KindDef for Configs {
                 .boxed()
             })
             .collect()
+    }
+
+    /// Every key the server returns with a value, but the write-only ones
+    /// (and their `*_set` flags): those stay as they are.
+    fn export(&self, live: &Live, out: &mut Export) {
+        for (path, l) in live.items.iter::<LiveAuthConfig>(KIND) {
+            let Some(b) = live.items.get::<crate::kinds::mount::LiveBackend>(Kind::AUTH, path) else {
+                continue;
+            };
+            let address = Address::new(KIND, path.clone());
+            if !out.wants(KIND, Some(path), path) || out.owned_elsewhere(live, &address) {
+                continue;
+            }
+            let t = &b.type_name;
+            let mut table = toml::Table::new();
+            let mut left_out = Vec::new();
+            for (k, v) in l {
+                let stem = k.strip_suffix("_set").unwrap_or(k);
+                if super::model::is_write_only(t, k) || super::model::is_write_only(t, stem) {
+                    left_out.push(stem.to_string());
+                    continue;
+                }
+                if crate::kinds::export::is_empty(Some(v)) {
+                    continue;
+                }
+                if let Some(v) = crate::kinds::export::json_to_toml(v) {
+                    table.insert(k.clone(), v);
+                }
+            }
+            if table.is_empty() {
+                continue;
+            }
+            left_out.sort();
+            left_out.dedup();
+            if !left_out.is_empty() {
+                out.notes.push(format!(
+                    "{address}: {} not imported (the server never returns it; it stays as it is)",
+                    left_out.join(", ")
+                ));
+            }
+            out.declare(
+                KIND,
+                &["auth", path, "config"],
+                table,
+                Some(Address::new(Kind::AUTH, path.clone())),
+            );
+        }
     }
 
     fn diff(&self, address: &Address, cx: &PlanCx<'_>) -> Option<Change> {

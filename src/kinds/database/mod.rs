@@ -283,6 +283,14 @@ pub static CONNECTIONS: Connections = Connections;
 impl KindDef for Connections {
     super::table::from_table!(CONNECTION_TABLE, reads);
 
+    /// The connection as compared (plugin fields lifted); the password is
+    /// never returned and stays as it is.
+    fn export(&self, live: &Live, out: &mut crate::kinds::export::Export) {
+        for (key, l) in live.items.iter::<LiveFields>(CONNECTION) {
+            CONNECTION_TABLE.export_item(live, out, key, &lift(l));
+        }
+    }
+
     fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
         CONNECTION_TABLE.depends_on(desired, name)
     }
@@ -452,6 +460,10 @@ fn glob(pattern: &str, text: &str) -> bool {
 
 impl<const STATIC: bool> KindDef for DbRoles<STATIC> {
     super::table::from_table!((*Self::TABLE), reads);
+
+    fn export(&self, live: &Live, out: &mut crate::kinds::export::Export) {
+        KindDef::export(Self::TABLE, live, out);
+    }
 
     fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
         let mut out = Self::TABLE.depends_on(desired, name);

@@ -251,6 +251,13 @@ async fn sync_aliases(
 impl KindDef for Entities {
     super::table::from_table!(ENTITY_TABLE, reads);
 
+    /// With its aliases by auth mount and name, as compared.
+    fn export(&self, live: &Live, out: &mut crate::kinds::export::Export) {
+        for (key, l) in live.items.iter::<LiveFields>(ENTITY) {
+            ENTITY_TABLE.export_item(live, out, key, &named_aliases(l));
+        }
+    }
+
     fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
         let mut out = ENTITY_TABLE.depends_on(desired, name);
         if let Some(d) = desired.items.get::<DesiredFields>(ENTITY, name) {
@@ -503,6 +510,13 @@ fn named_members(live: &Live, group: &LiveFields) -> LiveFields {
 
 impl KindDef for Groups {
     super::table::from_table!(GROUP_TABLE, reads);
+
+    /// With its members by name, as compared.
+    fn export(&self, live: &Live, out: &mut crate::kinds::export::Export) {
+        for (key, l) in live.items.iter::<LiveFields>(GROUP) {
+            GROUP_TABLE.export_item(live, out, key, &named_members(live, l));
+        }
+    }
 
 
     /// Its member entities (declared, so created first) and policies.

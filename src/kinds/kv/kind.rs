@@ -156,13 +156,22 @@ impl KindDef for Secrets {
         desired: &'a Desired,
         live: &Live,
     ) -> Vec<ReadFuture<'a>> {
+        // Everything: also every secret the mounts' trees list.
         let secrets = || -> BTreeSet<String> {
-            desired
+            let mut s: BTreeSet<String> = desired
                 .items
                 .names(KIND)
                 .chain(live.managed.names(KIND))
                 .cloned()
-                .collect()
+                .collect();
+            if live.everything {
+                for (mount, tree) in live.facts.iter::<KvTree>(KIND) {
+                    for p in tree.paths.iter().flatten() {
+                        s.insert(format!("{mount}/{p}"));
+                    }
+                }
+            }
+            s
         };
         match wave {
             Wave::Root => Vec::new(),
@@ -181,6 +190,9 @@ impl KindDef for Secrets {
                         .iter()
                         .filter_map(|k| longest_mount(live.items.names(Kind::MOUNT), k)),
                 );
+                if live.everything {
+                    kv_mounts.extend(live.items.names(Kind::MOUNT).cloned());
+                }
                 kv_mounts.remove(&desired.ownership_mount);
                 kv_mounts
                     .into_iter()
@@ -213,7 +225,9 @@ impl KindDef for Secrets {
                     else {
                         continue;
                     };
-                    if let Some(s) = skip_read(desired, live, &key, &mount, &path) {
+                    if let Some(s) = skip_read(desired, live, &key, &mount, &path)
+                        .filter(|_| !live.everything)
+                    {
                         reads.push(
                             async move {
                                 let store: Store = Box::new(move |live: &mut Live| {
@@ -240,6 +254,63 @@ impl KindDef for Secrets {
                 }
                 reads
             }
+        }
+    }
+
+    /// `[secrets."MOUNT/PATH"]` with every key of the latest version: a
+    /// string as `{ env = "..." }` (or `{ external = true }`, by option),
+    /// any other value as `{ external = true }` (the manifest's sources give
+    /// strings). Deleted or destroyed latest versions are left out.
+    fn export(&self, live: &Live, out: &mut crate::kinds::export::Export) {
+        for (key, l) in live.items.iter::<LiveSecret>(KIND) {
+            let Some(mount) = longest_mount(live.items.names(Kind::MOUNT), key) else {
+                continue;
+            };
+            let address = Address::new(KIND, key.clone());
+            if mount == out.ownership_mount
+                || !out.wants(KIND, Some(&mount), key)
+                || out.owned_elsewhere(live, &address)
+            {
+                continue;
+            }
+            if self.check_name(key).is_err() {
+                out.notes.push(format!(
+                    "secret `{}`: a path vaultform does not accept",
+                    names::excerpt(key)
+                ));
+                continue;
+            }
+            let Some(data) = &l.data else {
+                out.notes.push(format!(
+                    "secret `{key}`: its latest version is deleted or destroyed"
+                ));
+                continue;
+            };
+            let mut t = toml::Table::new();
+            let mut other = Vec::new();
+            for (k, v) in data {
+                let value = if v.expose().is_string() {
+                    out.secret(&[key, k], v)
+                } else {
+                    other.push(k.clone());
+                    let mut e = toml::Table::new();
+                    e.insert("external".into(), toml::Value::Boolean(true));
+                    toml::Value::Table(e)
+                };
+                t.insert(k.clone(), value);
+            }
+            if !other.is_empty() {
+                out.notes.push(format!(
+                    "secret `{key}`: {} not a string; declared {{ external = true }} (kept as it is)",
+                    other.join(", ")
+                ));
+            }
+            out.declare(
+                KIND,
+                &["secrets", key],
+                t,
+                Some(Address::new(Kind::MOUNT, mount)),
+            );
         }
     }
 

@@ -6,6 +6,9 @@ use super::vault::{self, Family};
 use crate::diag::Problem;
 use crate::kinds::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Store, Wave};
 use crate::kinds::declare::Val;
+use crate::kinds::export::Export;
+use crate::kinds::fields::FieldType;
+use crate::kinds::role::model::MOUNT_TOKEN_TYPES;
 use crate::kinds::{BUILTIN_AUTHS, BUILTIN_MOUNTS};
 use crate::model::plan::{Action, Change};
 use crate::model::{Address, Desired, Kind, Live};
@@ -177,6 +180,63 @@ impl KindDef for Backends {
                 Action::Adopt => Ok(()),
             }
         })
+    }
+
+    /// Type, description, options, non-default TTLs (and an auth method's
+    /// non-default token type), `local` and `seal_wrap` when set.
+    fn export(&self, live: &Live, out: &mut Export) {
+        let section = match self.family {
+            Family::Mounts => "mounts",
+            Family::Auth => "auth",
+        };
+        for (path, l) in live.items.iter::<LiveBackend>(self.kind) {
+            let builtin = match self.family {
+                Family::Mounts => BUILTIN_MOUNTS.contains(&path.as_str()) || *path == out.ownership_mount,
+                Family::Auth => BUILTIN_AUTHS.contains(&path.as_str()),
+            };
+            let address = Address::new(self.kind, path.clone());
+            if builtin || !out.wants_parent(&address, path) || out.owned_elsewhere(live, &address) {
+                continue;
+            }
+            if self.check_name(path).is_err() {
+                out.notes.push(format!(
+                    "{section} `{}`: a path vaultform does not accept",
+                    names::excerpt(path)
+                ));
+                continue;
+            }
+            let mut t = toml::Table::new();
+            t.insert("type".into(), toml::Value::String(l.type_name.clone()));
+            if !l.description.is_empty() {
+                t.insert("description".into(), toml::Value::String(l.description.clone()));
+            }
+            if !l.options.is_empty() {
+                let options = l
+                    .options
+                    .iter()
+                    .map(|(k, v)| (k.clone(), toml::Value::String(v.clone())))
+                    .collect();
+                t.insert("options".into(), toml::Value::Table(options));
+            }
+            for key in ["default_lease_ttl", "max_lease_ttl"] {
+                if let Some(v) = FieldType::Duration.export(l.config.get(key)) {
+                    t.insert(key.into(), v);
+                }
+            }
+            if matches!(self.family, Family::Auth)
+                && let Some(v) = l.config.get("token_type")
+                && v.as_str() != Some("default-service")
+                && let Some(v) = FieldType::Choice(MOUNT_TOKEN_TYPES).export(Some(v))
+            {
+                t.insert("token_type".into(), v);
+            }
+            for (flag, on) in [("local", l.local), ("seal_wrap", l.seal_wrap)] {
+                if on {
+                    t.insert(flag.into(), toml::Value::Boolean(true));
+                }
+            }
+            out.declare(self.kind, &[section, path], t, None);
+        }
     }
 
     fn simulate(&self, change: &Change, desired: &Desired, live: &mut Live) {

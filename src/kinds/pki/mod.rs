@@ -348,6 +348,19 @@ async fn create_intermediate(
 impl<const I: bool> KindDef for Issuers<I> {
     super::table::from_table!((*Self::TABLE));
 
+    /// Not imported: the server keeps an issuer's key and certificate,
+    /// which a declaration would make anew.
+    fn export(&self, live: &Live, out: &mut crate::kinds::export::Export) {
+        for key in live.items.names(Self::KIND) {
+            if out.wants(Self::KIND, key.split_once('/').map(|(m, _)| m), key) {
+                out.notes.push(format!(
+                    "{}.{key}: not imported (a declaration would make a new key and certificate); declare it by hand",
+                    Self::KIND
+                ));
+            }
+        }
+    }
+
     fn destructive(&self) -> bool {
         true
     }

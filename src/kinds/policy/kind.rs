@@ -86,6 +86,7 @@ impl KindDef for Policies {
                     .items
                     .names(KIND)
                     .chain(live.managed.names(KIND))
+                    .chain(live.listed(KIND).filter(|_| live.everything))
                     .filter(|n| live.is_listed(KIND, n))
                     .cloned()
                     .collect();
@@ -106,6 +107,38 @@ impl KindDef for Policies {
                     .collect()
             }
             Wave::Lists => Vec::new(),
+        }
+    }
+
+    /// Each policy's text byte for byte, in `policies/<name>.hcl`, or
+    /// `.json` when the text is JSON; `[policies] dir = "policies"`.
+    fn export(&self, live: &Live, out: &mut crate::kinds::export::Export) {
+        for (name, l) in live.items.iter::<LivePolicy>(KIND) {
+            let address = Address::new(KIND, name.clone());
+            if BUILTIN_POLICIES.contains(&name.as_str())
+                || !(out.parents.contains(&address) || out.wants(KIND, None, name))
+                || out.owned_elsewhere(live, &address)
+            {
+                continue;
+            }
+            if names::policy_name(name).is_err() || name.contains(['/', '\\']) {
+                out.notes.push(format!(
+                    "policy `{}`: a name vaultform does not accept as a file name",
+                    names::excerpt(name)
+                ));
+                continue;
+            }
+            let ext = if l.text.trim_start().starts_with('{') {
+                "json"
+            } else {
+                "hcl"
+            };
+            out.policies.insert(format!("{name}.{ext}"), l.text.clone());
+            out.declare(KIND, &["policies"], toml::Table::new(), None);
+        }
+        if !out.policies.is_empty() {
+            let t = out.table(&["policies"]);
+            t.insert("dir".into(), toml::Value::String("policies".into()));
         }
     }
 

@@ -141,6 +141,10 @@ async fn create(vault: &Vault, d: &DesiredFields) -> Result<(), VaultError> {
 impl KindDef for TransitKeys {
     super::table::from_table!(TABLE, reads);
 
+    fn export(&self, live: &Live, out: &mut crate::kinds::export::Export) {
+        KindDef::export(&TABLE, live, out);
+    }
+
     fn destructive(&self) -> bool {
         true
     }
