@@ -35,6 +35,7 @@ const RANKS: &[(&str, u32)] = &[
     ("consumer", 6),
     ("apply", 7),
     ("planfile", 7),
+    ("import", 7),
     ("pipeline", 8),
     ("cli", 9),
 ];

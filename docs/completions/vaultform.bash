@@ -43,6 +43,9 @@ _vaultform() {
             vaultform,help)
                 cmd="vaultform__subcmd__help"
                 ;;
+            vaultform,import)
+                cmd="vaultform__subcmd__import"
+                ;;
             vaultform,man)
                 cmd="vaultform__subcmd__man"
                 ;;
@@ -90,6 +93,9 @@ _vaultform() {
                 ;;
             vaultform__subcmd__help,help)
                 cmd="vaultform__subcmd__help__subcmd__help"
+                ;;
+            vaultform__subcmd__help,import)
+                cmd="vaultform__subcmd__help__subcmd__import"
                 ;;
             vaultform__subcmd__help,man)
                 cmd="vaultform__subcmd__help__subcmd__man"
@@ -191,7 +197,7 @@ _vaultform() {
 
     case "${cmd}" in
         vaultform)
-            opts="-f -v -h -V --manifest --parallelism --address --no-color --auth-method --verbose --help --version validate plan apply operator bootstrap rotate force-unlock exec env health policy completions man schema dev help"
+            opts="-f -v -h -V --manifest --parallelism --address --no-color --auth-method --verbose --help --version validate plan apply operator bootstrap rotate force-unlock exec env health policy completions man schema dev import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -749,7 +755,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__help)
-            opts="validate plan apply operator bootstrap rotate force-unlock exec env health policy completions man schema dev help"
+            opts="validate plan apply operator bootstrap rotate force-unlock exec env health policy completions man schema dev import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -875,6 +881,20 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vaultform__subcmd__help__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1063,6 +1083,60 @@ _vaultform() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        vaultform__subcmd__import)
+            opts="-f -v -h --kind --mount --prefix --external --with-values --name --ownership-mount --force --manifest --parallelism --address --no-color --auth-method --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --kind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ownership-mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --manifest)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-method)
+                    COMPREPLY=($(compgen -W "token approle jwt kubernetes" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

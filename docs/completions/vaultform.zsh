@@ -636,6 +636,31 @@ kubernetes\:"The pod'\''s service-account token with role \`VAULTFORM_ROLE\`"))'
 '--help[Print help (see more with '\''--help'\'')]' \
 && ret=0
 ;;
+(import)
+_arguments "${_arguments_options[@]}" : \
+'*--kind=[Only resources of this kind (repeatable)\: \`mount\`, \`auth\`, \`policy\`, \`approle\`, \`kv\`, ... (the words of addresses)]:KIND:_default' \
+'*--mount=[Only this mount or auth path and what lives on it (repeatable)]:PATH:_default' \
+'--prefix=[Only resources whose address name starts with this (\`secret/app/\`)]:PREFIX:_default' \
+'--name=[\`\[vaultform\] name\` of the new manifest (its ownership record)]:NAME:_default' \
+'--ownership-mount=[\`\[vaultform\] ownership_mount\` of the new manifest]:OWNERSHIP_MOUNT:_default' \
+'-f+[The manifest]:MANIFEST:_files' \
+'--manifest=[The manifest]:MANIFEST:_files' \
+'--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
+'--address=[The server'\''s address (over BAO_ADDR / VAULT_ADDR)]:URL:_default' \
+'--auth-method=[How vaultform logs in\: a token (VAULT_TOKEN, ~/.vault-token), or AppRole, JWT or Kubernetes for CI and cron (the token obtained is revoked at the end)]:AUTH_METHOD:((token\:"\`VAULT_TOKEN\` or \`~/.vault-token\`"
+approle\:"\`VAULT_ROLE_ID\`/\`VAULT_SECRET_ID\` (or \`..._FILE\`)"
+jwt\:"\`VAULTFORM_JWT\` (or \`VAULTFORM_JWT_FILE\`) with role \`VAULTFORM_ROLE\`"
+kubernetes\:"The pod'\''s service-account token with role \`VAULTFORM_ROLE\`"))' \
+'(--with-values)--external[Declare secret values \`{ external = true }\` (kept as they are in Vault) instead of \`{ env = "NAME" }\`]' \
+'--with-values[Also write the values to \`.env\` beside the manifest (mode 0600)]' \
+'--force[Overwrite files that exist]' \
+'--no-color[Never colour the output (also\: NO_COLOR)]' \
+'*-v[More logging on stderr (-v info, -vv debug)]' \
+'*--verbose[More logging on stderr (-v info, -vv debug)]' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_vaultform__subcmd__help_commands" \
@@ -768,6 +793,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(import)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -799,6 +828,7 @@ _vaultform_commands() {
 'man:Print the man page (roff), e.g. \`vaultform man > vaultform.1\`' \
 'schema:Print the JSON Schema of vault.toml (for editors\: taplo, Even Better TOML), e.g. \`vaultform schema > vault.schema.json\`, then put \`#\:schema ./vault.schema.json\` on the manifest'\''s first line' \
 'dev:A local OpenBao dev server with the manifest applied and AppRole credentials delivered, until Ctrl-C' \
+'import:Write the manifest (\`-f\`), policies and \`.env.example\` that describe what a live server has\: it then plans no change, and its first apply only records ownership' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'vaultform commands' commands "$@"
@@ -861,6 +891,7 @@ _vaultform__subcmd__help_commands() {
 'man:Print the man page (roff), e.g. \`vaultform man > vaultform.1\`' \
 'schema:Print the JSON Schema of vault.toml (for editors\: taplo, Even Better TOML), e.g. \`vaultform schema > vault.schema.json\`, then put \`#\:schema ./vault.schema.json\` on the manifest'\''s first line' \
 'dev:A local OpenBao dev server with the manifest applied and AppRole credentials delivered, until Ctrl-C' \
+'import:Write the manifest (\`-f\`), policies and \`.env.example\` that describe what a live server has\: it then plans no change, and its first apply only records ownership' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'vaultform help commands' commands "$@"
@@ -909,6 +940,11 @@ _vaultform__subcmd__help__subcmd__health_commands() {
 _vaultform__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'vaultform help help commands' commands "$@"
+}
+(( $+functions[_vaultform__subcmd__help__subcmd__import_commands] )) ||
+_vaultform__subcmd__help__subcmd__import_commands() {
+    local commands; commands=()
+    _describe -t commands 'vaultform help import commands' commands "$@"
 }
 (( $+functions[_vaultform__subcmd__help__subcmd__man_commands] )) ||
 _vaultform__subcmd__help__subcmd__man_commands() {
@@ -983,6 +1019,11 @@ _vaultform__subcmd__help__subcmd__schema_commands() {
 _vaultform__subcmd__help__subcmd__validate_commands() {
     local commands; commands=()
     _describe -t commands 'vaultform help validate commands' commands "$@"
+}
+(( $+functions[_vaultform__subcmd__import_commands] )) ||
+_vaultform__subcmd__import_commands() {
+    local commands; commands=()
+    _describe -t commands 'vaultform import commands' commands "$@"
 }
 (( $+functions[_vaultform__subcmd__man_commands] )) ||
 _vaultform__subcmd__man_commands() {

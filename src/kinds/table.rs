@@ -251,7 +251,10 @@ impl TableKind {
         let Some((mount, name)) = self.split(key) else {
             return;
         };
-        if !out.wants(self.kind, Some(mount), key) || out.owned_elsewhere(live, &address) {
+        if mount == out.ownership_mount
+            || !out.wants(self.kind, Some(mount), key)
+            || out.owned_elsewhere(live, &address)
+        {
             return;
         }
         if self.check_name(key).is_err() || (self.named() && name != name.to_lowercase()) {
