@@ -46,6 +46,9 @@ pub struct Imported {
     pub notes: Vec<String>,
     /// Resources imported, by kind.
     pub counts: BTreeMap<&'static str, usize>,
+    /// Addresses this manifest's ownership record claims that were not
+    /// imported (its next apply would delete them).
+    pub dropped: Vec<String>,
 }
 
 /// Reads everything the server has (as the manifest named `opts.name` sees
@@ -75,6 +78,20 @@ pub fn export(live: &Live, opts: &Options) -> Imported {
     for k in kinds.iter().rev() {
         k.export(live, &mut out);
     }
+    // What this manifest's own record claims but the import leaves out:
+    // its next plan would delete it.
+    let dropped: Vec<String> = live
+        .managed
+        .addresses
+        .iter()
+        .filter(|a| !out.imported.contains(a) && out.wants(a.kind, None, &a.name))
+        .map(ToString::to_string)
+        .collect();
+    for a in &dropped {
+        out.notes.push(format!(
+            "{a}: WARNING: this manifest's ownership record claims it, and it is not imported: the next apply would delete it unless you declare it"
+        ));
+    }
     let manifest = render(&out, opts);
     Imported {
         manifest,
@@ -82,6 +99,7 @@ pub fn export(live: &Live, opts: &Options) -> Imported {
         env: out.env,
         notes: out.notes,
         counts: out.counts,
+        dropped,
     }
 }
 
@@ -216,11 +234,12 @@ mod tests {
         let mut o = toml::Table::new();
         o.insert("version".into(), toml::Value::String("2".into()));
         t.insert("options".into(), toml::Value::Table(o));
-        out.declare(crate::model::Kind::MOUNT, &["mounts", "a/b"], t, None);
+        let mount = crate::model::Address::new(crate::model::Kind::MOUNT, "a/b");
+        out.declare(&mount, &["mounts", "a/b"], t, None);
         let mut r = toml::Table::new();
         r.insert("token_ttl".into(), toml::Value::String("1h".into()));
         out.declare(
-            crate::model::Kind::APPROLE,
+            &crate::model::Address::new(crate::model::Kind::APPROLE, "approle/web.app"),
             &["auth", "approle", "roles", "web.app"],
             r,
             None,

@@ -640,3 +640,109 @@ fn filters_take_what_they_name_and_what_it_needs() {
     );
     assert!(!out.path().join("x").exists());
 }
+
+/// The quick start's example (audit, database, transit, PKI, Kubernetes,
+/// AppRoles, KV) applied to a dev server, then its ownership record removed:
+/// a server set up by someone else. Imported, it plans adoptions only.
+#[test]
+fn the_example_server_imports_as_adoptions_only() {
+    let config = tempfile::tempdir().unwrap();
+    let audit = config.path().join("audit.hcl");
+    std::fs::write(
+        &audit,
+        "audit \"file\" \"stdout\" {\n  options {\n    file_path = \"stdout\"\n  }\n}\n",
+    )
+    .unwrap();
+    let bao = BaoDev::start_with_args(&[format!("-config={}", audit.display())]);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let example = tempfile::tempdir().unwrap();
+    std::fs::copy(root.join("vault.toml"), example.path().join("vault.toml")).unwrap();
+    std::fs::copy(root.join(".env.example"), example.path().join(".env")).unwrap();
+    std::fs::create_dir(example.path().join("policies")).unwrap();
+    for entry in std::fs::read_dir(root.join("policies")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            example.path().join("policies").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    let values: Vec<String> = std::fs::read_to_string(root.join(".env.example"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('=').map(|(_, v)| v.to_string()))
+        .filter(|v| v.len() >= 8)
+        .collect();
+    let (code, stdout, stderr) = vf(&bao, example.path(), &["apply", "--auto-approve"], &values);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+
+    // Imported under the manifest that manages it: what its record claims
+    // and the import leaves out (the PKI issuer) is called out.
+    let out = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = vf(
+        &bao,
+        out.path(),
+        &["-f", "same/vault.toml", "import"],
+        &values,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let flat = common::flat(&stderr);
+    assert!(
+        flat.contains("the next apply would delete them")
+            && flat.contains("pki_issuer.pki/platform-root"),
+        "{stderr}"
+    );
+
+    // Without a record: adoptions only, for every kind the example uses.
+    assert_eq!(bao.request("DELETE", "sys/mounts/vaultform", None).0, 204);
+    let (code, stdout, stderr) = vf(
+        &bao,
+        out.path(),
+        &["-f", "imp/vault.toml", "import", "--with-values"],
+        &values,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let dir = out.path().join("imp");
+    let text = std::fs::read_to_string(dir.join("vault.toml")).unwrap();
+    for v in &values {
+        assert!(!text.contains(v.as_str()), "vault.toml holds {v:?}");
+    }
+    let (code, stdout, stderr) = vf(&bao, &dir, &["plan", "--format", "json"], &values);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    for c in plan["changes"].as_array().unwrap() {
+        assert_eq!(c["action"], "adopt", "{c}");
+        kinds.insert(
+            c["address"]
+                .as_str()
+                .unwrap()
+                .split('.')
+                .next()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    for k in [
+        "audit",
+        "mount",
+        "auth",
+        "auth_config",
+        "database_connection",
+        "database_role",
+        "transit_key",
+        "pki_urls",
+        "pki_role",
+        "policy",
+        "approle",
+        "kubernetes_role",
+        "kv",
+    ] {
+        assert!(kinds.contains(k), "no {k} adopted: {kinds:?}");
+    }
+    let (code, stdout, stderr) = vf(&bao, &dir, &["apply", "--auto-approve"], &values);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, stderr) = vf(&bao, &dir, &["plan", "--detailed-exitcode"], &values);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}

@@ -136,6 +136,17 @@ pub(super) async fn run(cli: &Cli, args: &ImportArgs) -> miette::Result<Outcome>
         "Next: vaultform -f {} plan   (adopts only: it changes nothing on the server)",
         manifest.display()
     );
+    if !imported.dropped.is_empty() {
+        use std::io::Write as _;
+        let mut w = format!(
+            "warning: {} resource(s) this manifest's ownership record claims are not imported; the next apply would delete them unless you declare them:\n",
+            imported.dropped.len()
+        );
+        for a in &imported.dropped {
+            let _ = writeln!(w, "  {a}");
+        }
+        let _ = std::io::stderr().lock().write_all(w.as_bytes());
+    }
     super::write_all_quietly(r.as_bytes())
 }
 

@@ -64,6 +64,8 @@ pub struct Export {
     /// The paths of the tables that are sections (`[mounts.secret]`), not
     /// values (`options = { ... }`).
     pub sections: BTreeSet<Vec<String>>,
+    /// The addresses imported.
+    pub imported: BTreeSet<Address>,
 }
 
 impl Export {
@@ -114,11 +116,11 @@ impl Export {
         t
     }
 
-    /// Records one imported resource of `kind` declared at `path`, with its
+    /// Records one imported resource `address` declared at `path`, with its
     /// table, and the mount or auth method it needs.
     pub fn declare(
         &mut self,
-        kind: Kind,
+        address: &Address,
         path: &[&str],
         table: toml::Table,
         parent: Option<Address>,
@@ -127,7 +129,8 @@ impl Export {
             .insert(path.iter().map(|p| p.to_string()).collect());
         let t = self.table(path);
         t.extend(table);
-        *self.counts.entry(kind.as_str()).or_default() += 1;
+        *self.counts.entry(address.kind.as_str()).or_default() += 1;
+        self.imported.insert(address.clone());
         if let Some(p) = parent {
             self.parents.insert(p);
         }

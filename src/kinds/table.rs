@@ -323,7 +323,7 @@ impl TableKind {
             .fixed_mount
             .is_none()
             .then(|| Address::new(self.parent, mount.to_string()));
-        out.declare(self.kind, &path, t, parent);
+        out.declare(&address, &path, t, parent);
     }
 
     fn named(&self) -> bool {

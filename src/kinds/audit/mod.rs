@@ -335,7 +335,7 @@ impl KindDef for Audits {
             if l.local {
                 t.insert("local".into(), toml::Value::Boolean(true));
             }
-            out.declare(KIND, &["audit", path], t, None);
+            out.declare(&address, &["audit", path], t, None);
         }
     }
 

@@ -148,7 +148,7 @@ impl KindDef for Configs {
                 ));
             }
             out.declare(
-                KIND,
+                &address,
                 &["auth", path, "config"],
                 table,
                 Some(Address::new(Kind::AUTH, path.clone())),

@@ -306,7 +306,7 @@ impl KindDef for Secrets {
                 ));
             }
             out.declare(
-                KIND,
+                &address,
                 &["secrets", key],
                 t,
                 Some(Address::new(Kind::MOUNT, mount)),

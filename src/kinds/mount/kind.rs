@@ -235,7 +235,7 @@ impl KindDef for Backends {
                     t.insert(flag.into(), toml::Value::Boolean(true));
                 }
             }
-            out.declare(self.kind, &[section, path], t, None);
+            out.declare(&address, &[section, path], t, None);
         }
     }
 

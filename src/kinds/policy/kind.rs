@@ -134,7 +134,7 @@ impl KindDef for Policies {
                 "hcl"
             };
             out.policies.insert(format!("{name}.{ext}"), l.text.clone());
-            out.declare(KIND, &["policies"], toml::Table::new(), None);
+            out.declare(&address, &["policies"], toml::Table::new(), None);
         }
         if !out.policies.is_empty() {
             let t = out.table(&["policies"]);
