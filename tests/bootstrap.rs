@@ -764,3 +764,76 @@ fn bootstrap_delivers_credentials_a_service_logs_in_with_and_rotation_replaces_t
         new
     );
 }
+
+#[test]
+fn init_and_unseal_report_in_json_without_a_key() {
+    let data = tempfile::tempdir().unwrap();
+    let bao = BaoServer::start(&data.path().join("storage"));
+    let mut ws = Workspace::new();
+    let dir = key_dir();
+    let keys_file = dir.path().join("keys.json");
+    let init = [
+        "operator",
+        "init",
+        "--format",
+        "json",
+        "--key-shares",
+        "3",
+        "--key-threshold",
+        "2",
+        "--keys-file",
+        s(&keys_file),
+    ];
+    let r = run(&mut ws, &bao, &init, None);
+    assert_ok(&r, "init --format json");
+    Keys::read(&keys_file).forbid_in(&mut ws);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["command"], "operator init");
+    assert_eq!(doc["initialized_now"], true);
+    assert_eq!(doc["key_shares"], 3);
+    assert_eq!(doc["key_threshold"], 2);
+    assert_eq!(doc["keys_file"], s(&keys_file));
+    assert_eq!(doc["encrypted_to_recipients"], 0);
+
+    let again = dir.path().join("again.json");
+    let r = run(
+        &mut ws,
+        &bao,
+        &[
+            "operator",
+            "init",
+            "--format",
+            "json",
+            "--keys-file",
+            s(&again),
+        ],
+        None,
+    );
+    assert_ok(&r, "init of an initialised server");
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["initialized_now"], false);
+    assert!(doc["keys_file"].is_null() && !again.exists());
+
+    let unseal = [
+        "operator",
+        "unseal",
+        "--format",
+        "json",
+        "--keys-file",
+        s(&keys_file),
+    ];
+    let r = run(&mut ws, &bao, &unseal, None);
+    assert_ok(&r, "unseal --format json");
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["command"], "operator unseal");
+    assert_eq!(doc["unsealed_now"], true);
+    assert_eq!(doc["key_threshold"], 2);
+    assert!(doc["keys_submitted"].as_u64().unwrap() >= 2);
+    assert_eq!(bao.health(), 200);
+    let r = run(&mut ws, &bao, &unseal, None);
+    assert_ok(&r, "unseal of an unsealed server");
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["unsealed_now"], false);
+    assert_eq!(doc["sealed"], false);
+}

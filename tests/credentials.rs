@@ -181,8 +181,24 @@ fn rotating_a_secret_id_invalidates_the_old_one_unless_kept() {
     );
     assert!(login(&bao, &role_id, &second).is_some());
 
-    let r = ws.run(&bao, &["rotate", "secret-id", "web", "--keep-old"]);
+    let r = ws.run(
+        &bao,
+        &[
+            "rotate",
+            "secret-id",
+            "web",
+            "--keep-old",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["command"], "rotate secret-id");
+    assert_eq!(doc["approle"], "approle/web");
+    assert_eq!(doc["old_secret_ids"], 1);
+    assert_eq!(doc["old_secret_ids_kept"], true);
     let third = read(&ws.path("creds/web/secret_id"));
     ws.secrets.push(third.clone());
     assert!(login(&bao, &role_id, &second).is_some(), "kept");
@@ -203,6 +219,24 @@ fn rotating_a_generated_value_makes_a_new_version() {
     let r = ws.run(&bao, &["rotate", "secret", "kv-test/web", "SESSION_KEY"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("new version 2"), "{}", r.stdout);
+    ws.remember_server_secrets(&bao, "kv-test/data/web");
+    let r = ws.run(
+        &bao,
+        &[
+            "rotate",
+            "secret",
+            "kv-test/web",
+            "SESSION_KEY",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["command"], "rotate secret");
+    assert_eq!(doc["secret"], "kv.kv-test/web");
+    assert_eq!(doc["key"], "SESSION_KEY");
+    assert_eq!(doc["version"], 3);
     ws.remember_server_secrets(&bao, "kv-test/data/web");
     let (_, web) = bao.get("kv-test/data/web");
     assert_ne!(web["data"]["data"]["SESSION_KEY"], before);

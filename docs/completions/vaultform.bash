@@ -1269,7 +1269,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__operator__subcmd__init)
-            opts="-f -v -h --key-shares --key-threshold --keys-file --recipient --manifest --parallelism --address --no-color --auth-method --verbose --help"
+            opts="-f -v -h --key-shares --key-threshold --keys-file --recipient --format --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1289,6 +1289,10 @@ _vaultform() {
                     ;;
                 --recipient)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 --manifest)
@@ -1319,7 +1323,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__operator__subcmd__unseal)
-            opts="-f -v -h --keys-file --identity --keys-stdin --manifest --parallelism --address --no-color --auth-method --verbose --help"
+            opts="-f -v -h --keys-file --identity --keys-stdin --format --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1331,6 +1335,10 @@ _vaultform() {
                     ;;
                 --identity)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 --manifest)
@@ -1667,12 +1675,16 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__rotate__subcmd__secret)
-            opts="-f -v -h --manifest --parallelism --address --no-color --auth-method --verbose --help"
+            opts="-f -v -h --format --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 --manifest)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1701,12 +1713,16 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__rotate__subcmd__secret__subcmd__id)
-            opts="-f -v -h --keep-old --manifest --parallelism --address --no-color --auth-method --verbose --help"
+            opts="-f -v -h --keep-old --format --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
                 --manifest)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

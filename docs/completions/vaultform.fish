@@ -116,6 +116,8 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from init" -l key-threshold -d 'Number of shares needed to unseal' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from init" -l keys-file -d 'Where to write the keys and root token (refuses to overwrite)' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from init" -l recipient -d 'Encrypt the keys file to this age recipient (`age1...`; repeatable)' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from init" -l format -d 'Output format' -r -f -a "human\t'Sentences'
+json\t'One JSON document (`format_version` 1, `command`); never a key, token or value'"
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from init" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from init" -l parallelism -d 'Maximum concurrent requests to Vault' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from init" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
@@ -128,6 +130,8 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from unseal" -l keys-file -d 'The keys file written by `operator init`' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from unseal" -l identity -d 'age identity file to decrypt an encrypted keys file' -r -F
+complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from unseal" -l format -d 'Output format' -r -f -a "human\t'Sentences'
+json\t'One JSON document (`format_version` 1, `command`); never a key, token or value'"
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from unseal" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from unseal" -l parallelism -d 'Maximum concurrent requests to Vault' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand operator; and __fish_seen_subcommand_from unseal" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
@@ -173,6 +177,8 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and not __fi
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and not __fish_seen_subcommand_from secret-id secret help" -f -a "secret-id" -d 'Issue a new secret ID for an AppRole of the manifest, deliver it to its credentials_dir, and destroy the old ones'
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and not __fish_seen_subcommand_from secret-id secret help" -f -a "secret" -d 'Give a `generate`d key of a secret a new random value (a new KV version)'
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and not __fish_seen_subcommand_from secret-id secret help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret-id" -l format -d 'Output format' -r -f -a "human\t'Sentences'
+json\t'One JSON document (`format_version` 1, `command`); never a key, token or value'"
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret-id" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret-id" -l parallelism -d 'Maximum concurrent requests to Vault' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret-id" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
@@ -184,6 +190,8 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_s
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret-id" -l no-color -d 'Never colour the output (also: NO_COLOR)'
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret-id" -s v -l verbose -d 'More logging on stderr (-v info, -vv debug)'
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret-id" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret" -l format -d 'Output format' -r -f -a "human\t'Sentences'
+json\t'One JSON document (`format_version` 1, `command`); never a key, token or value'"
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret" -l parallelism -d 'Maximum concurrent requests to Vault' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand rotate; and __fish_seen_subcommand_from secret" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r

@@ -139,6 +139,8 @@ _arguments "${_arguments_options[@]}" : \
 '--key-threshold=[Number of shares needed to unseal]:KEY_THRESHOLD:_default' \
 '--keys-file=[Where to write the keys and root token (refuses to overwrite)]:KEYS_FILE:_files' \
 '*--recipient=[Encrypt the keys file to this age recipient (\`age1...\`; repeatable)]:AGE_RECIPIENT:_default' \
+'--format=[Output format]:FORMAT:((human\:"Sentences"
+json\:"One JSON document (\`format_version\` 1, \`command\`); never a key, token or value"))' \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
@@ -158,6 +160,8 @@ kubernetes\:"The pod'\''s service-account token with role \`VAULTFORM_ROLE\`"))'
 _arguments "${_arguments_options[@]}" : \
 '--keys-file=[The keys file written by \`operator init\`]:KEYS_FILE:_files' \
 '--identity=[age identity file to decrypt an encrypted keys file]:PATH:_files' \
+'--format=[Output format]:FORMAT:((human\:"Sentences"
+json\:"One JSON document (\`format_version\` 1, \`command\`); never a key, token or value"))' \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
@@ -258,6 +262,8 @@ kubernetes\:"The pod'\''s service-account token with role \`VAULTFORM_ROLE\`"))'
         case $line[1] in
             (secret-id)
 _arguments "${_arguments_options[@]}" : \
+'--format=[Output format]:FORMAT:((human\:"Sentences"
+json\:"One JSON document (\`format_version\` 1, \`command\`); never a key, token or value"))' \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
@@ -277,6 +283,8 @@ kubernetes\:"The pod'\''s service-account token with role \`VAULTFORM_ROLE\`"))'
 ;;
 (secret)
 _arguments "${_arguments_options[@]}" : \
+'--format=[Output format]:FORMAT:((human\:"Sentences"
+json\:"One JSON document (\`format_version\` 1, \`command\`); never a key, token or value"))' \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \

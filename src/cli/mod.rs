@@ -181,6 +181,9 @@ pub struct InitArgs {
     /// Encrypt the keys file to this age recipient (`age1...`; repeatable).
     #[arg(long = "recipient", value_name = "AGE_RECIPIENT")]
     pub recipients: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 /// `vaultform operator unseal` options.
@@ -195,6 +198,9 @@ pub struct UnsealArgs {
     /// Read unseal keys from stdin, one per line, instead of the keys file.
     #[arg(long)]
     pub keys_stdin: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 /// `vaultform bootstrap` options.
@@ -239,6 +245,9 @@ pub enum RotateCommand {
         /// Keep the old secret IDs valid.
         #[arg(long)]
         keep_old: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
     },
     /// Give a `generate`d key of a secret a new random value (a new KV version).
     #[command(after_help = "Example:\n  vaultform rotate secret secret/user SESSION_KEY")]
@@ -247,6 +256,9 @@ pub enum RotateCommand {
         path: String,
         /// The key.
         key: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
     },
 }
 
@@ -327,6 +339,15 @@ pub enum ApplyFormat {
     /// The plan, then a line of counts.
     Human,
     /// One versioned document (`format_version`) at the end.
+    Json,
+}
+
+/// Output formats of `operator` and `rotate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Sentences.
+    Human,
+    /// One JSON document (`format_version` 1, `command`); never a key, token or value.
     Json,
 }
 

@@ -3,7 +3,7 @@
 //! and to stderr for `bootstrap` (whose stdout is the plan). No key or root
 //! token is ever printed.
 
-use super::{ApplyArgs, BootstrapArgs, Cli, InitArgs, Outcome, UnsealArgs};
+use super::{ApplyArgs, BootstrapArgs, Cli, InitArgs, Outcome, ReportFormat, UnsealArgs};
 use crate::bootstrap::{
     self, Health, InitOutcome, InitRequest, KeysFile, ServerError, Unsealed, server,
 };
@@ -33,6 +33,27 @@ pub(super) async fn init(cli: &Cli, args: &InitArgs) -> miette::Result<Outcome> 
         },
     )
     .await?;
+    if args.format == ReportFormat::Json {
+        let (initialized, shares, threshold, encrypted) = match &outcome {
+            InitOutcome::AlreadyInitialized => (false, None, None, None),
+            InitOutcome::Initialized { keys, encrypted_to } => (
+                true,
+                Some(keys.shares),
+                Some(keys.threshold),
+                Some(*encrypted_to),
+            ),
+        };
+        return super::rotate::report(serde_json::json!({
+            "format_version": 1,
+            "command": "operator init",
+            "address": vault.address(),
+            "initialized_now": initialized,
+            "keys_file": initialized.then(|| args.keys_file.display().to_string()),
+            "key_shares": shares,
+            "key_threshold": threshold,
+            "encrypted_to_recipients": encrypted,
+        }));
+    }
     let mut out = std::io::stdout().lock();
     match outcome {
         InitOutcome::AlreadyInitialized => writeln!(
@@ -61,6 +82,9 @@ pub(super) async fn unseal(cli: &Cli, args: &UnsealArgs) -> miette::Result<Outco
         .into());
     }
     if !status.sealed {
+        if args.format == ReportFormat::Json {
+            return unseal_json(&vault, Unsealed::Already);
+        }
         writeln!(out, "Vault at {} is already unsealed.", vault.address()).into_diagnostic()?;
         return Ok(Outcome::Ok);
     }
@@ -78,8 +102,30 @@ pub(super) async fn unseal(cli: &Cli, args: &UnsealArgs) -> miette::Result<Outco
             .to_vec()
     };
     let unsealed = server::unseal(&vault, &keys, &mut std::io::stderr()).await?;
+    if args.format == ReportFormat::Json {
+        return unseal_json(&vault, unsealed);
+    }
     report_unseal(&mut out, &vault, unsealed).into_diagnostic()?;
     Ok(Outcome::Ok)
+}
+
+fn unseal_json(vault: &Vault, unsealed: Unsealed) -> miette::Result<Outcome> {
+    let (now, used, threshold) = match unsealed {
+        Unsealed::Already => (false, None, None),
+        Unsealed::Now {
+            keys_used,
+            threshold,
+        } => (true, Some(keys_used), Some(threshold)),
+    };
+    super::rotate::report(serde_json::json!({
+        "format_version": 1,
+        "command": "operator unseal",
+        "address": vault.address(),
+        "sealed": false,
+        "unsealed_now": now,
+        "keys_submitted": used,
+        "key_threshold": threshold,
+    }))
 }
 
 fn report_unseal(out: &mut dyn Write, vault: &Vault, unsealed: Unsealed) -> std::io::Result<()> {

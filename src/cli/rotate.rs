@@ -1,7 +1,7 @@
 //! `vaultform rotate secret-id ROLE` and `vaultform rotate secret PATH KEY`:
 //! safe to run from cron; they say what they rotated, never the value.
 
-use super::{Cli, Outcome, RotateCommand, open_session};
+use super::{Cli, Outcome, ReportFormat, RotateCommand, open_session};
 use crate::kinds::credentials::vault::{issue_secret_id, write_private};
 use crate::kinds::kv::DesiredValue;
 use crate::vault::{Vault, VaultError};
@@ -13,10 +13,14 @@ pub(super) async fn run(cli: &Cli, cmd: &RotateCommand) -> miette::Result<Outcom
     let desired = crate::manifest::load(&cli.manifest)?;
     let session = open_session(cli).await?;
     let result = match cmd {
-        RotateCommand::SecretId { role, keep_old } => {
-            secret_id(&session.vault, &desired, role, *keep_old).await
+        RotateCommand::SecretId {
+            role,
+            keep_old,
+            format,
+        } => secret_id(&session.vault, &desired, role, *keep_old, *format).await,
+        RotateCommand::Secret { path, key, format } => {
+            secret(&session.vault, &desired, path, key, *format).await
         }
-        RotateCommand::Secret { path, key } => secret(&session.vault, &desired, path, key).await,
     };
     session.close().await;
     result
@@ -27,6 +31,7 @@ async fn secret_id(
     desired: &crate::manifest::Desired,
     role: &str,
     keep_old: bool,
+    format: ReportFormat,
 ) -> miette::Result<Outcome> {
     let found: Vec<_> = desired
         .items
@@ -70,14 +75,24 @@ async fn secret_id(
             destroyed += 1;
         }
     }
+    let old_count = if keep_old { old.len() } else { destroyed };
+    if format == ReportFormat::Json {
+        return report(json!({
+            "format_version": 1,
+            "command": "rotate secret-id",
+            "approle": format!("{}/{}", d.mount, d.role),
+            "secret_id_file": d.secret_id_file().display().to_string(),
+            "old_secret_ids": old_count,
+            "old_secret_ids_kept": keep_old,
+        }));
+    }
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "Rotated the secret ID of approle {}/{}: a new one is in {}; {} old one(s) {}.",
+        "Rotated the secret ID of approle {}/{}: a new one is in {}; {old_count} old one(s) {}.",
         d.mount,
         d.role,
         d.secret_id_file().display(),
-        if keep_old { old.len() } else { destroyed },
         if keep_old { "kept" } else { "destroyed" }
     )
     .into_diagnostic()?;
@@ -89,6 +104,7 @@ async fn secret(
     desired: &crate::manifest::Desired,
     path: &str,
     key: &str,
+    format: ReportFormat,
 ) -> miette::Result<Outcome> {
     let d = desired
         .items
@@ -139,6 +155,15 @@ async fn secret(
         ));
     }
     result?;
+    if format == ReportFormat::Json {
+        return report(json!({
+            "format_version": 1,
+            "command": "rotate secret",
+            "secret": format!("kv.{path}"),
+            "key": key,
+            "version": live.version + 1,
+        }));
+    }
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -147,4 +172,11 @@ async fn secret(
     )
     .into_diagnostic()?;
     Ok(Outcome::Ok)
+}
+
+/// One JSON document on stdout.
+pub(super) fn report(doc: serde_json::Value) -> miette::Result<Outcome> {
+    let mut text = doc.to_string();
+    text.push('\n');
+    super::write_all_quietly(text.as_bytes())
 }
