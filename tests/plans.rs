@@ -371,3 +371,99 @@ fn apply_reports_one_json_document() {
     );
     ws.assert_converged(&bao);
 }
+
+/// Literals of the manifest (already in the repository) are shown in plans
+/// unless the key looks secret or is marked `sensitive`; values from the
+/// environment, files and `generate` never are.
+#[test]
+fn plans_show_literals_that_may_be_shown_and_nothing_else() {
+    let bao = BaoDev::start();
+    let mut ws = Workspace::new();
+    ws.set_env("VF_SHOWN_FROM_ENV", "env-value-never-shown");
+    ws.secrets.extend(
+        [
+            "literal-api-key-value",
+            "pw-in-the-url",
+            "blue-but-sensitive",
+            "seven-seven-secret",
+        ]
+        .map(String::from),
+    );
+    ws.edit("vault.toml", |t| {
+        t + r#"
+[secrets."kv-test/shown"]
+LOG_LEVEL = "debug"
+PORT = 8080
+GREETING = "say \"hi\""
+API_KEY = "literal-api-key-value"
+DATABASE_URL = "postgres://app:pw-in-the-url@db/app"
+COLOUR = { value = "blue-but-sensitive", sensitive = true }
+REGION = { value = "eu-west-1" }
+SEVEN = { value = "seven-seven-secret", sensitive = true }
+FROM_ENV = { env = "VF_SHOWN_FROM_ENV" }
+"#
+    });
+    let r = ws.run(&bao, &["plan"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    for want in [
+        "+ LOG_LEVEL = \"debug\"",
+        "+ PORT = \"8080\"",
+        "+ GREETING = \"say \\\"hi\\\"\"",
+        "+ REGION = \"eu-west-1\"",
+        "+ API_KEY = (sensitive)",
+        "+ DATABASE_URL = (sensitive)",
+        "+ COLOUR = (sensitive)",
+        "+ FROM_ENV = (sensitive)",
+        "+ DB_HOST = \"web-db\"",
+    ] {
+        assert!(r.stdout.contains(want), "no {want:?} in:\n{}", r.stdout);
+    }
+    let r = ws.run(&bao, &["plan", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let plan: Value = serde_json::from_str(&r.stdout).unwrap();
+    let change = plan["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "kv.kv-test/shown")
+        .unwrap();
+    let keys = change["secret"]["keys"].as_array().unwrap();
+    let value = |k: &str| keys.iter().find(|c| c["key"] == k).unwrap()["value"].clone();
+    assert_eq!(value("LOG_LEVEL"), json!("debug"));
+    assert_eq!(value("PORT"), json!("8080"));
+    assert_eq!(value("API_KEY"), Value::Null);
+    assert_eq!(value("FROM_ENV"), Value::Null);
+    let r = ws.run(&bao, &["plan", "--format", "markdown"]);
+    assert!(
+        r.stdout.contains("`LOG_LEVEL`: added: `debug`"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("`COLOUR`: added (sensitive)"),
+        "{}",
+        r.stdout
+    );
+    ws.apply(&bao);
+    ws.assert_converged(&bao);
+    // Changed literal: the new value is shown.
+    ws.edit("vault.toml", |t| {
+        t.replace("LOG_LEVEL = \"debug\"", "LOG_LEVEL = \"info\"")
+    });
+    let r = ws.run(&bao, &["plan"]);
+    assert!(r.stdout.contains("~ LOG_LEVEL = \"info\""), "{}", r.stdout);
+    // `sensitive` goes with a literal value only.
+    ws.edit("vault.toml", |t| {
+        t.replace(
+            "FROM_ENV = { env = \"VF_SHOWN_FROM_ENV\" }",
+            "FROM_ENV = { env = \"VF_SHOWN_FROM_ENV\", sensitive = false }",
+        )
+    });
+    let r = ws.run(&bao, &["validate"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        common::flat(&r.stderr).contains("`sensitive` goes with a literal `value`"),
+        "{}",
+        r.stderr
+    );
+}

@@ -29,8 +29,7 @@ const WORKER_DB_PASSWORD: &str = "render-secret-value-2";
 const VALUES: &[&str] = &[
     WEB_DB_PASSWORD,
     WORKER_DB_PASSWORD,
-    "render-secret-value-3", // a literal in fixtures/render/vault.toml
-    "worker-db",             // a non-secret literal there: values are never shown either
+    "render-secret-value-3", // a literal in fixtures/render/vault.toml, under a secret-looking key
     "render-live-value-1",
     "render-live-value-2",
     "render-live-value-3",
@@ -419,4 +418,8 @@ fn no_rendering_holds_a_secret_value() {
     }
     // The keys themselves are shown.
     assert!(outputs[0].1.contains("DB_PASSWORD = (sensitive)"));
+    assert!(outputs[0].1.contains("SIGNING_KEY = (sensitive)"));
+    // A literal under a key that may be shown is (it is in the repository).
+    assert!(outputs[0].1.contains("DB_HOST = \"worker-db\""));
+    assert!(outputs[2].1.contains("`DB_HOST`: added: `worker-db`"));
 }

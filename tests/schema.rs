@@ -596,8 +596,20 @@ fn schema_rejects_what_vaultform_never_prints() {
             Box::new(|d| d["changes"][0]["value"] = json!("x")),
         ),
         (
-            "a secret value beside a key",
-            Box::new(move |d| d["changes"][kv]["secret"]["keys"][0]["value"] = json!("x")),
+            // A shown literal is text; anything else is not what vaultform prints.
+            "a value beside a key that is not text",
+            Box::new(move |d| d["changes"][kv]["secret"]["keys"][0]["value"] = json!({"v": "x"})),
+        ),
+        (
+            "a value beside a removed key",
+            Box::new(move |d| {
+                d["changes"][kv]["secret"]["keys"][0]["action"] = json!("remove");
+                d["changes"][kv]["secret"]["keys"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("fingerprint");
+                d["changes"][kv]["secret"]["keys"][0]["value"] = json!("x");
+            }),
         ),
         (
             "an address without a kind",

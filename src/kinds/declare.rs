@@ -190,7 +190,8 @@ impl Walker {
         self.problems.push(p);
     }
 
-    fn wrong_type(&mut self, v: &Val<'_>, what: &str, expected: &str) {
+    /// Records that `v` (of `what`) is not of the `expected` type.
+    pub fn wrong_type(&mut self, v: &Val<'_>, what: &str, expected: &str) {
         self.problem(
             "vaultform::manifest::wrong_type",
             v.span(),

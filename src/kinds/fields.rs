@@ -208,7 +208,7 @@ pub fn schema_definitions() -> Value {
             ]
         },
         "value_source": {
-            "description": "A value: a literal, { env = \"VAR\" }, { file = \"path\" }, { generate = { length = N } } or { external = true }",
+            "description": "A value: a literal, { env = \"VAR\" }, { file = \"path\" }, { generate = { length = N } }, { external = true } or { value = ..., sensitive = true }",
             "anyOf": [
                 {"type": ["string", "number", "boolean"]},
                 source("env", serde_json::json!({"type": "string"})),
@@ -222,7 +222,17 @@ pub fn schema_definitions() -> Value {
                     }},
                     "additionalProperties": false
                 })),
-                source("external", serde_json::json!({"const": true}))
+                source("external", serde_json::json!({"const": true})),
+                serde_json::json!({
+                    "type": "object",
+                    "description": "A literal; shown in plans unless the key looks secret or sensitive = true",
+                    "properties": {
+                        "value": {"type": ["string", "number", "boolean"]},
+                        "sensitive": {"type": "boolean"}
+                    },
+                    "required": ["value"],
+                    "additionalProperties": false
+                })
             ]
         }
     })

@@ -256,12 +256,7 @@ impl Sources for ValueSources<'_> {
         key: &str,
         v: &Val<'_>,
     ) -> Option<DesiredValue> {
-        let looks_secret = {
-            let k = key.to_ascii_lowercase();
-            ["pass", "secret", "token", "key", "credential", "private"]
-                .iter()
-                .any(|s| k.contains(s))
-        };
+        let looks_secret = crate::kinds::kv::model::looks_secret(key);
         let lint_literal = |d: &mut Desired, span: Range<usize>| {
             if looks_secret {
                 let (line, col) = line_col(d.source.inner(), span.start);
@@ -283,11 +278,28 @@ impl Sources for ValueSources<'_> {
                 Some(DesiredValue::Value(Secret::new(j)))
             }
             DeValue::Table(t) => {
-                let sources = ["env", "file", "generate", "external"];
+                let sources = ["env", "file", "generate", "external", "value"];
                 let before = w.problems.len();
-                w.only_keys(t, &format!("the source of `{key}`"), &sources);
+                w.only_keys(
+                    t,
+                    &format!("the source of `{key}`"),
+                    &["env", "file", "generate", "external", "value", "sensitive"],
+                );
                 if w.problems.len() > before {
                     return None;
+                }
+                if let Some(sv) = t.get("sensitive") {
+                    w.boolean(sv, "sensitive")?;
+                    if !t.contains_key("value") {
+                        w.problem(
+                            "vaultform::manifest::value_source",
+                            sv.span(),
+                            "`sensitive` goes with a literal `value`",
+                            "no value",
+                            "write { value = \"...\", sensitive = true }; values from env, file or generate are never shown",
+                        );
+                        return None;
+                    }
                 }
                 let given: Vec<_> = t
                     .iter()
@@ -298,8 +310,8 @@ impl Sources for ValueSources<'_> {
                         "vaultform::manifest::value_source",
                         v.span(),
                         format!("`{key}` needs exactly one source"),
-                        "one of env, file, generate, external",
-                        "write { env = \"NAME\" }, { file = \"path\" }, { generate = { length = 32 } } or { external = true }",
+                        "one of env, file, generate, external, value",
+                        "write { env = \"NAME\" }, { file = \"path\" }, { generate = { length = 32 } }, { external = true } or { value = \"...\", sensitive = true }",
                     );
                     return None;
                 }
@@ -384,6 +396,13 @@ impl Sources for ValueSources<'_> {
                         Some(DesiredValue::Generate {
                             length: length as usize,
                         })
+                    }
+                    "value" => {
+                        if matches!(sv.get_ref(), DeValue::Table(_) | DeValue::Array(_)) {
+                            w.wrong_type(sv, "value", "a string, number or boolean");
+                            return None;
+                        }
+                        self.secret_value(w, desired, key, sv)
                     }
                     _ => match w.boolean(sv, "external")? {
                         true => Some(DesiredValue::External),

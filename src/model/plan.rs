@@ -104,6 +104,11 @@ pub struct KeyChange {
     /// Keyed fingerprint of the new value (for `add` and `change`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<Fingerprint>,
+    /// The new value itself, only when it is a literal of the manifest
+    /// (already in the repository) under a key that may be shown
+    /// ([`crate::kinds::kv::model::may_show`]) or marked `sensitive = false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
 }
 
 impl KeyChange {
@@ -113,6 +118,7 @@ impl KeyChange {
             key: key.to_string(),
             action,
             fingerprint,
+            value: None,
         }
     }
 }

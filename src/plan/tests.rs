@@ -100,6 +100,7 @@ fn secret(path: &str, pairs: &[(&str, &str)]) -> DesiredSecret {
                 )
             })
             .collect(),
+        shown: Default::default(),
     }
 }
 

@@ -275,9 +275,14 @@ fn change(c: &Change, out: &mut impl Write, style: Style) -> io::Result<()> {
         } else {
             for k in &s.keys {
                 let key = clean(&k.key);
+                // A literal of the manifest that may be shown, else "(sensitive)".
+                let value = k
+                    .value
+                    .as_deref()
+                    .map_or_else(|| "(sensitive)".to_string(), shown_value);
                 let line = match k.action {
-                    KeyAction::Add => format!("{} {key} = (sensitive)", style.added("+")),
-                    KeyAction::Change => format!("{} {key} = (sensitive)", style.changed("~")),
+                    KeyAction::Add => format!("{} {key} = {value}", style.added("+")),
+                    KeyAction::Change => format!("{} {key} = {value}", style.changed("~")),
                     KeyAction::Remove => format!("{} {key}", style.removed("-")),
                     KeyAction::Generate => {
                         format!("{} {key} = (generated at apply)", style.added("+"))
@@ -289,6 +294,12 @@ fn change(c: &Change, out: &mut impl Write, style: Style) -> io::Result<()> {
     }
     writeln!(out)?;
     Ok(())
+}
+
+/// A literal KV value: always quoted (so that it never reads as a label such
+/// as `(sensitive)`), control characters escaped.
+fn shown_value(v: &str) -> String {
+    format!("{:?}", v)
 }
 
 /// A field value for people: quoted when it is empty or has spaces, so that

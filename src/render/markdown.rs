@@ -91,11 +91,13 @@ pub fn render(plan: &Plan, out: &mut impl Write) -> io::Result<()> {
                     writeln!(out)?;
                 }
                 for k in &s.keys {
-                    let what = match k.action {
-                        KeyAction::Add => "added (sensitive)",
-                        KeyAction::Change => "changed (sensitive)",
-                        KeyAction::Remove => "removed",
-                        KeyAction::Generate => "generated at apply",
+                    let what = match (k.action, &k.value) {
+                        (KeyAction::Add, Some(v)) => format!("added: {}", code(v)),
+                        (KeyAction::Change, Some(v)) => format!("changed to {}", code(v)),
+                        (KeyAction::Add, None) => "added (sensitive)".to_string(),
+                        (KeyAction::Change, None) => "changed (sensitive)".to_string(),
+                        (KeyAction::Remove, _) => "removed".to_string(),
+                        (KeyAction::Generate, _) => "generated at apply".to_string(),
                     };
                     writeln!(out, "- {}: {what}", code(&k.key))?;
                 }

@@ -6,6 +6,7 @@ use crate::kinds::declare::Val;
 use crate::model::{Address, Kind};
 use crate::names;
 use std::collections::BTreeMap;
+use toml::de::DeValue;
 
 /// Reads `[secrets]`.
 pub fn secrets(cx: &mut Declare<'_, '_>, v: &Val<'_>) {
@@ -35,16 +36,42 @@ pub fn secrets(cx: &mut Declare<'_, '_>, v: &Val<'_>) {
             continue;
         };
         let mut keys = BTreeMap::new();
+        let mut shown = std::collections::BTreeSet::new();
         for (kk, kv) in st.iter() {
-            if let Some(val) = cx.sources.secret_value(cx.w, cx.desired, kk.get_ref(), kv) {
-                keys.insert(kk.get_ref().to_string(), val);
+            let key = kk.get_ref().as_ref();
+            if let Some(val) = cx.sources.secret_value(cx.w, cx.desired, key, kv) {
+                if shows(key, kv) {
+                    shown.insert(key.to_string());
+                }
+                keys.insert(key.to_string(), val);
             }
         }
         if !cx.claim(Address::new(Kind::KV, full.clone()), k.span()) {
             continue;
         }
-        let secret = DesiredSecret { mount, path, keys };
+        let secret = DesiredSecret {
+            mount,
+            path,
+            keys,
+            shown,
+        };
         cx.desired.items.insert(Kind::KV, full, secret);
     }
 }
 
+
+/// Whether a plan may show the value of `key` declared as `v`: a literal
+/// (`"debug"`, `8080`, or `{ value = ... }`) under a key that may be shown
+/// ([`super::model::may_show`]), or one marked `sensitive = false`.
+fn shows(key: &str, v: &Val<'_>) -> bool {
+    match v.get_ref() {
+        DeValue::String(_) | DeValue::Integer(_) | DeValue::Float(_) | DeValue::Boolean(_) => {
+            super::model::may_show(key)
+        }
+        DeValue::Table(t) if t.contains_key("value") => match t.get("sensitive").map(|s| s.get_ref()) {
+            Some(DeValue::Boolean(sensitive)) => !sensitive,
+            _ => super::model::may_show(key),
+        },
+        _ => false,
+    }
+}

@@ -88,17 +88,26 @@ pub fn diff(
         return Some(c);
     };
     let mut keys = Vec::new();
+    // A literal of the manifest that may be shown, as text.
+    let shown = |key: &str, v: &crate::secret::Secret| {
+        d.shown.contains(key).then(|| match v.expose() {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    };
     for (key, want) in &d.keys {
         let have = live_data.and_then(|m| m.get(key));
         match (want, have) {
             (DesiredValue::Value(v), None) => {
-                keys.push(KeyChange::new(key, KeyAction::Add, Some(v.fingerprint(fp))))
+                let mut k = KeyChange::new(key, KeyAction::Add, Some(v.fingerprint(fp)));
+                k.value = shown(key, v);
+                keys.push(k);
             }
-            (DesiredValue::Value(v), Some(h)) if h != v => keys.push(KeyChange::new(
-                key,
-                KeyAction::Change,
-                Some(v.fingerprint(fp)),
-            )),
+            (DesiredValue::Value(v), Some(h)) if h != v => {
+                let mut k = KeyChange::new(key, KeyAction::Change, Some(v.fingerprint(fp)));
+                k.value = shown(key, v);
+                keys.push(k);
+            }
             (DesiredValue::Generate { .. }, None) => {
                 keys.push(KeyChange::new(key, KeyAction::Generate, None))
             }
@@ -171,6 +180,7 @@ mod tests {
                 ("C".to_string(), DesiredValue::Generate { length: 12 }),
                 ("D".to_string(), DesiredValue::External),
             ]),
+            shown: Default::default(),
         };
         let spec = Value::Array(vec![
             json!(["A", "value", "x\"y\u{e9}"]),
@@ -198,6 +208,7 @@ mod tests {
                 ("SESSION_KEY".into(), DesiredValue::Generate { length: 32 }),
                 ("API_TOKEN".into(), DesiredValue::External),
             ]),
+            shown: Default::default(),
         }
     }
 
@@ -211,6 +222,23 @@ mod tests {
 
     fn addr() -> Address {
         Address::new(Kind::KV, "secret/user_db")
+    }
+
+    #[test]
+    fn only_keys_marked_shown_carry_their_value() {
+        let mut d = desired();
+        d.shown.insert("USER".into());
+        let c = diff(addr(), Some(&d), Some(&live(&[("USER", "old"), ("PASSWORD", "x")], 2)), &FingerprintKey::random())
+            .expect("change");
+        let keys = c.secret.expect("secret").keys;
+        let get = |k: &str| keys.iter().find(|c| c.key == k).expect(k);
+        assert_eq!(get("USER").value.as_deref(), Some("u"));
+        assert_eq!(get("PASSWORD").value, None);
+        assert_eq!(get("SESSION_KEY").value, None);
+        assert!(crate::kinds::kv::model::may_show("LOG_LEVEL"));
+        for k in ["DB_PASSWORD", "api_token", "DATABASE_URL", "SIGNING_SALT", "x_auth", "PRIVATE"] {
+            assert!(!crate::kinds::kv::model::may_show(k), "{k}");
+        }
     }
 
     #[test]

@@ -482,6 +482,7 @@ impl KindDef for Secrets {
                 mount: "kv".into(),
                 path: path.clone(),
                 keys,
+                shown: Default::default(),
             };
             desired.items.insert(KIND, format!("kv/{path}"), d);
         }

@@ -17,6 +17,30 @@ pub enum DesiredValue {
     External,
 }
 
+/// Whether a key's name looks like it holds a secret (`DB_PASSWORD`,
+/// `api_token`, `private_key`): a literal value under it is linted.
+pub fn looks_secret(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["pass", "secret", "token", "key", "credential", "private"]
+        .iter()
+        .any(|s| k.contains(s))
+}
+
+/// Whether a plan may show the literal value of `key`: not when the key
+/// looks secret, nor when it names something that often holds or embeds one
+/// (a URL or DSN with a password in it, a session, a certificate, ...).
+/// Deliberately wide: a value wrongly hidden costs nothing.
+pub fn may_show(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    !looks_secret(key)
+        && ![
+            "auth", "cert", "salt", "dsn", "url", "uri", "pin", "api", "hash", "sign", "cookie",
+            "session", "jwt", "bearer", "otp", "seed", "pwd", "cred", "conn", "nonce",
+        ]
+        .iter()
+        .any(|s| k.contains(s))
+}
+
 /// A KV v2 secret as the manifest wants it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DesiredSecret {
@@ -26,6 +50,11 @@ pub struct DesiredSecret {
     pub path: String,
     /// Every key of the secret.
     pub keys: BTreeMap<String, DesiredValue>,
+    /// Keys whose value a plan may show: literals of the manifest (already in
+    /// the repository) under a key that does not look secret, or marked
+    /// `sensitive = false`. Never a value from the environment, a file or
+    /// the server.
+    pub shown: std::collections::BTreeSet<String>,
 }
 
 impl DesiredSecret {
