@@ -2,7 +2,8 @@
 # The quick start in one command: installs the pinned OpenBao if needed, builds
 # vaultform, starts a throw-away local dev server on a free loopback port, then
 # runs `plan`, `apply` and `plan` again on the example manifest (vault.toml,
-# policies/, values from .env or else .env.example) and shows what the server holds.
+# policies/, values from .env, created from .env.example when missing), shows
+# what the server holds and the next steps (how to put vaultform on the PATH).
 #
 #   scripts/quickstart.sh          # stop the dev server at the end
 #   scripts/quickstart.sh --keep   # leave it running and print how to connect
@@ -73,11 +74,11 @@ for _ in $(seq 1 300); do
 done
 
 if [[ ! -f .env ]]; then
-  echo "(no .env: using the example values from .env.example)"
-  set -a
-  # shellcheck disable=SC1091
-  source .env.example
-  set +a
+  # The manifest reads its values from .env (git-ignored): start from the
+  # example's obviously fake ones, as vault.toml's header says to.
+  cp .env.example .env
+  chmod 600 .env
+  echo "(no .env: created it from .env.example, obviously fake values; edit it for anything real)"
 fi
 
 step "vaultform validate"
@@ -106,3 +107,18 @@ if $keep; then
 else
   step "Done; stopping the dev server"
 fi
+
+step "Next steps"
+if command -v vaultform >/dev/null 2>&1; then
+  echo "  vaultform on your PATH:           $(command -v vaultform)"
+else
+  echo "  Put vaultform on your PATH:       cargo install --path . --locked   (into ~/.cargo/bin)"
+  echo "  ... or run it from here:          target/debug/vaultform --help"
+fi
+cat <<'EOF'
+  Edit the manifest with a server:  vaultform dev --watch      (re-applies on save; Ctrl-C stops it)
+  Adopt an existing server:         vaultform -f imported/vault.toml import
+  Plan in pull-request CI:          vaultform plan --detailed-exitcode --format markdown
+  Run the whole test suite:         scripts/test.sh
+  Read more:                        README.md, vaultform --help, man docs/man/vaultform.1
+EOF
