@@ -197,16 +197,24 @@ fn bootstrap_configures_a_fresh_server_and_unseals_it_after_a_restart() {
         "fixture-web-db-password"
     );
 
-    // On a running, unsealed server it only applies.
+    // On a running, unsealed server it only applies (here reporting in JSON).
     let r = run(
         &mut ws,
         &bao,
-        &["bootstrap", "--keys-file", s(&keys_file)],
+        &[
+            "bootstrap",
+            "--keys-file",
+            s(&keys_file),
+            "--format",
+            "json",
+        ],
         None,
     );
     assert_ok(&r, "bootstrap on an unsealed server");
     assert!(r.stderr.contains("already unsealed"), "{}", r.stderr);
-    assert!(r.stdout.contains("No changes."), "{}", r.stdout);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["format_version"], 1, "{doc}");
+    assert_eq!(doc["plan"]["changes"], serde_json::json!([]), "{doc}");
     assert_eq!(
         Keys::read(&keys_file).root_token,
         token,

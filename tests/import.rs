@@ -609,6 +609,33 @@ fn filters_take_what_they_name_and_what_it_needs() {
         }
     }
 
+    // The report in JSON: counts, files and variable names, never a value.
+    let (code, stdout, stderr) = vf(
+        &bao,
+        out.path(),
+        &[
+            "-f",
+            "json/vault.toml",
+            "import",
+            "--mount",
+            "team",
+            "--format",
+            "json",
+        ],
+        &values,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["command"], "import");
+    assert_eq!(doc["counts"]["kv"], 2, "{doc}");
+    assert_eq!(
+        doc["env_names"],
+        json!(["TEAM_APP_ONE_A", "TEAM_OTHER_TWO_A"]),
+        "{doc}"
+    );
+    assert_eq!(doc["env_file_written"], false);
+
     // Existing files are not overwritten; nothing is written.
     let before = std::fs::read_to_string(out.path().join("team/vault.toml")).unwrap();
     let (code, _, stderr) = vf(

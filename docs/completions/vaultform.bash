@@ -277,7 +277,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__bootstrap)
-            opts="-f -v -h --keys-file --identity --recipient --key-shares --key-threshold --wait --allow-destroy --lock-timeout --manifest --parallelism --address --no-color --auth-method --verbose --help"
+            opts="-f -v -h --keys-file --identity --recipient --key-shares --key-threshold --wait --allow-destroy --lock-timeout --format --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,6 +309,10 @@ _vaultform() {
                     ;;
                 --lock-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 --manifest)
@@ -1091,7 +1095,7 @@ _vaultform() {
             return 0
             ;;
         vaultform__subcmd__import)
-            opts="-f -v -h --kind --mount --prefix --external --with-values --name --ownership-mount --force --manifest --parallelism --address --no-color --auth-method --verbose --help"
+            opts="-f -v -h --kind --mount --prefix --external --with-values --name --ownership-mount --force --format --manifest --parallelism --address --no-color --auth-method --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1115,6 +1119,10 @@ _vaultform() {
                     ;;
                 --ownership-mount)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
                     return 0
                     ;;
                 --manifest)

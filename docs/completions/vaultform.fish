@@ -153,6 +153,8 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -l key-sh
 complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -l key-threshold -d 'Number of shares needed to unseal, on init' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -l wait -d 'How long to wait for the server to answer' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -l lock-timeout -d 'How long to wait for another apply of this manifest to finish' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -l format -d 'Output format of the apply (stdout; progress goes to stderr)' -r -f -a "human\t'The plan, then a line of counts'
+json\t'One versioned document (`format_version`) at the end'"
 complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -l parallelism -d 'Maximum concurrent requests to Vault' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand bootstrap" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r
@@ -401,6 +403,8 @@ complete -c vaultform -n "__fish_vaultform_using_subcommand import" -l mount -d 
 complete -c vaultform -n "__fish_vaultform_using_subcommand import" -l prefix -d 'Only resources whose address name starts with this (`secret/app/`)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand import" -l name -d '`[vaultform] name` of the new manifest (its ownership record)' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand import" -l ownership-mount -d '`[vaultform] ownership_mount` of the new manifest' -r
+complete -c vaultform -n "__fish_vaultform_using_subcommand import" -l format -d 'Output format of the report (the files are the same)' -r -f -a "human\t'Sentences'
+json\t'One JSON document (`format_version` 1, `command`); never a key, token or value'"
 complete -c vaultform -n "__fish_vaultform_using_subcommand import" -s f -l manifest -d 'The manifest' -r -F
 complete -c vaultform -n "__fish_vaultform_using_subcommand import" -l parallelism -d 'Maximum concurrent requests to Vault' -r
 complete -c vaultform -n "__fish_vaultform_using_subcommand import" -l address -d 'The server\'s address (over BAO_ADDR / VAULT_ADDR)' -r

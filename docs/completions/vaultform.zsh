@@ -219,6 +219,8 @@ _arguments "${_arguments_options[@]}" : \
 '--key-threshold=[Number of shares needed to unseal, on init]:KEY_THRESHOLD:_default' \
 '--wait=[How long to wait for the server to answer]:WAIT:_default' \
 '--lock-timeout=[How long to wait for another apply of this manifest to finish]:LOCK_TIMEOUT:_default' \
+'--format=[Output format of the apply (stdout; progress goes to stderr)]:FORMAT:((human\:"The plan, then a line of counts"
+json\:"One versioned document (\`format_version\`) at the end"))' \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \
@@ -651,6 +653,8 @@ _arguments "${_arguments_options[@]}" : \
 '--prefix=[Only resources whose address name starts with this (\`secret/app/\`)]:PREFIX:_default' \
 '--name=[\`\[vaultform\] name\` of the new manifest (its ownership record)]:NAME:_default' \
 '--ownership-mount=[\`\[vaultform\] ownership_mount\` of the new manifest]:OWNERSHIP_MOUNT:_default' \
+'--format=[Output format of the report (the files are the same)]:FORMAT:((human\:"Sentences"
+json\:"One JSON document (\`format_version\` 1, \`command\`); never a key, token or value"))' \
 '-f+[The manifest]:MANIFEST:_files' \
 '--manifest=[The manifest]:MANIFEST:_files' \
 '--parallelism=[Maximum concurrent requests to Vault]:PARALLELISM:_default' \

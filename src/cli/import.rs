@@ -3,7 +3,7 @@
 //! describing what a live server has. Refuses to overwrite a file unless
 //! `--force`; every file is checked before the first is written.
 
-use super::{Cli, Outcome, open_session};
+use super::{Cli, Outcome, ReportFormat, open_session};
 use crate::import::{self, Options};
 use crate::kinds::export::{Filter, ValueMode};
 use crate::kinds::registry;
@@ -40,6 +40,9 @@ pub struct ImportArgs {
     /// Overwrite files that exist.
     #[arg(long)]
     pub force: bool,
+    /// Output format of the report (the files are the same).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 pub(super) async fn run(cli: &Cli, args: &ImportArgs) -> miette::Result<Outcome> {
@@ -93,8 +96,33 @@ pub(super) async fn run(cli: &Cli, args: &ImportArgs) -> miette::Result<Outcome>
             .map_err(|e| e.wrap_err(format!("cannot write {}", path.display())))?;
     }
 
-    let mut r = String::new();
+    if !imported.dropped.is_empty() {
+        use std::io::Write as _;
+        let mut w = format!(
+            "warning: {} resource(s) this manifest's ownership record claims are not imported; the next apply would delete them unless you declare them:\n",
+            imported.dropped.len()
+        );
+        for a in &imported.dropped {
+            let _ = writeln!(w, "  {a}");
+        }
+        let _ = std::io::stderr().lock().write_all(w.as_bytes());
+    }
     let total: usize = imported.counts.values().sum();
+    if args.format == ReportFormat::Json {
+        return super::rotate::report(serde_json::json!({
+            "format_version": 1,
+            "command": "import",
+            "manifest": manifest.display().to_string(),
+            "resources": total,
+            "counts": imported.counts,
+            "policy_files": imported.policies.keys().collect::<Vec<_>>(),
+            "env_names": imported.env.keys().collect::<Vec<_>>(),
+            "env_file_written": args.with_values && !imported.env.is_empty(),
+            "notes": imported.notes,
+            "dropped": imported.dropped,
+        }));
+    }
+    let mut r = String::new();
     let _ = writeln!(
         r,
         "Imported {total} resource(s) into {}:",
@@ -136,17 +164,6 @@ pub(super) async fn run(cli: &Cli, args: &ImportArgs) -> miette::Result<Outcome>
         "Next: vaultform -f {} plan   (adopts only: it changes nothing on the server)",
         manifest.display()
     );
-    if !imported.dropped.is_empty() {
-        use std::io::Write as _;
-        let mut w = format!(
-            "warning: {} resource(s) this manifest's ownership record claims are not imported; the next apply would delete them unless you declare them:\n",
-            imported.dropped.len()
-        );
-        for a in &imported.dropped {
-            let _ = writeln!(w, "  {a}");
-        }
-        let _ = std::io::stderr().lock().write_all(w.as_bytes());
-    }
     super::write_all_quietly(r.as_bytes())
 }
 

@@ -231,6 +231,9 @@ pub struct BootstrapArgs {
     /// How long to wait for another apply of this manifest to finish.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub lock_timeout: std::time::Duration,
+    /// Output format of the apply (stdout; progress goes to stderr).
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Human)]
+    pub format: ApplyFormat,
 }
 
 /// `vaultform rotate ...`.

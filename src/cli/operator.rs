@@ -220,7 +220,7 @@ pub(super) async fn bootstrap(cli: &Cli, args: &BootstrapArgs) -> miette::Result
             allow_destroy: args.allow_destroy,
             targets: vec![],
             plan_file: None,
-            format: super::ApplyFormat::Human,
+            format: args.format,
             compact: false,
             lock_timeout: args.lock_timeout,
         },
