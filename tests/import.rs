@@ -263,6 +263,47 @@ fn configure(bao: &BaoDev, work: &Path) {
         "name=admins",
         "policies=policy-05",
     ]);
+    // A PKI root and an intermediate it signed, on another mount.
+    run(&["secrets", "enable", "-max-lease-ttl=87600h", "pki"]);
+    run(&[
+        "secrets",
+        "enable",
+        "-path=pki-int",
+        "-max-lease-ttl=43800h",
+        "pki",
+    ]);
+    let (status, root) = bao.write(
+        "pki/root/generate/internal",
+        &json!({"common_name": "Hand Root CA", "organization": "Hand Corp", "issuer_name": "hand-root", "key_type": "ec", "ttl": "87600h"}),
+    );
+    assert_eq!(status, 200, "{root}");
+    let (status, csr) = bao.write(
+        "pki-int/intermediate/generate/internal",
+        &json!({"common_name": "Hand Intermediate CA", "key_type": "ec"}),
+    );
+    assert_eq!(status, 200, "{csr}");
+    let (status, signed) = bao.write(
+        "pki/root/sign-intermediate",
+        &json!({"issuer_ref": "hand-root", "csr": csr["data"]["csr"], "format": "pem_bundle", "ttl": "43800h"}),
+    );
+    assert_eq!(status, 200, "{signed}");
+    let (status, set) = bao.write(
+        "pki-int/intermediate/set-signed",
+        &json!({"certificate": signed["data"]["certificate"]}),
+    );
+    assert_eq!(status, 200, "{set}");
+    let id = set["data"]["mapping"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, k)| k.as_str().is_some_and(|k| !k.is_empty()))
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    let (status, named) = bao.write(
+        &format!("pki-int/issuer/{id}"),
+        &json!({"issuer_name": "hand-int"}),
+    );
+    assert_eq!(status, 200, "{named}");
     // An older version of one secret: the import takes the latest.
     std::fs::write(
         work.join("kv.json"),
@@ -397,6 +438,11 @@ fn a_server_set_up_by_hand_imports_plans_no_change_and_rebuilds_a_fresh_server()
         "[secrets.\"team/app/db\"]",
         "\"multi line\" = { env = \"TEAM_APP_DB_MULTI_LINE\" }",
         "userpass_user.userpass/alice: needs `password`",
+        "[mounts.pki.issuers.hand-root]",
+        "common_name = \"Hand Root CA\"",
+        "organization = \"Hand Corp\"",
+        "[mounts.pki-int.intermediates.hand-int]",
+        "signed_by = \"pki/hand-root\"",
     ] {
         assert!(manifest.contains(want), "no {want:?} in:\n{manifest}");
     }
@@ -513,8 +559,46 @@ fn a_server_set_up_by_hand_imports_plans_no_change_and_rebuilds_a_fresh_server()
             "{mount} {key}"
         );
     }
+    for (mount, name) in [("pki", "hand-root"), ("pki-int", "hand-int")] {
+        let (status, body) = fresh.get(&format!("{mount}/issuer/{name}"));
+        assert_eq!(status, 200, "{mount}/{name}: {body}");
+    }
     let (code, stdout, stderr) = vf(&fresh, &dir, &["plan", "--detailed-exitcode"], &values);
     assert_eq!(code, 0, "{stdout}{stderr}");
+
+    // A resource this manifest's record claims that an import leaves out (a
+    // userpass user, whose password the server never returns) is named.
+    std::fs::write(
+        dir.join("vault.toml"),
+        std::fs::read_to_string(dir.join("vault.toml")).unwrap()
+            + "\n[auth.userpass.users.carol]\npassword = { env = \"CAROL_PASSWORD\" }\n",
+    )
+    .unwrap();
+    let mut env = std::fs::read_to_string(dir.join(".env")).unwrap();
+    env.push_str("CAROL_PASSWORD=carol-password-1\n");
+    std::fs::write(dir.join(".env"), env).unwrap();
+    let mut values = values;
+    values.push("carol-password-1".into());
+    let (code, stdout, stderr) = vf(&fresh, &dir, &["apply", "--auto-approve"], &values);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, stderr) = vf(
+        &fresh,
+        out.path(),
+        &["-f", "again/vault.toml", "import"],
+        &values,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let flat = common::flat(&stderr);
+    assert!(
+        flat.contains("the next apply would delete them")
+            && flat.contains("userpass_user.userpass/carol"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(out.path().join("again/vault.toml")).unwrap();
+    assert!(
+        text.contains("userpass_user.userpass/carol: WARNING"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -704,22 +788,27 @@ fn the_example_server_imports_as_adoptions_only() {
     let (code, stdout, stderr) = vf(&bao, example.path(), &["apply", "--auto-approve"], &values);
     assert_eq!(code, 0, "{stdout}{stderr}");
 
-    // Imported under the manifest that manages it: what its record claims
-    // and the import leaves out (the PKI issuer) is called out.
+    // Imported under the manifest that manages it: everything its record
+    // claims is imported (no warning), and it plans no change (adoptions
+    // only: the import also declares what the example leaves unmanaged, such
+    // as the KV settings of `secret/`).
     let out = tempfile::tempdir().unwrap();
     let (code, stdout, stderr) = vf(
         &bao,
         out.path(),
-        &["-f", "same/vault.toml", "import"],
+        &["-f", "same/vault.toml", "import", "--with-values"],
         &values,
     );
     assert_eq!(code, 0, "{stdout}{stderr}");
-    let flat = common::flat(&stderr);
-    assert!(
-        flat.contains("the next apply would delete them")
-            && flat.contains("pki_issuer.pki/platform-root"),
-        "{stderr}"
-    );
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let same = out.path().join("same");
+    let (code, stdout, stderr) = vf(&bao, &same, &["plan", "--format", "json"], &values);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    for c in plan["changes"].as_array().unwrap() {
+        assert_eq!(c["action"], "adopt", "{c}");
+    }
+    assert_eq!(plan["ownership"]["remove"], json!([]), "{plan}");
 
     // Without a record: adoptions only, for every kind the example uses.
     assert_eq!(bao.request("DELETE", "sys/mounts/vaultform", None).0, 204);
@@ -760,6 +849,7 @@ fn the_example_server_imports_as_adoptions_only() {
         "database_role",
         "transit_key",
         "pki_urls",
+        "pki_issuer",
         "pki_role",
         "policy",
         "approle",

@@ -45,6 +45,7 @@ use super::fields::FieldType;
 use super::table::{DesiredFields, ParentRule, TableKind};
 use crate::diag::Problem;
 use crate::model::plan::{Action, Change, FieldChange};
+use crate::kinds::mount::LiveBackend;
 use crate::model::{Address, Desired, Kind, Live};
 use crate::names::{self};
 use crate::vault::{Vault, VaultError};
@@ -214,6 +215,53 @@ pub struct LiveIssuer {
     pub id: String,
     /// Whether it is the mount's default issuer.
     pub is_default: bool,
+    /// Its certificate, chain and key, read only for `vaultform import`.
+    pub details: Option<IssuerDetails>,
+}
+
+/// What `<mount>/issuer/<id>` says of an issuer (read for `vaultform import`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuerDetails {
+    /// Its certificate (PEM).
+    pub certificate: String,
+    /// `ca_chain`: its certificate, then the ones that signed it.
+    pub chain: Vec<String>,
+    /// Whether the mount holds its key (an imported chain's CA does not).
+    pub has_key: bool,
+}
+
+impl IssuerDetails {
+    /// Whether it signed itself (a root): its chain is itself alone.
+    fn is_root(&self) -> bool {
+        self.chain.len() <= 1
+    }
+}
+
+/// The subject of a PEM certificate as the CA fields that declare it
+/// (`common_name`, `organization`, `ou`, `country`); `None` when it does not
+/// parse or has no common name.
+fn subject_fields(pem: &str) -> Option<toml::Table> {
+    use x509_parser::prelude::*;
+    let (_, pem) = parse_x509_pem(pem.trim().as_bytes()).ok()?;
+    let (_, cert) = X509Certificate::from_der(&pem.contents).ok()?;
+    let subject = cert.subject();
+    let first = |it: &mut dyn Iterator<Item = &AttributeTypeAndValue<'_>>| {
+        it.next()
+            .and_then(|a| a.as_str().ok())
+            .map(|s| toml::Value::String(s.to_string()))
+    };
+    let mut t = toml::Table::new();
+    t.insert("common_name".into(), first(&mut subject.iter_common_name())?);
+    for (field, v) in [
+        ("organization", first(&mut subject.iter_organization())),
+        ("ou", first(&mut subject.iter_organizational_unit())),
+        ("country", first(&mut subject.iter_country())),
+    ] {
+        if let Some(v) = v {
+            t.insert(field.into(), v);
+        }
+    }
+    Some(t)
 }
 
 /// PKI certificate authorities: roots (`INTERMEDIATE = false`) or
@@ -232,6 +280,42 @@ impl<const I: bool> Issuers<I> {
         &ISSUER_TABLE
     };
     const KIND: Kind = if I { INTERMEDIATE } else { ISSUER };
+
+    /// `vaultform import`: each listed issuer's certificate, chain and key.
+    fn read_details<'a>(&'static self, vault: &'a Vault, live: &Live) -> Vec<ReadFuture<'a>> {
+        live.items
+            .iter::<LiveIssuer>(Self::KIND)
+            .filter(|(_, l)| names::role_name(&l.id).is_ok())
+            .filter_map(|(key, l)| {
+                let (mount, _) = key.rsplit_once('/')?;
+                let path = format!("{mount}/issuer/{}", l.id);
+                let key = key.clone();
+                Some(
+                    async move {
+                        let body = vault.read(&path).await?.unwrap_or(Value::Null);
+                        let data = &body["data"];
+                        let strings = |v: &Value| -> Vec<String> {
+                            v.as_array()
+                                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                                .unwrap_or_default()
+                        };
+                        let details = data["certificate"].as_str().map(|c| IssuerDetails {
+                            certificate: c.to_string(),
+                            chain: strings(&data["ca_chain"]),
+                            has_key: data["key_id"].as_str().is_some_and(|k| !k.is_empty()),
+                        });
+                        let store: Store = Box::new(move |live: &mut Live| {
+                            if let Some(l) = live.items.get_mut::<LiveIssuer>(Self::KIND, &key) {
+                                l.details = details;
+                            }
+                        });
+                        Ok(store)
+                    }
+                    .boxed(),
+                )
+            })
+            .collect()
+    }
 
     /// The root issuer an intermediate names in `signed_by`, as an address.
     fn signer(d: &DesiredFields) -> Option<Address> {
@@ -348,16 +432,65 @@ async fn create_intermediate(
 impl<const I: bool> KindDef for Issuers<I> {
     super::table::from_table!((*Self::TABLE));
 
-    /// Not imported: the server keeps an issuer's key and certificate,
-    /// which a declaration would make anew.
+    /// Roots (a chain of one) as issuers, the others as intermediates
+    /// signed by the root issuer (on any PKI mount) whose certificate is the
+    /// next in their chain: the subject's fields, `signed_by`, `default`.
+    /// A declared issuer that exists is never generated again (only
+    /// `default` is compared), so these plan no change; on a fresh server
+    /// they make new keys with the same names and subjects. CAs without a
+    /// key in their mount (an imported chain's) are left out.
     fn export(&self, live: &Live, out: &mut crate::kinds::export::Export) {
-        for key in live.items.names(Self::KIND) {
-            if out.wants(Self::KIND, key.split_once('/').map(|(m, _)| m), key) {
-                out.notes.push(format!(
-                    "{}.{key}: not imported (a declaration would make a new key and certificate); declare it by hand",
-                    Self::KIND
-                ));
+        for (key, l) in live.items.iter::<LiveIssuer>(Self::KIND) {
+            let Some((mount, name)) = key.rsplit_once('/') else {
+                continue;
+            };
+            let address = Address::new(Self::KIND, key.clone());
+            let Some(d) = &l.details else {
+                continue;
+            };
+            if d.is_root() == I
+                || !(out.parents.contains(&address) || out.wants(Self::KIND, Some(mount), key))
+                || out.owned_elsewhere(live, &address)
+            {
+                continue;
             }
+            if !d.has_key {
+                out.notes.push(format!(
+                    "{address}: a CA certificate without its key in the mount (an imported chain): not managed"
+                ));
+                continue;
+            }
+            let Some(mut t) = subject_fields(&d.certificate) else {
+                out.notes.push(format!("{address}: its certificate has no common name vaultform can read"));
+                continue;
+            };
+            if I {
+                let signer = d.chain.get(1).and_then(|parent| {
+                    live.items.iter::<LiveIssuer>(ISSUER).find(|(_, r)| {
+                        r.details.as_ref().is_some_and(|rd| {
+                            rd.is_root() && rd.has_key && rd.certificate.trim() == parent.trim()
+                        })
+                    })
+                });
+                let Some((root, _)) = signer else {
+                    out.notes.push(format!(
+                        "{address}: signed by a CA that is not a root issuer on this server; declare it by hand"
+                    ));
+                    continue;
+                };
+                t.insert("signed_by".into(), toml::Value::String(root.clone()));
+                out.parents.insert(Address::new(ISSUER, root.clone()));
+            }
+            if l.is_default {
+                t.insert("default".into(), toml::Value::Boolean(true));
+            }
+            let section = if I { "intermediates" } else { "issuers" };
+            out.declare(
+                &address,
+                &["mounts", mount, section, name],
+                t,
+                Some(Address::new(Kind::MOUNT, mount.to_string())),
+            );
         }
     }
 
@@ -405,16 +538,27 @@ impl<const I: bool> KindDef for Issuers<I> {
         desired: &'a Desired,
         live: &Live,
     ) -> Vec<ReadFuture<'a>> {
+        if wave == Wave::Items && live.everything {
+            return self.read_details(vault, live);
+        }
         if wave != Wave::Lists {
             return Vec::new();
         }
-        let mounts: BTreeSet<String> = desired
+        let mut mounts: BTreeSet<String> = desired
             .items
             .names(Self::KIND)
             .chain(live.managed.names(Self::KIND))
             .filter_map(|k| k.rsplit_once('/').map(|(m, _)| m.to_string()))
             .filter(|m| live.exists(Kind::MOUNT, m))
             .collect();
+        if live.everything {
+            mounts.extend(
+                live.items
+                    .iter::<LiveBackend>(Kind::MOUNT)
+                    .filter(|(_, b)| b.type_name == "pki")
+                    .map(|(p, _)| p.clone()),
+            );
+        }
         mounts
             .into_iter()
             .map(|mount| {
@@ -443,6 +587,7 @@ impl<const I: bool> KindDef for Issuers<I> {
                             let l = LiveIssuer {
                                 id: id.clone(),
                                 is_default: v["is_default"].as_bool().unwrap_or(false),
+                                details: None,
                             };
                             found.push((format!("{mount}/{name}"), l));
                         }
@@ -583,6 +728,7 @@ impl<const I: bool> KindDef for Issuers<I> {
                     .unwrap_or(LiveIssuer {
                         id: format!("id-{key}"),
                         is_default: false,
+                        details: None,
                     });
                 l.is_default |= default;
                 live.items.insert(Self::KIND, key, l);
@@ -617,6 +763,7 @@ impl<const I: bool> KindDef for Issuers<I> {
                 let l = LiveIssuer {
                     id: format!("id-{n}"),
                     is_default: n == "a",
+                    details: None,
                 };
                 live.items.insert(Self::KIND, key, l);
             }
