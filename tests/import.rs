@@ -821,6 +821,12 @@ fn the_example_server_imports_as_adoptions_only() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     let dir = out.path().join("imp");
     let text = std::fs::read_to_string(dir.join("vault.toml")).unwrap();
+    for note in [
+        "database_connection.database/user-db: password not imported",
+        "auth_config.kubernetes: token_reviewer_jwt not imported",
+    ] {
+        assert!(text.contains(note), "no note {note:?}:\n{text}");
+    }
     for v in &values {
         assert!(!text.contains(v.as_str()), "vault.toml holds {v:?}");
     }

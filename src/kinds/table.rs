@@ -301,6 +301,19 @@ impl TableKind {
                 t.remove(field);
             }
         }
+        let write_only: Vec<&str> = self
+            .fields
+            .iter()
+            .flat_map(|g| g.iter())
+            .filter(|(f, ty)| *ty == FieldType::WriteOnly && !self.required.contains(f))
+            .map(|(f, _)| *f)
+            .collect();
+        if !write_only.is_empty() {
+            out.notes.push(format!(
+                "{address}: {} not imported (the server never returns it; it stays as it is)",
+                write_only.join(", ")
+            ));
+        }
         if let Some(req) = self.required.iter().find(|r| !t.contains_key(**r)) {
             out.notes.push(format!(
                 "{address}: needs `{req}`, which the server does not return; declare it by hand"
