@@ -869,3 +869,65 @@ fn the_example_server_imports_as_adoptions_only() {
     let (code, stdout, stderr) = vf(&bao, &dir, &["plan", "--detailed-exitcode"], &values);
     assert_eq!(code, 0, "{stdout}{stderr}");
 }
+
+/// Names the server allows and vaultform refuses (spaces, percent signs) are
+/// never read nor declared: noted, and the rest imports and plans adoptions.
+#[test]
+fn names_vaultform_refuses_are_noted_and_never_read() {
+    let bao = BaoDev::start();
+    let work = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| bao_cli(&bao, work.path(), args);
+    run(&["secrets", "enable", "-path=odd mount", "-version=2", "kv"]);
+    run(&["kv", "put", "-mount=odd mount", "x", "a=odd-mount-value"]);
+    run(&["auth", "enable", "-path=odd auth", "approle"]);
+    run(&[
+        "kv",
+        "put",
+        "-mount=secret",
+        "odd name/ü x",
+        "k=odd-path-value",
+    ]);
+    run(&[
+        "kv",
+        "put",
+        "-mount=secret",
+        "pct%2e%2e/x",
+        "k=pct-path-value",
+    ]);
+    run(&["kv", "put", "-mount=secret", "fine/x", "k=fine-path-value"]);
+    run(&["write", "identity/entity", "name=odd entity"]);
+    let values: Vec<String> = [
+        "odd-mount-value",
+        "odd-path-value",
+        "pct-path-value",
+        "fine-path-value",
+    ]
+    .map(String::from)
+    .to_vec();
+    let out = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = vf(
+        &bao,
+        out.path(),
+        &["-f", "odd/vault.toml", "import", "--with-values"],
+        &values,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let dir = out.path().join("odd");
+    let text = std::fs::read_to_string(dir.join("vault.toml")).unwrap();
+    for note in [
+        "mounts `odd mount`: a path vaultform does not accept",
+        "auth `odd auth`: a path vaultform does not accept",
+        "kv `secret/odd name/ü x`: a name vaultform does not accept (not read)",
+        "kv `secret/pct%2e%2e/x`: a name vaultform does not accept (not read)",
+        "entity `odd entity`: a name vaultform does not accept (not read)",
+    ] {
+        assert!(text.contains(note), "no note {note:?}:\n{text}");
+    }
+    assert!(text.contains("[secrets.\"secret/fine/x\"]"), "{text}");
+    let (code, stdout, stderr) = vf(&bao, &dir, &["plan", "--format", "json"], &values);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    for c in plan["changes"].as_array().unwrap() {
+        assert_eq!(c["action"], "adopt", "{c}");
+    }
+}

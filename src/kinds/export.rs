@@ -97,6 +97,24 @@ impl Export {
         }
     }
 
+    /// Notes the names the server lists for `kind` that vaultform does not
+    /// accept (`ok` says which it does): never read, never declared.
+    pub fn note_refused<'n>(
+        &mut self,
+        kind: Kind,
+        names: impl Iterator<Item = &'n String>,
+        ok: impl Fn(&str) -> bool,
+    ) {
+        for n in names {
+            if !ok(n) && self.wants(kind, n.split_once('/').map(|(m, _)| m), n) {
+                self.notes.push(format!(
+                    "{kind} `{}`: a name vaultform does not accept (not read)",
+                    crate::names::excerpt(n)
+                ));
+            }
+        }
+    }
+
     /// The table at `path` below the root, made where missing.
     pub fn table(&mut self, path: &[&str]) -> &mut toml::Table {
         let mut t = &mut self.root;

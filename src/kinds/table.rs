@@ -241,6 +241,14 @@ impl TableKind {
         }
     }
 
+    /// For `vaultform import`: notes the listed names vaultform does not
+    /// accept (never read).
+    pub fn export_refused(&self, live: &Live, out: &mut Export) {
+        out.note_refused(self.kind, live.listed(self.kind), |k| {
+            self.check_name(k).is_ok()
+        });
+    }
+
     /// For `vaultform import`: declares the live item `key` with the fields
     /// `l` (as the server returns them, or as a wrapping kind compares them):
     /// every field of the table that is set, in the manifest's form. An item
@@ -474,7 +482,13 @@ impl TableKind {
             .cloned()
             .collect();
         if live.everything {
-            keys.extend(live.listed(self.kind).cloned());
+            // Only names vaultform accepts are read (no request is built
+            // from another); the export notes the others.
+            keys.extend(
+                live.listed(self.kind)
+                    .filter(|k| self.check_name(k).is_ok())
+                    .cloned(),
+            );
             if !self.named() {
                 keys.extend(self.live_mounts(live));
             }
@@ -489,7 +503,7 @@ impl TableKind {
             None => live
                 .items
                 .names(self.parent)
-                .filter(|m| self.live_parent_accepts(live, m))
+                .filter(|m| names::path(m).is_ok() && self.live_parent_accepts(live, m))
                 .cloned()
                 .collect(),
         }
@@ -774,6 +788,7 @@ impl KindDef for TableKind {
         for (key, l) in live.items.iter::<LiveFields>(self.kind) {
             self.export_item(live, out, key, l);
         }
+        self.export_refused(live, out);
     }
 
     fn has_write_only(&self) -> bool {

@@ -79,7 +79,7 @@ impl KindDef for Configs {
         let everything: Vec<String> = if live.everything {
             live.items
                 .iter::<crate::kinds::mount::LiveBackend>(Kind::AUTH)
-                .filter(|(_, b)| configurable(&b.type_name))
+                .filter(|(p, b)| configurable(&b.type_name) && names::path(p).is_ok())
                 .map(|(p, _)| p.clone())
                 .collect()
         } else {

@@ -289,6 +289,7 @@ impl KindDef for Connections {
         for (key, l) in live.items.iter::<LiveFields>(CONNECTION) {
             CONNECTION_TABLE.export_item(live, out, key, &lift(l));
         }
+        CONNECTION_TABLE.export_refused(live, out);
     }
 
     fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {

@@ -256,6 +256,7 @@ impl KindDef for Entities {
         for (key, l) in live.items.iter::<LiveFields>(ENTITY) {
             ENTITY_TABLE.export_item(live, out, key, &named_aliases(l));
         }
+        ENTITY_TABLE.export_refused(live, out);
     }
 
     fn depends_on(&self, desired: &Desired, name: &str) -> Vec<Address> {
@@ -516,6 +517,7 @@ impl KindDef for Groups {
         for (key, l) in live.items.iter::<LiveFields>(GROUP) {
             GROUP_TABLE.export_item(live, out, key, &named_members(live, l));
         }
+        GROUP_TABLE.export_refused(live, out);
     }
 
 

@@ -167,7 +167,12 @@ impl KindDef for Secrets {
             if live.everything {
                 for (mount, tree) in live.facts.iter::<KvTree>(KIND) {
                     for p in tree.paths.iter().flatten() {
-                        s.insert(format!("{mount}/{p}"));
+                        // Only paths vaultform accepts are read; the export
+                        // notes the others.
+                        let full = format!("{mount}/{p}");
+                        if names::mount_and_path(&full).is_ok() {
+                            s.insert(full);
+                        }
                     }
                 }
             }
@@ -191,7 +196,12 @@ impl KindDef for Secrets {
                         .filter_map(|k| longest_mount(live.items.names(Kind::MOUNT), k)),
                 );
                 if live.everything {
-                    kv_mounts.extend(live.items.names(Kind::MOUNT).cloned());
+                    kv_mounts.extend(
+                        live.items
+                            .names(Kind::MOUNT)
+                            .filter(|m| names::mount_path(m).is_ok())
+                            .cloned(),
+                    );
                 }
                 kv_mounts.remove(&desired.ownership_mount);
                 kv_mounts
@@ -262,6 +272,13 @@ impl KindDef for Secrets {
     /// any other value as `{ external = true }` (the manifest's sources give
     /// strings). Deleted or destroyed latest versions are left out.
     fn export(&self, live: &Live, out: &mut crate::kinds::export::Export) {
+        let listed: Vec<String> = live
+            .facts
+            .iter::<KvTree>(KIND)
+            .filter(|(m, _)| **m != out.ownership_mount)
+            .flat_map(|(m, t)| t.paths.iter().flatten().map(move |p| format!("{m}/{p}")))
+            .collect();
+        out.note_refused(KIND, listed.iter(), |k| names::mount_and_path(k).is_ok());
         for (key, l) in live.items.iter::<LiveSecret>(KIND) {
             let Some(mount) = longest_mount(live.items.names(Kind::MOUNT), key) else {
                 continue;

@@ -555,7 +555,7 @@ impl<const I: bool> KindDef for Issuers<I> {
             mounts.extend(
                 live.items
                     .iter::<LiveBackend>(Kind::MOUNT)
-                    .filter(|(_, b)| b.type_name == "pki")
+                    .filter(|(p, b)| b.type_name == "pki" && names::mount_path(p).is_ok())
                     .map(|(p, _)| p.clone()),
             );
         }

@@ -86,7 +86,10 @@ impl KindDef for Policies {
                     .items
                     .names(KIND)
                     .chain(live.managed.names(KIND))
-                    .chain(live.listed(KIND).filter(|_| live.everything))
+                    .chain(
+                        live.listed(KIND)
+                            .filter(|n| live.everything && names::policy_name(n).is_ok()),
+                    )
                     .filter(|n| live.is_listed(KIND, n))
                     .cloned()
                     .collect();
@@ -136,6 +139,7 @@ impl KindDef for Policies {
             out.policies.insert(format!("{name}.{ext}"), l.text.clone());
             out.declare(&address, &["policies"], toml::Table::new(), None);
         }
+        out.note_refused(KIND, live.listed(KIND), |n| names::policy_name(n).is_ok());
         if !out.policies.is_empty() {
             let t = out.table(&["policies"]);
             t.insert("dir".into(), toml::Value::String("policies".into()));
