@@ -78,6 +78,11 @@ pub fn export(live: &Live, opts: &Options) -> Imported {
     for k in kinds.iter().rev() {
         k.export(live, &mut out);
     }
+    for request in &live.unreadable {
+        out.notes.push(format!(
+            "{request}: permission denied (403); what is there is not imported"
+        ));
+    }
     // What this manifest's own record claims but the import leaves out:
     // its next plan would delete it.
     let dropped: Vec<String> = live

@@ -12,6 +12,7 @@ use crate::kinds::registry;
 use crate::model::Desired;
 use crate::ownership;
 use crate::vault::{Vault, VaultError};
+use futures::FutureExt;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 pub use crate::kinds::kv::MAX_KV_PATHS;
@@ -99,8 +100,22 @@ async fn wave(
     live: &crate::model::Live,
     parallelism: usize,
 ) -> Result<Vec<Store>, VaultError> {
+    let everything = live.everything;
     let reads: Vec<_> = registry::all()
         .flat_map(|k| k.reads(wave, vault, desired, live))
+        .map(|read| {
+            read.map(move |r| match r {
+                // Reading everything (`vaultform import`), what the token
+                // may not read is skipped and said, not fatal.
+                Err(VaultError::PermissionDenied { method, path }) if everything => {
+                    let store: Store = Box::new(move |live: &mut crate::model::Live| {
+                        live.unreadable.push(format!("{method} {path}"));
+                    });
+                    Ok(store)
+                }
+                other => other,
+            })
+        })
         .collect();
     stream::iter(reads)
         .buffer_unordered(parallelism)

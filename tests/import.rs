@@ -931,3 +931,62 @@ fn names_vaultform_refuses_are_noted_and_never_read() {
         assert_eq!(c["action"], "adopt", "{c}");
     }
 }
+
+/// A token that may not read some paths (`sys/audit` needs `sudo`; one auth
+/// method's roles denied) imports the rest and says what it could not read.
+#[test]
+fn what_the_token_may_not_read_is_noted_and_the_rest_imported() {
+    let bao = BaoDev::start();
+    let work = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| bao_cli(&bao, work.path(), args);
+    run(&["auth", "enable", "approle"]);
+    run(&["write", "auth/approle/role/web", "token_ttl=1h"]);
+    run(&["kv", "put", "-mount=secret", "app", "k=readable-value"]);
+    std::fs::write(
+        work.path().join("reader.hcl"),
+        "path \"*\" { capabilities = [\"read\", \"list\", \"scan\"] }\npath \"auth/approle/role\" { capabilities = [\"deny\"] }\n",
+    )
+    .unwrap();
+    run(&["policy", "write", "reader", "reader.hcl"]);
+    let (status, token) = bao.write(
+        "auth/token/create",
+        &json!({"policies": ["reader"], "ttl": "10m"}),
+    );
+    assert_eq!(status, 200, "{token}");
+    let token = token["auth"]["client_token"].as_str().unwrap().to_string();
+    let out = tempfile::tempdir().unwrap();
+    let result = vaultform_cmd(&bao)
+        .current_dir(out.path())
+        .env("VAULT_TOKEN", &token)
+        .args([
+            "-f",
+            "ro/vault.toml",
+            "import",
+            "--external",
+            "--kind",
+            "audit",
+            "--kind",
+            "approle",
+            "--kind",
+            "kv",
+            "--kind",
+            "mount",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&result.stdout),
+        String::from_utf8_lossy(&result.stderr),
+    );
+    assert!(result.status.success(), "{stdout}{stderr}");
+    assert!(!stdout.contains(token.as_str()) && !stderr.contains(token.as_str()));
+    let text = std::fs::read_to_string(out.path().join("ro/vault.toml")).unwrap();
+    for note in [
+        "GET sys/audit: permission denied (403)",
+        "LIST auth/approle/role: permission denied (403)",
+    ] {
+        assert!(text.contains(note), "no note {note:?}:\n{text}");
+    }
+    assert!(text.contains("[secrets.\"secret/app\"]"), "{text}");
+    assert!(!text.contains("[auth.approle.roles"), "{text}");
+}

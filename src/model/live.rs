@@ -68,6 +68,9 @@ pub struct Live {
     /// Read everything the server has, not only what the manifest declares
     /// or manages (`vaultform import`).
     pub everything: bool,
+    /// When reading everything: the requests the token may not make
+    /// (`LIST auth/x/role`), skipped instead of failing the whole read.
+    pub unreadable: Vec<String>,
 }
 
 /// What vaultform knows of values the server never returns (a userpass
