@@ -418,6 +418,15 @@ fn a_server_set_up_by_hand_imports_plans_no_change_and_rebuilds_a_fresh_server()
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600);
+    let mode = std::fs::metadata(dir.join("vault.toml"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o644,
+        "the manifest belongs in the repository"
+    );
     for want in [
         "[mounts.team]",
         "default_lease_ttl = \"1h\"",

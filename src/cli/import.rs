@@ -59,8 +59,9 @@ pub(super) async fn run(cli: &Cli, args: &ImportArgs) -> miette::Result<Outcome>
     let imported = import::export(&live?, &opts);
 
     // Every file, checked before the first is written.
-    let mut files: Vec<(PathBuf, String, bool)> =
-        vec![(manifest.clone(), imported.manifest.clone(), false)];
+    // The manifest last: an import killed half-way never leaves a manifest
+    // naming files that are not there.
+    let mut files: Vec<(PathBuf, String, bool)> = Vec::new();
     for (file, text) in &imported.policies {
         files.push((dir.join("policies").join(file), text.clone(), false));
     }
@@ -74,6 +75,7 @@ pub(super) async fn run(cli: &Cli, args: &ImportArgs) -> miette::Result<Outcome>
             files.push((dir.join(".env"), import::env_file(&imported.env), true));
         }
     }
+    files.push((manifest.clone(), imported.manifest.clone(), false));
     if !args.force
         && let Some((p, _, _)) = files.iter().find(|(p, _, _)| p.exists())
     {
@@ -87,9 +89,7 @@ pub(super) async fn run(cli: &Cli, args: &ImportArgs) -> miette::Result<Outcome>
         let written = if *private {
             crate::kinds::credentials::vault::write_private(path, text.trim_end_matches('\n'))
         } else {
-            path.parent()
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .and_then(|()| std::fs::write(path, text))
+            write_public(path, text)
         };
         written
             .into_diagnostic()
@@ -206,4 +206,26 @@ fn options(cli: &Cli, args: &ImportArgs) -> miette::Result<Options> {
         ownership_mount: args.ownership_mount.clone(),
         parallelism: cli.parallelism as usize,
     })
+}
+
+/// Writes a file that belongs in the repository (mode 0644) atomically: a
+/// temporary file beside it, renamed over it.
+fn write_public(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
