@@ -43,7 +43,7 @@ pub fn secrets(cx: &mut Declare<'_, '_>, v: &Val<'_>) {
         if !cx.claim(Address::new(Kind::KV, full.clone()), k.span()) {
             continue;
         }
-        let secret = DesiredSecret { mount, path, keys };
+        let secret = DesiredSecret::new(mount, path, keys);
         cx.desired.items.insert(Kind::KV, full, secret);
     }
 }

@@ -407,11 +407,7 @@ impl KindDef for Secrets {
                     keys.insert(k.to_string(), v);
                 }
             }
-            let d = DesiredSecret {
-                mount: "kv".into(),
-                path: path.clone(),
-                keys,
-            };
+            let d = DesiredSecret::new("kv", path.clone(), keys);
             desired.items.insert(KIND, format!("kv/{path}"), d);
         }
         for _ in 0..rng.gen_range(0..4) {
