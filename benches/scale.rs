@@ -29,7 +29,9 @@
 //! runtimes (multi-thread with two workers, or current-thread like
 //! vaultform's), in turn. Every step but `validate` and `cold_apply` runs
 //! `--repeat` times per round (default: the 8 combinations), each run followed
-//! by its floor trial: the server's speed drifts within a round (identical
+//! by its floor trial (a drift apply's comes just before it, so that its
+//! write-back is not left for the no-op re-apply to find as a hand edit): the
+//! server's speed drifts within a round (identical
 //! reads took 485-774 ms, tracking the server's own CPU; it gets faster as it
 //! warms up), so vaultform and its floor are timed side by side, over equally
 //! many samples. `drift_apply` gets a new 1% drift each time. After the
@@ -1357,11 +1359,18 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
                 if i > 0 {
                     ws.write_env(&drifted, i as u32 + 1)?;
                 }
+                // The floor's trial runs first here: it writes the drifted
+                // secrets back as they are, a new version of each that
+                // vaultform did not write. Run after vaultform's apply, it
+                // left those versions to the no-op re-apply, which had to
+                // read them and then recorded them in the known record (its
+                // one write). Before the apply, they are versions of secrets
+                // the apply reads and writes anyway.
+                let (c, flavor) = trials[i % trials.len()];
+                drift_floors.push(drift_floor_trial(ctx, &bao, c, flavor, size, &drifted)?);
                 let Some(_) = step("drift_apply", &["apply", "--auto-approve"], 0)? else {
                     break 'steps false;
                 };
-                let (c, flavor) = trials[i % trials.len()];
-                drift_floors.push(drift_floor_trial(ctx, &bao, c, flavor, size, &drifted)?);
             }
             for i in 0..repeat {
                 let Some(reapply) = step("noop_apply", &["apply", "--auto-approve"], 0)? else {

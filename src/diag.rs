@@ -188,6 +188,51 @@ pub fn clean_text(text: &str, max: usize) -> String {
     out
 }
 
+/// A file's source for diagnostics, made into a [`SourceFile`] only when a
+/// problem needs one: making it scans the whole text, and a valid manifest
+/// or policy file shows none.
+#[derive(Debug)]
+pub struct LazySource {
+    name: String,
+    text: Arc<str>,
+    made: std::sync::OnceLock<SourceFile>,
+}
+
+impl LazySource {
+    /// The source of the file `name` holding `text`.
+    pub fn new(name: impl Into<String>, text: Arc<str>) -> Self {
+        Self {
+            name: name.into(),
+            text,
+            made: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The source as a [`SourceFile`], made on the first call.
+    pub fn get(&self) -> &SourceFile {
+        self.made
+            .get_or_init(|| SourceFile::new(&self.name, &self.text))
+    }
+}
+
+impl From<&SourceFile> for LazySource {
+    fn from(src: &SourceFile) -> Self {
+        let made = std::sync::OnceLock::new();
+        let _ = made.set(src.clone());
+        Self {
+            name: src.name().to_string(),
+            text: Arc::from(""),
+            made,
+        }
+    }
+}
+
+impl From<&LazySource> for SourceFile {
+    fn from(src: &LazySource) -> Self {
+        src.get().clone()
+    }
+}
+
 impl From<&SourceFile> for SourceFile {
     fn from(src: &SourceFile) -> Self {
         src.clone()

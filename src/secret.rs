@@ -126,7 +126,13 @@ pub struct FingerprintKey {
     /// `None` only if the HMAC refused the key, which it never does (HMAC
     /// takes keys of any length).
     keyed: Option<Hmac<Sha256>>,
+    /// Which key this is within the process (copies share it): tells memoised
+    /// fingerprints of one key from those of another.
+    id: u64,
 }
+
+/// The next [`FingerprintKey::id`].
+static NEXT_KEY_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl FingerprintKey {
     /// A fresh random key (for fingerprints that live only as long as one run).
@@ -140,7 +146,15 @@ impl FingerprintKey {
     /// A key from bytes kept somewhere safe (for example inside Vault).
     pub fn from_bytes(bytes: Vec<u8>) -> Self {
         let keyed = <Hmac<Sha256> as Mac>::new_from_slice(&bytes).ok();
-        Self { bytes, keyed }
+        let id = NEXT_KEY_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self { bytes, keyed, id }
+    }
+
+    /// This key's number within the process, the same for its copies (two
+    /// keys made from the same bytes have different numbers): what a memoised
+    /// fingerprint is keyed by.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The raw bytes, to store the key inside Vault.

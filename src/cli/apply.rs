@@ -20,7 +20,8 @@ pub(super) async fn run(cli: &Cli, args: &ApplyArgs) -> miette::Result<Outcome> 
 /// Plans (or checks a saved plan), shows, confirms and applies. Shared with
 /// `bootstrap`. A plan with changes is made again under the apply lock (a
 /// no-op apply takes no lock and writes nothing), so that what is applied is
-/// what the server holds once no other apply of this manifest runs.
+/// what the server holds once no other apply of this manifest runs; from the
+/// manifest as first loaded (only the server may have changed meanwhile).
 pub(super) async fn body(
     cli: &Cli,
     args: &ApplyArgs,
@@ -30,7 +31,7 @@ pub(super) async fn body(
         Some(path) => Some(planfile::read(path)?),
         None => None,
     };
-    let first = prepare(cli, args, vault, saved.as_ref()).await?;
+    let first = prepare(cli, args, vault, saved.as_ref(), None).await?;
     if !first.plan.has_changes() {
         return finish(cli, args, vault, first, None).await;
     }
@@ -41,10 +42,19 @@ pub(super) async fn body(
     if !first.live.managed.mount_exists {
         crate::ownership::create_mount(vault, &mount).await?;
     }
-    super::leave_to_exit(first);
+    // The first plan's live state and changes are freed, not left to the
+    // exit: the plan made under the lock takes their place (holding both
+    // would double the peak memory of a large apply). Its manifest is kept.
+    let crate::pipeline::Planned {
+        desired,
+        live,
+        plan,
+        ..
+    } = first;
+    drop((live, plan));
     let lock = Lock::acquire(vault, &mount, &name, args.lock_timeout).await?;
     tracing::info!(lock = lock.id(), manifest = %name, "took the apply lock");
-    let planned = match prepare(cli, args, vault, saved.as_ref()).await {
+    let planned = match prepare(cli, args, vault, saved.as_ref(), Some(desired)).await {
         Ok(p) => p,
         Err(e) => {
             lock.release().await;
@@ -54,18 +64,20 @@ pub(super) async fn body(
     finish(cli, args, vault, planned, Some(lock)).await
 }
 
-/// Plans, and checks a saved plan against the new one.
+/// Plans (from `loaded`, else from the manifest loaded now), and checks a
+/// saved plan against the new one.
 async fn prepare(
     cli: &Cli,
     args: &ApplyArgs,
     vault: &crate::vault::Vault,
     saved: Option<&planfile::SavedPlan>,
+    loaded: Option<crate::model::Desired>,
 ) -> miette::Result<super::Planned> {
     let targets = match saved {
         Some(s) => s.targets.clone(),
         None => args.targets.clone(),
     };
-    let mut planned = make_plan(cli, vault, &targets, saved.is_some()).await?;
+    let mut planned = make_plan(cli, vault, &targets, saved.is_some(), loaded).await?;
     if let Some(saved) = saved {
         let key = planned
             .key

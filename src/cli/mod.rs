@@ -505,14 +505,19 @@ pub(crate) async fn open_session(cli: &Cli) -> miette::Result<Session> {
 
 /// Plans against the server (the library's [`crate::pipeline::plan`]), with a
 /// progress line on a terminal. With `ensure_key`, the persistent fingerprint
-/// key is created in Vault if missing (for saved plans).
+/// key is created in Vault if missing (for saved plans). The manifest is
+/// loaded unless `loaded` gives it.
 pub(crate) async fn make_plan(
     cli: &Cli,
     vault: &Vault,
     targets: &[Address],
     ensure_key: bool,
+    loaded: Option<crate::model::Desired>,
 ) -> miette::Result<Planned> {
-    let desired = manifest::load(&cli.manifest)?;
+    let desired = match loaded {
+        Some(d) => d,
+        None => manifest::load(&cli.manifest)?,
+    };
     let opts = crate::pipeline::Options {
         parallelism: cli.parallelism as usize,
         targets: targets.to_vec(),

@@ -41,7 +41,7 @@ async fn body(
     args: &PlanArgs,
     vault: &crate::vault::Vault,
 ) -> miette::Result<(crate::model::plan::Plan, Outcome)> {
-    let planned = make_plan(cli, vault, &args.targets, args.out.is_some()).await?;
+    let planned = make_plan(cli, vault, &args.targets, args.out.is_some(), None).await?;
     let plan = planned.plan;
     let key = planned.key;
     super::leave_to_exit((planned.desired, planned.live));

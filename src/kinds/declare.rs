@@ -6,7 +6,7 @@
 
 use super::contract::{Declare, Section};
 use super::registry;
-use crate::diag::{Problem, SourceFile};
+use crate::diag::Problem;
 use crate::duration;
 use crate::kinds::fields::{self, FieldType, FieldValue};
 use crate::model::{Desired, Kind};
@@ -21,7 +21,7 @@ pub type Val<'i> = Spanned<DeValue<'i>>;
 /// The reader: the source for diagnostics and the problems found so far.
 pub struct Walker {
     /// The manifest source.
-    pub src: SourceFile,
+    pub src: crate::diag::LazySource,
     /// Problems found.
     pub problems: Vec<Problem>,
     /// Problems found but not kept: past [`KEEP`], only counted (a file of
@@ -47,6 +47,11 @@ pub trait Sources {
 
     /// A policy that `what` grants, checked once every policy is declared.
     fn policy_ref(&mut self, what: String, policy: String, span: Range<usize>);
+
+    /// The path rules of the declared policy `policy`, from the parse that
+    /// checked it: the manifest's policy lints read them once every kind is
+    /// declared, without parsing the policy again.
+    fn policy_rules(&mut self, policy: &str, rules: Vec<crate::kinds::policy::lint::Rule>);
 }
 
 /// Hands the tables inside a declared resource's section to the kinds

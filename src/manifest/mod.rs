@@ -44,7 +44,7 @@ pub fn identity(path: &Path) -> Result<(String, String), ManifestError> {
         .map_err(|e| unreadable(format!("cannot read manifest {name}: {e}")))?;
     let (root, _) = DeTable::parse_recoverable(&text);
     let mut w = Walker {
-        src: SourceFile::from(&NamedSource::new(name.clone(), text.clone())),
+        src: diag::LazySource::new(name.clone(), std::sync::Arc::from(text.as_str())),
         problems: Vec::new(),
         dropped: 0,
     };
@@ -101,27 +101,29 @@ fn load_inner(
     values: bool,
 ) -> Result<Desired, ManifestError> {
     let name = path.display().to_string();
-    let text = files::read_text(path, files::MANIFEST_LIMIT).map_err(|e| ManifestError {
-        manifest: name.clone(),
-        problems: vec![
-            Problem::general(
-                "vaultform::manifest::unreadable",
-                format!("cannot read manifest {name}: {e}"),
-            )
-            .help("pass the manifest with -f/--manifest PATH (default ./vault.toml)"),
-        ],
-    })?;
+    let text: std::sync::Arc<str> = files::read_text(path, files::MANIFEST_LIMIT)
+        .map(std::sync::Arc::from)
+        .map_err(|e| ManifestError {
+            manifest: name.clone(),
+            problems: vec![
+                Problem::general(
+                    "vaultform::manifest::unreadable",
+                    format!("cannot read manifest {name}: {e}"),
+                )
+                .help("pass the manifest with -f/--manifest PATH (default ./vault.toml)"),
+            ],
+        })?;
     let base_dir = path
         .parent()
         .map(Path::to_path_buf)
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."));
+    let (mut root, syntax) = DeTable::parse_recoverable(&text);
     let mut w = Walker {
-        src: SourceFile::from(&NamedSource::new(name.clone(), text.clone())),
+        src: diag::LazySource::new(name.clone(), text.clone()),
         problems: Vec::new(),
         dropped: 0,
     };
-    let (root, syntax) = DeTable::parse_recoverable(&text);
     w.dropped += syntax.len().saturating_sub(walk::KEEP);
     for e in syntax.into_iter().take(walk::KEEP) {
         let span = e.span().unwrap_or(0..0);
@@ -136,7 +138,7 @@ fn load_inner(
     let mut loader = Loader {
         w,
         d: Desired::empty(
-            NamedSource::new(name.clone(), text.clone()),
+            NamedSource::new(name.clone(), text.to_string()),
             base_dir.clone(),
             DEFAULT_OWNERSHIP_MOUNT,
         ),
@@ -150,13 +152,16 @@ fn load_inner(
             base_dir,
             policy_refs: Vec::new(),
             literals: Vec::new(),
+            policy_rules: BTreeMap::new(),
         },
     };
-    loader.root(root.get_ref());
+    loader.root(root.get_mut());
+    drop(root);
     loader.check_policy_refs();
     if loader.w.problems.is_empty() {
         loader.check_policy_tests();
-        let lints = policy_tests::lint(&loader.d, &loader.d.lint_allow);
+        let rules = std::mem::take(&mut loader.src.policy_rules);
+        let lints = policy_tests::lint(&loader.d, &loader.d.lint_allow, &rules);
         loader.d.warnings.extend(lints);
     }
     loader.report_missing_vars();
@@ -246,6 +251,8 @@ struct ValueSources<'e> {
     /// Where secret values are written as literals: masked in every
     /// diagnostic that shows the manifest's text.
     literals: Vec<Range<usize>>,
+    /// Each declared policy's path rules, for the policy lints.
+    policy_rules: BTreeMap<String, Vec<policy_tests::LintRule>>,
 }
 
 impl Sources for ValueSources<'_> {
@@ -435,13 +442,21 @@ impl Sources for ValueSources<'_> {
     fn policy_ref(&mut self, what: String, policy: String, span: Range<usize>) {
         self.policy_refs.push((what, policy, span));
     }
+
+    fn policy_rules(&mut self, policy: &str, rules: Vec<crate::kinds::policy::lint::Rule>) {
+        let rules = rules.iter().map(policy_tests::LintRule::from).collect();
+        self.policy_rules.insert(policy.to_string(), rules);
+    }
 }
 
 impl Loader<'_> {
     /// The manifest's own settings first (`[vaultform]`, `env_file`: the
     /// kinds need them), then every kind's sections in registry order (a
     /// kind's dependencies are declared before it), then `[[policy_tests]]`.
-    fn root(&mut self, root: &DeTable<'_>) {
+    ///
+    /// Each section is taken out of `root` once declared: its parsed tree is
+    /// freed before the next sections' declarations are built.
+    fn root(&mut self, root: &mut DeTable<'_>) {
         let sections: Vec<(&'static str, &'static dyn KindDef)> = registry::all()
             .flat_map(|d| {
                 d.sections().iter().filter_map(move |s| match s {
@@ -460,7 +475,7 @@ impl Loader<'_> {
         if let Some(v) = root.get("env_file") {
             self.env_file(v);
         }
-        for &(key, def) in &sections {
+        for (i, &(key, def)) in sections.iter().enumerate() {
             if let Some((k, v)) = root.get_key_value(key) {
                 let mut cx = Declare {
                     w: &mut self.w,
@@ -472,11 +487,14 @@ impl Loader<'_> {
                 };
                 def.declare(&mut cx, v);
             }
+            if !sections[i + 1..].iter().any(|(later, _)| *later == key) {
+                root.remove(key);
+            }
         }
         // Units declared once: each instance's copy of its template is
         // declared like the sections above; its problems say which instance.
         let keys: Vec<&str> = sections.iter().map(|(k, _)| *k).collect();
-        for e in template::expand(&mut self.w, root, &keys) {
+        for e in template::expand(&mut self.w, &*root, &keys) {
             let before = self.w.problems.len();
             for (key, def) in &sections {
                 if let Some((k, v)) = e.sections.get_key_value(*key) {

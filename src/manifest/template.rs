@@ -308,13 +308,12 @@ fn merge_into<'i>(into: &mut DeTable<'i>, key: Spanned<Cow<'i, str>>, value: Val
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diag::SourceFile;
 
     fn expand_text(text: &str) -> (Vec<(String, String)>, Vec<String>) {
         let (root, errors) = DeTable::parse_recoverable(text);
         assert!(errors.is_empty(), "{errors:?}");
         let mut w = Walker {
-            src: SourceFile::new("vault.toml", text),
+            src: crate::diag::LazySource::new("vault.toml", std::sync::Arc::from(text)),
             problems: Vec::new(),
             dropped: 0,
         };

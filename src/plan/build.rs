@@ -26,8 +26,13 @@ pub fn plan(desired: &Desired, live: &Live, fp: &FingerprintKey) -> Plan {
     let wanted = wanted(desired);
     let own = &live.managed.addresses;
     let released = released_from_default(desired, live, &wanted);
-    // What this manifest manages: its own record, plus what it takes over.
-    let managed: BTreeSet<Address> = own.union(&released).cloned().collect();
+    // What this manifest manages: its own record, plus what it takes over
+    // (usually nothing: then the record itself, not a copy of it).
+    let managed: std::borrow::Cow<'_, BTreeSet<Address>> = if released.is_empty() {
+        std::borrow::Cow::Borrowed(own)
+    } else {
+        std::borrow::Cow::Owned(own.union(&released).cloned().collect())
+    };
     let cx = PlanCx {
         desired,
         live,

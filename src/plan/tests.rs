@@ -88,10 +88,10 @@ fn approle_auth() -> DesiredBackend {
 }
 
 fn secret(path: &str, pairs: &[(&str, &str)]) -> DesiredSecret {
-    DesiredSecret {
-        mount: "secret".into(),
-        path: path.into(),
-        keys: pairs
+    DesiredSecret::new(
+        "secret",
+        path,
+        pairs
             .iter()
             .map(|(k, v)| {
                 (
@@ -100,8 +100,7 @@ fn secret(path: &str, pairs: &[(&str, &str)]) -> DesiredSecret {
                 )
             })
             .collect(),
-        shown: Default::default(),
-    }
+    )
 }
 
 fn fp() -> FingerprintKey {

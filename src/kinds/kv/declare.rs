@@ -49,12 +49,8 @@ pub fn secrets(cx: &mut Declare<'_, '_>, v: &Val<'_>) {
         if !cx.claim(Address::new(Kind::KV, full.clone()), k.span()) {
             continue;
         }
-        let secret = DesiredSecret {
-            mount,
-            path,
-            keys,
-            shown,
-        };
+        let mut secret = DesiredSecret::new(mount, path, keys);
+        secret.shown = shown;
         cx.desired.items.insert(Kind::KV, full, secret);
     }
 }

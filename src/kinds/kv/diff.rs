@@ -16,7 +16,25 @@ pub const VALUES_FINGERPRINT_LEN: usize = 32;
 /// and `external`, without: any existing value satisfies them). Equal
 /// fingerprints mean the same declared values, so a version known to have
 /// held the declared values of one fingerprint holds those of the other.
+///
+/// Memoised per secret and key: the first call takes it, later ones with the
+/// same key copy it.
 pub fn values_fingerprint(d: &DesiredSecret, key: &FingerprintKey) -> String {
+    match d.memo.0.get() {
+        Some((id, fp)) if *id == key.id() => fp.clone(),
+        Some(_) => take_values_fingerprint(d, key),
+        None => {
+            let fp = take_values_fingerprint(d, key);
+            // Another thread may have set it first, with the same value or
+            // another key's: either way `fp` is right for `key`.
+            let _ = d.memo.0.set((key.id(), fp.clone()));
+            fp
+        }
+    }
+}
+
+/// [`values_fingerprint`], computed.
+fn take_values_fingerprint(d: &DesiredSecret, key: &FingerprintKey) -> String {
     /// `[[key, "value", value], [key, "generate"], [key, "external"], ...]`,
     /// serialised straight into the MAC (the same text as building that JSON
     /// array first, without copying the values).
@@ -171,17 +189,16 @@ mod tests {
     #[test]
     fn values_fingerprints_are_those_of_the_json_array() {
         use serde_json::{Value, json};
-        let d = DesiredSecret {
-            mount: "secret".into(),
-            path: "app".into(),
-            keys: BTreeMap::from([
+        let d = DesiredSecret::new(
+            "secret",
+            "app",
+            BTreeMap::from([
                 ("A".to_string(), DesiredValue::Value(Secret::new(json!("x\"y\u{e9}")))),
                 ("B".to_string(), DesiredValue::Value(Secret::new(json!(42)))),
                 ("C".to_string(), DesiredValue::Generate { length: 12 }),
                 ("D".to_string(), DesiredValue::External),
             ]),
-            shown: Default::default(),
-        };
+        );
         let spec = Value::Array(vec![
             json!(["A", "value", "x\"y\u{e9}"]),
             json!(["B", "value", 42]),
@@ -194,22 +211,40 @@ mod tests {
         assert_eq!(values_fingerprint(&d, &key), want);
     }
 
+    #[test]
+    fn a_memoised_values_fingerprint_is_the_one_of_its_key() {
+        let d = desired();
+        let (k1, k2) = (FingerprintKey::random(), FingerprintKey::random());
+        let first = values_fingerprint(&d, &k1);
+        assert_eq!(values_fingerprint(&d, &k1), first);
+        assert_eq!(values_fingerprint(&d, &k1.clone()), first);
+        // Another key: its own fingerprint, as a fresh secret computes it.
+        let other = values_fingerprint(&d, &k2);
+        assert_ne!(other, first);
+        assert_eq!(other, values_fingerprint(&desired(), &k2));
+        // A copy whose keys change is fingerprinted afresh.
+        let mut changed = d.clone();
+        changed
+            .keys
+            .insert("PASSWORD".into(), DesiredValue::Value(s("p-secret-2")));
+        assert_ne!(values_fingerprint(&changed, &k1), first);
+    }
+
     fn s(v: &str) -> Secret {
         Secret::from_string(v.into())
     }
 
     fn desired() -> DesiredSecret {
-        DesiredSecret {
-            mount: "secret".into(),
-            path: "user_db".into(),
-            keys: BTreeMap::from([
+        DesiredSecret::new(
+            "secret",
+            "user_db",
+            BTreeMap::from([
                 ("USER".into(), DesiredValue::Value(s("u"))),
                 ("PASSWORD".into(), DesiredValue::Value(s("p-secret-1"))),
                 ("SESSION_KEY".into(), DesiredValue::Generate { length: 32 }),
                 ("API_TOKEN".into(), DesiredValue::External),
             ]),
-            shown: Default::default(),
-        }
+        )
     }
 
     fn live(pairs: &[(&str, &str)], version: u64) -> LiveSecret {

@@ -93,13 +93,18 @@ impl KindDef for Secrets {
 
     /// Places secrets whose mount the manifest does not declare on the
     /// longest matching mount of the server (mounts may be nested: `team/kv/app`).
+    /// Completing again against another server state gives what completing
+    /// the manifest as loaded would (apply plans twice with one manifest).
     fn complete(&self, desired: &mut Desired, live: &Live) {
         let declared: BTreeSet<String> = desired.items.names(Kind::MOUNT).cloned().collect();
         for (key, s) in desired.items.iter_mut::<DesiredSecret>(KIND) {
             if declared.contains(&s.mount) {
                 continue;
             }
-            if let Some(m) = longest_mount(live.items.names(Kind::MOUNT), key) {
+            let mount = longest_mount(live.items.names(Kind::MOUNT), key)
+                // As loaded: the first segment (no declared mount matches).
+                .or_else(|| key.split_once('/').map(|(m, _)| m.to_string()));
+            if let Some(m) = mount {
                 s.path = key[m.len() + 1..].to_string();
                 s.mount = m;
             }
@@ -495,12 +500,7 @@ impl KindDef for Secrets {
                     keys.insert(k.to_string(), v);
                 }
             }
-            let d = DesiredSecret {
-                mount: "kv".into(),
-                path: path.clone(),
-                keys,
-                shown: Default::default(),
-            };
+            let d = DesiredSecret::new("kv", path.clone(), keys);
             desired.items.insert(KIND, format!("kv/{path}"), d);
         }
         for _ in 0..rng.gen_range(0..4) {

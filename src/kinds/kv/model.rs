@@ -48,16 +48,60 @@ pub struct DesiredSecret {
     pub mount: String,
     /// Path inside the mount.
     pub path: String,
-    /// Every key of the secret.
+    /// Every key of the secret. Not changed once declared: its values
+    /// fingerprint is memoised.
     pub keys: BTreeMap<String, DesiredValue>,
     /// Keys whose value a plan may show: literals of the manifest (already in
     /// the repository) under a key that does not look secret, or marked
     /// `sensitive = false`. Never a value from the environment, a file or
     /// the server.
     pub shown: std::collections::BTreeSet<String>,
+    /// The values fingerprint, once taken (a plan needs it up to three times
+    /// per secret: to skip the read, to diff, to warn).
+    pub(super) memo: Memo,
+}
+
+/// A memoised [`values_fingerprint`](super::diff::values_fingerprint): the
+/// [`id`](crate::secret::FingerprintKey::id) of the key it was taken with,
+/// and the fingerprint. Not part of what is declared: equal to any other,
+/// and not copied with the secret (a copy may be given other keys).
+#[derive(Default)]
+pub(super) struct Memo(pub(super) std::sync::OnceLock<(u64, String)>);
+
+impl Clone for Memo {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for Memo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("..")
+    }
 }
 
 impl DesiredSecret {
+    /// The secret `<mount>/<path>` with `keys`.
+    pub fn new(
+        mount: impl Into<String>,
+        path: impl Into<String>,
+        keys: BTreeMap<String, DesiredValue>,
+    ) -> Self {
+        Self {
+            mount: mount.into(),
+            path: path.into(),
+            keys,
+            shown: Default::default(),
+            memo: Memo::default(),
+        }
+    }
+
     /// `<mount>/<path>`, the secret's name in its address.
     pub fn key(&self) -> String {
         format!("{}/{}", self.mount, self.path)

@@ -186,8 +186,36 @@ const BUILTIN_PREFIXES: &[&str] = &[
     "cubbyhole",
 ];
 
+/// What the policy lints need of a path rule: its path as written, its line
+/// and whether it grants `sudo` (kept for every policy of a manifest while
+/// it loads, so smaller than a [`Rule`](super::lint::Rule)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LintRule {
+    /// The path glob.
+    pub path: String,
+    /// Line of the rule in its file.
+    pub line: usize,
+    /// Whether the rule grants `sudo`.
+    pub sudo: bool,
+}
+
+impl From<&super::lint::Rule> for LintRule {
+    fn from(r: &super::lint::Rule) -> Self {
+        Self {
+            path: r.path.clone(),
+            line: r.line,
+            sudo: r.capabilities.contains("sudo"),
+        }
+    }
+}
+
 /// Warnings about the manifest's policies, as `[lint] file:line: message`.
-pub fn lint(desired: &Desired, allow: &[String]) -> Vec<String> {
+/// `parsed` holds policies' rules already parsed (the others are parsed here).
+pub fn lint(
+    desired: &Desired,
+    allow: &[String],
+    parsed: &std::collections::BTreeMap<String, Vec<LintRule>>,
+) -> Vec<String> {
     let on = |name: &str| !allow.iter().any(|a| a == name);
     let mut out = Vec::new();
     let kv2: Vec<String> = desired
@@ -214,18 +242,30 @@ pub fn lint(desired: &Desired, allow: &[String]) -> Vec<String> {
                 "[unused_policy] {file}: policy `{name}` is granted by no role of the manifest (fine if tokens, entities or groups outside it use it)"
             ));
         }
-        for rule in super::lint::rules(&p.text).unwrap_or_default() {
+        let parsed_here;
+        let rules = match parsed.get(name) {
+            Some(r) => r.as_slice(),
+            None => {
+                parsed_here = super::lint::rules(&p.text)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(LintRule::from)
+                    .collect::<Vec<_>>();
+                parsed_here.as_slice()
+            }
+        };
+        for rule in rules {
             let path = rule.path.trim_start_matches('/');
             let at = format!("{file}:{}", rule.line);
             let wild = |s: &str| s.starts_with('*') || s.starts_with('+') || s.contains("{{");
             if on("sys_sudo")
                 && ((path.starts_with("sys/") || wild(path))
-                    && (rule.capabilities.contains("sudo") || path == "sys/*" || path == "*"))
+                    && (rule.sudo || path == "sys/*" || path == "*"))
             {
                 out.push(format!(
                     "[sys_sudo] {at}: path \"{}\" grants {} on the server's configuration",
                     rule.path,
-                    if rule.capabilities.contains("sudo") {
+                    if rule.sudo {
                         "sudo"
                     } else {
                         "everything under it"

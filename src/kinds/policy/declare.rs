@@ -5,14 +5,12 @@
 use super::checks as policy_tests;
 use super::lint as policy_lint;
 use super::model::DesiredPolicy;
-use crate::diag::SourceFile;
 use crate::files;
 use crate::kinds::BUILTIN_POLICIES;
 use crate::kinds::contract::Declare;
 use crate::kinds::declare::Val;
 use crate::model::{Address, Kind};
 use crate::names;
-use miette::NamedSource;
 use std::path::PathBuf;
 
 /// Reads `[policies]`.
@@ -65,14 +63,14 @@ pub fn policies(cx: &mut Declare<'_, '_>, v: &Val<'_>) {
             return;
         }
     };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "hcl" || x == "json"))
+    let mut files: Vec<(std::ffi::OsString, PathBuf)> = entries
+        .filter_map(|e| e.ok().map(|e| (e.file_name(), e.path())))
+        .filter(|(_, p)| p.extension().is_some_and(|x| x == "hcl" || x == "json"))
         .collect();
     // All in one directory: comparing names is enough (and much cheaper
     // than comparing paths component by component).
-    files.sort_unstable_by(|a, b| a.file_name().cmp(&b.file_name()));
-    for file in files {
+    files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (_, file) in files {
         let Some(name) = file.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
             continue;
         };
@@ -150,8 +148,14 @@ pub fn policies(cx: &mut Declare<'_, '_>, v: &Val<'_>) {
             );
             continue;
         }
-        let src = SourceFile::from(&NamedSource::new(file.display().to_string(), text.clone()));
-        let lint = policy_lint::lint(&src, &text);
+        let src = crate::diag::LazySource::new(
+            file.display().to_string(),
+            std::sync::Arc::from(text.as_str()),
+        );
+        let (lint, rules) = policy_lint::lint_with_rules(&src, &text);
+        if let Some(rules) = rules {
+            cx.sources.policy_rules(&name, rules);
+        }
         cx.w.problems.extend(lint.problems);
         cx.desired.warnings.extend(lint.warnings);
         cx.desired

@@ -13,7 +13,7 @@
 //! separated by a comma, a space or nothing on one line, and a JSON text cut
 //! off after a key's `:` loses that key.
 
-use crate::diag::{Problem, SourceFile};
+use crate::diag::{LazySource, Problem, SourceFile};
 use hcl::edit::Span as _;
 use hcl::edit::expr::Expression;
 use hcl::edit::structure::{BlockLabel, Structure};
@@ -105,6 +105,13 @@ pub struct Lint {
 /// whatever OpenBao accepts passes, whatever it refuses is an error at the
 /// place (see `tests/policy_parity.rs`, which asks the server).
 pub fn lint(src: &SourceFile, text: &str) -> Lint {
+    lint_with_rules(&LazySource::from(src), text).0
+}
+
+/// [`lint`], and the policy's [`rules`] from the same parse (`None` when it
+/// does not parse): loading a manifest needs both, and parsing is most of
+/// the cost of either.
+pub fn lint_with_rules(src: &LazySource, text: &str) -> (Lint, Option<Vec<Rule>>) {
     let mut out = Lint::default();
     if text.is_empty() {
         out.problems.push(
@@ -117,7 +124,7 @@ pub fn lint(src: &SourceFile, text: &str) -> Lint {
             )
             .help("Vault rejects empty policies; add at least one path block"),
         );
-        return out;
+        return (out, None);
     }
     // The parsers recurse once per nesting level with no limit of their own
     // (a few hundred levels overflow the stack): refuse deep nesting first.
@@ -132,19 +139,20 @@ pub fn lint(src: &SourceFile, text: &str) -> Lint {
             )
             .help("a policy is `path \"...\" { capabilities = [...] }` blocks; check for unclosed brackets"),
         );
-        return out;
+        return (out, None);
     }
     let top = if text.trim_start().starts_with('{') {
         json_top(src, text, &mut out)
     } else {
-        hcl_top(src, text, &mut out)
+        simple_top(text).or_else(|| hcl_top(src, text, &mut out))
     };
     let Some(top) = top else {
-        return out;
+        return (out, None);
     };
+    let rules = rules_of(text, &top);
     let mut c = Checker { src, out: &mut out };
     c.top(top);
-    out
+    (out, Some(rules))
 }
 
 /// One path rule of a policy, as the server reads it: the path as written,
@@ -163,67 +171,72 @@ pub struct Rule {
 /// The path rules of a policy text that [`lint`] accepts (`None` when it
 /// does not parse).
 pub fn rules(text: &str) -> Option<Vec<Rule>> {
-    let src = SourceFile::from(&miette::NamedSource::new("policy", text.to_string()));
+    let src = LazySource::new("policy", std::sync::Arc::from(text));
     let mut scratch = Lint::default();
     let top = if text.trim_start().starts_with('{') {
         json_top(&src, text, &mut scratch)?
     } else {
-        hcl_top(&src, text, &mut scratch)?
-    };
-    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    let mut out = Vec::new();
-    let collect = |node: Node, out: &mut Vec<Rule>| {
-        fn walk(node: Node, out: &mut Vec<Rule>, line_of: &dyn Fn(usize) -> usize) {
-            match node {
-                Node::Object(items) => {
-                    for (path, body, span) in items {
-                        let Node::Object(keys) = body else { continue };
-                        let mut caps = std::collections::BTreeSet::new();
-                        for (key, value, _) in keys {
-                            match (key.as_str(), value) {
-                                ("capabilities", Node::List(items)) => {
-                                    for (item, _) in items {
-                                        if let Node::Str(c) = item {
-                                            caps.insert(c);
-                                        }
-                                    }
-                                }
-                                ("policy", Node::Str(p)) => {
-                                    if let Some((_, granted)) =
-                                        LEGACY_POLICIES.iter().find(|(n, _)| *n == p)
-                                    {
-                                        caps.extend(granted.iter().map(|c| c.to_string()));
-                                    }
-                                }
-                                _ => {}
-                            }
-                        }
-                        out.push(Rule {
-                            path,
-                            capabilities: caps,
-                            line: line_of(span.start),
-                        });
-                    }
-                }
-                Node::List(items) => {
-                    for (item, _) in items {
-                        walk(item, out, line_of);
-                    }
-                }
-                _ => {}
-            }
+        match simple_top(text) {
+            Some(top) => top,
+            None => hcl_top(&src, text, &mut scratch)?,
         }
-        walk(node, out, &line_of);
     };
-    for (key, node, _) in top {
-        if key == "path" {
-            collect(node, &mut out);
-        }
-    }
-    Some(out)
+    Some(rules_of(text, &top))
 }
 
-fn syntax(src: &SourceFile, what: &str, message: String, at: usize) -> Problem {
+/// The path rules of a parsed policy (`top`, from `text`).
+fn rules_of(text: &str, top: &[(String, Node, Span)]) -> Vec<Rule> {
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    fn walk(node: &Node, out: &mut Vec<Rule>, line_of: &dyn Fn(usize) -> usize) {
+        match node {
+            Node::Object(items) => {
+                for (path, body, span) in items {
+                    let Node::Object(keys) = body else { continue };
+                    let mut caps = std::collections::BTreeSet::new();
+                    for (key, value, _) in keys {
+                        match (key.as_str(), value) {
+                            ("capabilities", Node::List(items)) => {
+                                for (item, _) in items {
+                                    if let Node::Str(c) = item {
+                                        caps.insert(c.clone());
+                                    }
+                                }
+                            }
+                            ("policy", Node::Str(p)) => {
+                                if let Some((_, granted)) =
+                                    LEGACY_POLICIES.iter().find(|(n, _)| n == p)
+                                {
+                                    caps.extend(granted.iter().map(|c| c.to_string()));
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    out.push(Rule {
+                        path: path.clone(),
+                        capabilities: caps,
+                        line: line_of(span.start),
+                    });
+                }
+            }
+            Node::List(items) => {
+                for (item, _) in items {
+                    walk(item, out, line_of);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (key, node, _) in top {
+        if key == "path" {
+            walk(node, &mut out, &line_of);
+        }
+    }
+    out
+}
+
+fn syntax(src: &LazySource, what: &str, message: String, at: usize) -> Problem {
     Problem::at(
         "vaultform::policy::syntax",
         format!("invalid {what}: {message}"),
@@ -236,10 +249,134 @@ fn syntax(src: &SourceFile, what: &str, message: String, at: usize) -> Problem {
     ))
 }
 
+/// The top-level entries of the usual policy text, read without the HCL
+/// parser (which costs tens of microseconds a file, thousands of files in a
+/// large manifest): blocks `path "GLOB" {`, a line `capabilities = ["c",
+/// ...]` and a line `}`, separated by blank lines. `None` for anything else
+/// (comments, other keys, other layouts, `\r\n`, interpolation), which
+/// [`hcl_top`] reads; where both read a text, they give the same entries
+/// (unit tests compare them).
+fn simple_top(text: &str) -> Option<Vec<(String, Node, Span)>> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let blank = |i: &mut usize, newlines: bool| {
+        while *i < b.len() && (b[*i] == b' ' || b[*i] == b'\t' || (newlines && b[*i] == b'\n')) {
+            *i += 1;
+        }
+    };
+    let mut entries = Vec::new();
+    loop {
+        blank(&mut i, true);
+        if i == b.len() {
+            break;
+        }
+        let start = i;
+        if !b[i..].starts_with(b"path") {
+            return None;
+        }
+        i += 4;
+        let after = i;
+        blank(&mut i, false);
+        if i == after || b.get(i) != Some(&b'"') {
+            return None;
+        }
+        i += 1;
+        let label = i;
+        while i < b.len() && b[i] != b'"' {
+            if !(0x20..=0x7e).contains(&b[i]) || matches!(b[i], b'\\' | b'$' | b'%') {
+                return None;
+            }
+            i += 1;
+        }
+        if i == b.len() || i == label {
+            return None;
+        }
+        let label = &text[label..i];
+        i += 1;
+        blank(&mut i, false);
+        if b.get(i) != Some(&b'{') {
+            return None;
+        }
+        i += 1;
+        blank(&mut i, false);
+        if b.get(i) != Some(&b'\n') {
+            return None;
+        }
+        blank(&mut i, true);
+        let attr = i;
+        if !b[i..].starts_with(b"capabilities") {
+            return None;
+        }
+        i += "capabilities".len();
+        blank(&mut i, false);
+        if b.get(i) != Some(&b'=') {
+            return None;
+        }
+        i += 1;
+        blank(&mut i, false);
+        if b.get(i) != Some(&b'[') {
+            return None;
+        }
+        i += 1;
+        let mut items = Vec::new();
+        loop {
+            blank(&mut i, false);
+            match b.get(i) {
+                Some(b']') => break,
+                Some(b'"') => {}
+                _ => return None,
+            }
+            let item = i;
+            i += 1;
+            while i < b.len() && b[i].is_ascii_lowercase() {
+                i += 1;
+            }
+            if b.get(i) != Some(&b'"') || i == item + 1 {
+                return None;
+            }
+            i += 1;
+            items.push((Node::Str(text[item + 1..i - 1].to_string()), item..i));
+            blank(&mut i, false);
+            match b.get(i) {
+                Some(b',') => i += 1,
+                Some(b']') => break,
+                _ => return None,
+            }
+        }
+        i += 1;
+        let attr_end = i;
+        blank(&mut i, false);
+        if b.get(i) != Some(&b'\n') {
+            return None;
+        }
+        blank(&mut i, true);
+        if b.get(i) != Some(&b'}') {
+            return None;
+        }
+        i += 1;
+        let end = i;
+        blank(&mut i, false);
+        if i < b.len() && b[i] != b'\n' {
+            return None;
+        }
+        let body = Node::Object(vec![(
+            "capabilities".to_string(),
+            Node::List(items),
+            attr..attr_end,
+        )]);
+        let rule = Node::Object(vec![(label.to_string(), body, start..end)]);
+        entries.push(("path".to_string(), rule, start..end));
+    }
+    if entries.is_empty() {
+        return None;
+    }
+    Some(entries)
+}
+
 /// Top-level entries of an HCL policy: `(key, value, span)`, blocks turned
 /// into nested objects (`path "x" { ... }` -> `path = { "x" = { ... } }`), as
 /// the server's HCL reads them.
-fn hcl_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String, Node, Span)>> {
+fn hcl_top(src: &LazySource, text: &str, out: &mut Lint) -> Option<Vec<(String, Node, Span)>> {
     let original = text;
     // The server's HCL takes a key set twice in one block (capabilities add
     // up; measured); hcl-rs refuses it. Each repeat is renamed to a unique
@@ -483,7 +620,7 @@ fn hcl_expr(e: &Expression, ins: &Inserted) -> Node {
 /// A JSON policy: the same structure as HCL's (`{"path": {"x": {...}}}`, or
 /// a list of such objects under `path`). Spans point at a key's first
 /// occurrence in the text (serde_json keeps none).
-fn json_top(src: &SourceFile, text: &str, out: &mut Lint) -> Option<Vec<(String, Node, Span)>> {
+fn json_top(src: &LazySource, text: &str, out: &mut Lint) -> Option<Vec<(String, Node, Span)>> {
     // The server's HCL reads the first JSON value and ignores what follows
     // it, and reads a text that ends before its objects are closed as if they
     // were (measured; an unclosed list is refused).
@@ -616,7 +753,7 @@ fn json_node(v: &serde_json::Value, text: &str, from: usize) -> Node {
 }
 
 struct Checker<'a> {
-    src: &'a SourceFile,
+    src: &'a LazySource,
     out: &'a mut Lint,
 }
 
@@ -846,7 +983,7 @@ impl Checker<'_> {
                 caps.extend(granted.iter().map(|c| c.to_string()));
                 self.out.warnings.push(format!(
                     "{}: path \"{}\" uses the deprecated `policy = \"{name}\"`; the server reads it as capabilities = [{}]",
-                    self.src.name(),
+                    self.src.get().name(),
                     crate::kinds::names::excerpt(path),
                     granted.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")
                 ));
@@ -973,6 +1110,52 @@ fn go_duration(s: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The parser's entries for `t` (`None`: it refuses it).
+    fn parsed(t: &str) -> Option<String> {
+        let src = LazySource::new("p.hcl", std::sync::Arc::from(t));
+        hcl_top(&src, t, &mut Lint::default()).map(|top| format!("{top:?}"))
+    }
+
+    #[test]
+    fn simple_policies_are_read_as_the_hcl_parser_reads_them() {
+        for t in [
+            "path \"secret/data/user\" {\n  capabilities = [\"read\"]\n}\n",
+            "path \"secret/data/user\" {\n  capabilities = [\"read\"]\n}",
+            "\n\npath \"a/*\" {\n  capabilities = [\"read\", \"list\"]\n}\n\npath \"b/+/c\" {\n\tcapabilities=[\"create\",\"update\",]\n}\n\n",
+            "path  \"sys/{x}\"{  \n\n    capabilities  =  [ ]  \n\n  }  \n",
+            "path \"a b\" {\n capabilities = [ \"deny\" , \"sudo\" ]\n}\npath \"a b\" {\n capabilities = [\"read\"]\n}\n",
+        ] {
+            let simple = simple_top(t).map(|top| format!("{top:?}"));
+            assert!(simple.is_some(), "not read: {t:?}");
+            assert_eq!(simple, parsed(t), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn other_policies_are_left_to_the_hcl_parser() {
+        for t in [
+            "",
+            "\n",
+            "# comment\npath \"a\" {\n  capabilities = [\"read\"]\n}\n",
+            "path \"a\" { capabilities = [\"read\"] }\n",
+            "path \"a\" {\r\n  capabilities = [\"read\"]\r\n}\r\n",
+            "path \"a\" {\n  capabilities = [\"read\"]\n  comment = \"x\"\n}\n",
+            "path \"${x}\" {\n  capabilities = [\"read\"]\n}\n",
+            "path \"a\\\"b\" {\n  capabilities = [\"read\"]\n}\n",
+            "path \"\" {\n  capabilities = [\"read\"]\n}\n",
+            "path \"a\" {\n  capabilities = [\"READ\"]\n}\n",
+            "path \"a\" {\n  capabilities = [\"read\"\n  ]\n}\n",
+            "path \"a\" {\n  capabilities = [\"read\"]\n} path \"b\" {\n  capabilities = []\n}\n",
+            "path \"a\" \"b\" {\n  capabilities = [\"read\"]\n}\n",
+            "path \"a\" {\n  policy = \"read\"\n}\n",
+            "paths \"a\" {\n  capabilities = [\"read\"]\n}\n",
+            "path \"a\" {\n  capabilities = [\"read\"]\n}\nx = 1\n",
+            "path \"é\" {\n  capabilities = [\"read\"]\n}\n",
+        ] {
+            assert!(simple_top(t).is_none(), "read: {t:?}");
+        }
+    }
 
     fn lint_text(t: &str) -> Vec<Problem> {
         lint(
