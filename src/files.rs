@@ -88,6 +88,29 @@ pub fn utf8(bytes: Vec<u8>) -> Result<String, ReadError> {
     })
 }
 
+/// Writes `text` to `path` atomically (a temporary file in the same
+/// directory, then renamed over it), readable by others (mode 0644): files
+/// meant to be read by other programs or committed (metrics, an imported
+/// manifest). Secrets go through 0600 writers instead.
+pub fn write_public(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,6 @@
 use crate::kinds::Kind;
 use crate::model::plan::{Action, Plan};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
 /// The name of the last-success timestamp, carried over from the previous file
@@ -91,18 +90,5 @@ pub fn render(
 /// Writes metrics atomically (a temp file in the same directory, then rename),
 /// readable by the collector (mode 0644).
 pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    crate::files::write_public(path, text)
 }

@@ -339,6 +339,18 @@ fn vf(bao: &BaoDev, dir: &Path, args: &[&str], values: &[String]) -> (i32, Strin
     (out.status.code().unwrap_or(-1), stdout, stderr)
 }
 
+/// `plan --format json` from `dir`: exit 0, and every change an adoption.
+/// Returns the plan.
+fn plan_adopts_only(bao: &BaoDev, dir: &Path, values: &[String]) -> Value {
+    let (code, stdout, stderr) = vf(bao, dir, &["plan", "--format", "json"], values);
+    assert_eq!(code, 0, "{}: {stdout}{stderr}", dir.display());
+    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    for c in plan["changes"].as_array().unwrap() {
+        assert_eq!(c["action"], "adopt", "{}: {c}", dir.display());
+    }
+    plan
+}
+
 fn kv_data(bao: &BaoDev, path: &str) -> (Value, u64) {
     let (mount, rest) = path.split_once('/').unwrap();
     let (status, body) = bao.get(&format!("{mount}/data/{rest}"));
@@ -471,14 +483,9 @@ fn a_server_set_up_by_hand_imports_plans_no_change_and_rebuilds_a_fresh_server()
     }
 
     // Plan: adoptions only.
-    let (code, stdout, stderr) = vf(&bao, &dir, &["plan", "--format", "json"], &values);
-    assert_eq!(code, 0, "{stdout}{stderr}");
-    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    let plan = plan_adopts_only(&bao, &dir, &values);
     let changes = plan["changes"].as_array().unwrap();
     assert!(changes.len() >= 40, "{}", changes.len());
-    for c in changes {
-        assert_eq!(c["action"], "adopt", "{c}");
-    }
 
     // `--external`: no values anywhere, still adoptions only.
     let (code, stdout, stderr) = vf(
@@ -493,16 +500,7 @@ fn a_server_set_up_by_hand_imports_plans_no_change_and_rebuilds_a_fresh_server()
     let text = std::fs::read_to_string(ext.join("vault.toml")).unwrap();
     assert!(text.contains("password = { external = true }"), "{text}");
 
-    let (code, stdout, stderr) = vf(&bao, &ext, &["plan", "--format", "json"], &values);
-    assert_eq!(code, 0, "{stdout}{stderr}");
-    let plan: Value = serde_json::from_str(&stdout).unwrap();
-    assert!(
-        plan["changes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["action"] == "adopt")
-    );
+    plan_adopts_only(&bao, &ext, &values);
 
     // Apply records ownership and rewrites nothing.
     let before: Vec<(Value, u64)> = kv_values().iter().map(|(p, _)| kv_data(&bao, p)).collect();
@@ -694,12 +692,7 @@ fn filters_take_what_they_name_and_what_it_needs() {
                 .replace("TEAM_APP_ONE_A=", "TEAM_APP_ONE_A=x-value-1");
             std::fs::write(dir.join(".env"), env).unwrap();
         }
-        let (code, stdout, stderr) = vf(&bao, &dir, &["plan", "--format", "json"], &values);
-        assert_eq!(code, 0, "{name}: {stdout}{stderr}");
-        let plan: Value = serde_json::from_str(&stdout).unwrap();
-        for c in plan["changes"].as_array().unwrap() {
-            assert_eq!(c["action"], "adopt", "{name}: {c}");
-        }
+        plan_adopts_only(&bao, &dir, &values);
     }
 
     // The report in JSON: counts, files and variable names, never a value.
@@ -778,15 +771,7 @@ fn the_example_server_imports_as_adoptions_only() {
     let example = tempfile::tempdir().unwrap();
     std::fs::copy(root.join("vault.toml"), example.path().join("vault.toml")).unwrap();
     std::fs::copy(root.join(".env.example"), example.path().join(".env")).unwrap();
-    std::fs::create_dir(example.path().join("policies")).unwrap();
-    for entry in std::fs::read_dir(root.join("policies")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(
-            entry.path(),
-            example.path().join("policies").join(entry.file_name()),
-        )
-        .unwrap();
-    }
+    common::workspace::copy_dir(&root.join("policies"), &example.path().join("policies"));
     let values: Vec<String> = std::fs::read_to_string(root.join(".env.example"))
         .unwrap()
         .lines()
@@ -811,12 +796,7 @@ fn the_example_server_imports_as_adoptions_only() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(!stderr.contains("warning"), "{stderr}");
     let same = out.path().join("same");
-    let (code, stdout, stderr) = vf(&bao, &same, &["plan", "--format", "json"], &values);
-    assert_eq!(code, 0, "{stdout}{stderr}");
-    let plan: Value = serde_json::from_str(&stdout).unwrap();
-    for c in plan["changes"].as_array().unwrap() {
-        assert_eq!(c["action"], "adopt", "{c}");
-    }
+    let plan = plan_adopts_only(&bao, &same, &values);
     assert_eq!(plan["ownership"]["remove"], json!([]), "{plan}");
 
     // Without a record: adoptions only, for every kind the example uses.
@@ -839,12 +819,9 @@ fn the_example_server_imports_as_adoptions_only() {
     for v in &values {
         assert!(!text.contains(v.as_str()), "vault.toml holds {v:?}");
     }
-    let (code, stdout, stderr) = vf(&bao, &dir, &["plan", "--format", "json"], &values);
-    assert_eq!(code, 0, "{stdout}{stderr}");
-    let plan: Value = serde_json::from_str(&stdout).unwrap();
+    let plan = plan_adopts_only(&bao, &dir, &values);
     let mut kinds = std::collections::BTreeSet::new();
     for c in plan["changes"].as_array().unwrap() {
-        assert_eq!(c["action"], "adopt", "{c}");
         kinds.insert(
             c["address"]
                 .as_str()
@@ -933,12 +910,7 @@ fn names_vaultform_refuses_are_noted_and_never_read() {
         assert!(text.contains(note), "no note {note:?}:\n{text}");
     }
     assert!(text.contains("[secrets.\"secret/fine/x\"]"), "{text}");
-    let (code, stdout, stderr) = vf(&bao, &dir, &["plan", "--format", "json"], &values);
-    assert_eq!(code, 0, "{stdout}{stderr}");
-    let plan: Value = serde_json::from_str(&stdout).unwrap();
-    for c in plan["changes"].as_array().unwrap() {
-        assert_eq!(c["action"], "adopt", "{c}");
-    }
+    plan_adopts_only(&bao, &dir, &values);
 }
 
 /// A token that may not read some paths (`sys/audit` needs `sudo`; one auth

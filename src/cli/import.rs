@@ -89,7 +89,10 @@ pub(super) async fn run(cli: &Cli, args: &ImportArgs) -> miette::Result<Outcome>
         let written = if *private {
             crate::kinds::credentials::vault::write_private(path, text.trim_end_matches('\n'))
         } else {
-            write_public(path, text)
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|()| crate::files::write_public(path, text))
         };
         written
             .into_diagnostic()
@@ -206,26 +209,4 @@ fn options(cli: &Cli, args: &ImportArgs) -> miette::Result<Options> {
         ownership_mount: args.ownership_mount.clone(),
         parallelism: cli.parallelism as usize,
     })
-}
-
-/// Writes a file that belongs in the repository (mode 0644) atomically: a
-/// temporary file beside it, renamed over it.
-fn write_public(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
