@@ -445,7 +445,12 @@ impl<const I: bool> KindDef for Issuers<I> {
                 continue;
             };
             let address = Address::new(Self::KIND, key.clone());
-            let Some(d) = &l.details else {
+            let details = l.details.as_ref().or_else(|| {
+                live.items
+                    .get::<LiveIssuer>(ISSUER, key)
+                    .and_then(|r| r.details.as_ref())
+            });
+            let Some(d) = details else {
                 continue;
             };
             if d.is_root() == I
@@ -538,7 +543,9 @@ impl<const I: bool> KindDef for Issuers<I> {
         desired: &'a Desired,
         live: &Live,
     ) -> Vec<ReadFuture<'a>> {
-        if wave == Wave::Items && live.everything {
+        // The details are read once, by the root issuers' kind (both kinds
+        // list every issuer of a mount); intermediates look them up there.
+        if wave == Wave::Items && live.everything && !I {
             return self.read_details(vault, live);
         }
         if wave != Wave::Lists {
