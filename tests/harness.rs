@@ -50,6 +50,34 @@ fn wait_until(deadline: Duration, mut cond: impl FnMut() -> bool) -> bool {
     cond()
 }
 
+/// Test servers listen outside the kernel's ephemeral range, so an outgoing connection can never
+/// hold a port between its choice and a late bind (a raft node's cluster port, bound at unseal:
+/// seen in CI), and no port is handed out twice by one process.
+#[test]
+fn server_ports_are_outside_the_ephemeral_range_and_never_handed_out_twice() {
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .expect("Linux says its ephemeral range");
+    let (low, high): (u16, u16) = match range.split_whitespace().collect::<Vec<_>>()[..] {
+        [l, h] => (l.parse().unwrap(), h.parse().unwrap()),
+        _ => panic!("unexpected ip_local_port_range: {range:?}"),
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for i in 0..200 {
+        let (port, width) = if i % 3 == 0 {
+            (common::free_port().unwrap(), 1)
+        } else {
+            (common::free_port_pair().unwrap(), 2)
+        };
+        for p in port..port + width {
+            assert!(
+                !(low..=high).contains(&p),
+                "port {p} is in the ephemeral range {low}-{high}"
+            );
+            assert!(seen.insert(p), "port {p} handed out twice");
+        }
+    }
+}
+
 #[test]
 fn two_servers_start_concurrently_on_different_ports() {
     let (a, b) = thread::scope(|s| {

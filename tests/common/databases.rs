@@ -10,7 +10,7 @@
 
 use super::{WATCHDOG, random_token, stop};
 use std::fs;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -69,10 +69,7 @@ impl Drop for Watched {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port on 127.0.0.1: {e}"))
+    super::free_port().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Waits until `port` accepts connections and `ready` says yes.

@@ -599,36 +599,80 @@ fn probe(agent: &ureq::Agent, port: u16, token: &str) -> Probe {
     }
 }
 
-/// A port P on 127.0.0.1 such that P and P+1 (the dev cluster listener) were both free a moment
-/// ago. Ports are released before returning, so a race is possible: callers retry on early exit.
+/// A port P on 127.0.0.1 such that P and P+1 (the cluster listener) were both free a moment
+/// ago. Ports are released before returning, so a race with another listener is possible:
+/// callers retry on early exit.
+///
+/// The ports come from below the kernel's ephemeral range ([`port_window`]), never from
+/// `bind(0)`: an outgoing connection of any process takes its local port from that range, and a
+/// raft node binds its cluster port only when it is unsealed, seconds after launch. CI saw it
+/// happen (`listen tcp 127.0.0.1:41694: bind: address already in use` in the joining node's log,
+/// and the join never finished). Within one test binary an atomic counter hands each pair out
+/// once; a random start per process keeps concurrent binaries apart.
 pub fn free_port_pair() -> Result<u16, String> {
+    free_ports(2)
+}
+
+/// One port on 127.0.0.1 that was free a moment ago, chosen like [`free_port_pair`]'s.
+pub fn free_port() -> Result<u16, String> {
+    free_ports(1)
+}
+
+/// The first of `width` consecutive free ports in [`port_window`], each range handed out once
+/// per process.
+fn free_ports(width: u16) -> Result<u16, String> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    static START: OnceLock<u64> = OnceLock::new();
+    let (low, high) = port_window();
+    // Pairs on even offsets, so a pair and a single port never overlap by one.
+    let slots = u64::from((high - low) / 2);
+    let start = *START.get_or_init(|| RandomState::new().build_hasher().finish() % slots);
     let mut last = String::new();
-    for _ in 0..50 {
-        let api = match TcpListener::bind(("127.0.0.1", 0)) {
-            Ok(l) => l,
-            Err(e) => {
-                last = format!("cannot bind 127.0.0.1:0: {e}");
-                continue;
-            }
-        };
-        let port = match api.local_addr() {
-            Ok(a) => a.port(),
-            Err(e) => {
-                last = format!("cannot read a bound port: {e}");
-                continue;
-            }
-        };
-        if port == u16::MAX {
-            continue;
-        }
-        match TcpListener::bind(("127.0.0.1", port + 1)) {
-            Ok(_cluster) => return Ok(port),
-            Err(e) => last = format!("cluster port {} busy: {e}", port + 1),
+    for _ in 0..200 {
+        let slot = (start + NEXT.fetch_add(1, Ordering::Relaxed)) % slots;
+        // `slot < slots = (high - low) / 2`, so `low + 2 * slot + 1 < high`: no overflow.
+        let port = low + 2 * u16::try_from(slot).expect("slot < slots <= u16::MAX / 2");
+        let held: Result<Vec<TcpListener>, String> = (0..width)
+            .map(|k| {
+                TcpListener::bind(("127.0.0.1", port + k))
+                    .map_err(|e| format!("127.0.0.1:{} busy: {e}", port + k))
+            })
+            .collect();
+        match held {
+            Ok(_) => return Ok(port),
+            Err(e) => last = e,
         }
     }
     Err(format!(
-        "no free port pair on 127.0.0.1 after 50 tries ({last})"
+        "no {width} free consecutive ports in 127.0.0.1:{low}..{high} after 200 tries ({last})"
     ))
+}
+
+/// The ports test servers listen on: `[10000, L)` where L is the low end of the kernel's
+/// ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`, 32768 by default), so no outgoing
+/// connection can be given one of them as its local port.
+fn port_window() -> (u16, u16) {
+    static WINDOW: OnceLock<(u16, u16)> = OnceLock::new();
+    *WINDOW.get_or_init(|| {
+        let range: Vec<u16> = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        let (low, high) = match range[..] {
+            [low, high] => (low, high),
+            _ => (32768, 60999),
+        };
+        if low >= 12_000 {
+            (10_000, low)
+        } else if high <= 63_000 {
+            // An ephemeral range that starts low: the ports above it instead.
+            (high + 1, 65_000)
+        } else {
+            // The whole port space is ephemeral: nothing to avoid.
+            (10_000, 65_000)
+        }
+    })
 }
 
 fn new_agent(timeout: Duration) -> ureq::Agent {

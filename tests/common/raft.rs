@@ -504,8 +504,10 @@ cluster_addr = "https://127.0.0.1:{cluster}"
         }
         // 2. The threshold of keys, one call each; 3. health says unsealed (a joining node turns
         // standby a moment after the call that joins it). A join that has not finished 15 s after
-        // the keys (seen once in ~25 cluster starts: sealed, progress 0, the leader failing to
-        // reach the joiner's cluster port) is started again with the keys, at most 3 rounds.
+        // the keys is started again with the keys, at most 3 rounds. (It was seen when the
+        // joiner's cluster port, bound only at unseal, had been taken meanwhile as the local port
+        // of an outgoing connection; ports now come from outside the ephemeral range, see
+        // `free_port_pair`, and a second round would not have helped that one.)
         for round in 1..=3 {
             if round > 1 {
                 let _ = write!(log, "\n  round {round}: the keys again");
