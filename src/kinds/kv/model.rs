@@ -20,25 +20,40 @@ pub enum DesiredValue {
 /// Whether a key's name looks like it holds a secret (`DB_PASSWORD`,
 /// `api_token`, `private_key`): a literal value under it is linted.
 pub fn looks_secret(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    ["pass", "secret", "token", "key", "credential", "private"]
-        .iter()
-        .any(|s| k.contains(s))
+    contains_any(key, SECRET_WORDS)
 }
+
+/// What [`looks_secret`] looks for, in lower case.
+const SECRET_WORDS: &[&str] = &["pass", "secret", "token", "key", "credential", "private"];
 
 /// Whether a plan may show the literal value of `key`: not when the key
 /// looks secret, nor when it names something that often holds or embeds one
 /// (a URL or DSN with a password in it, a session, a certificate, ...).
 /// Deliberately wide: a value wrongly hidden costs nothing.
 pub fn may_show(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    !looks_secret(key)
-        && ![
-            "auth", "cert", "salt", "dsn", "url", "uri", "pin", "api", "hash", "sign", "cookie",
-            "session", "jwt", "bearer", "otp", "seed", "pwd", "cred", "conn", "nonce",
-        ]
-        .iter()
-        .any(|s| k.contains(s))
+    !looks_secret(key) && !contains_any(key, HIDDEN_WORDS)
+}
+
+/// What else [`may_show`] hides, in lower case.
+const HIDDEN_WORDS: &[&str] = &[
+    "auth", "cert", "salt", "dsn", "url", "uri", "pin", "api", "hash", "sign", "cookie",
+    "session", "jwt", "bearer", "otp", "seed", "pwd", "cred", "conn", "nonce",
+];
+
+/// Whether `key` contains one of `words` (lower-case ASCII), ignoring ASCII
+/// case. Without lower-casing a copy of the key: it runs for every literal
+/// of a manifest (5,000 times for 1,000 services).
+fn contains_any(key: &str, words: &[&str]) -> bool {
+    let k = key.as_bytes();
+    (0..k.len()).any(|i| {
+        let first = k[i].to_ascii_lowercase();
+        words.iter().any(|w| {
+            let w = w.as_bytes();
+            w.first() == Some(&first)
+                && k.get(i..i + w.len())
+                    .is_some_and(|x| x.eq_ignore_ascii_case(w))
+        })
+    })
 }
 
 /// A KV v2 secret as the manifest wants it.
@@ -207,3 +222,44 @@ impl KnownSecret {
 pub const GENERATE_MIN: i64 = 8;
 /// The longest value `{ generate = { length = N } }` makes.
 pub const GENERATE_MAX: i64 = 4096;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What the words are compared with: a lower-cased copy of the key.
+    fn reference(key: &str, words: &[&str]) -> bool {
+        let k = key.to_ascii_lowercase();
+        words.iter().any(|w| k.contains(w))
+    }
+
+    #[test]
+    fn key_words_are_found_in_any_case_and_place() {
+        for (key, secret, shown) in [
+            ("LOG_LEVEL", false, true),
+            ("DB_PASSWORD", true, false),
+            ("api_Token", true, false),
+            ("DATABASE_URL", false, false),
+            ("x_AuTh", false, false),
+            ("PRIVATE", true, false),
+            ("K", false, true),
+            ("", false, true),
+            ("nonc", false, true),
+            ("NONCE", false, false),
+            ("ÉKEY", true, false),
+            ("HOST", false, true),
+        ] {
+            assert_eq!(looks_secret(key), secret, "{key}");
+            assert_eq!(may_show(key), shown, "{key}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_scan_agrees_with_a_lower_cased_copy(key in "[a-zA-Z_ÉéK\\-]{0,14}|(?i)(pre|post)?(pass|url|conn|token|nonce)(x)?") {
+            prop_assert_eq!(contains_any(&key, SECRET_WORDS), reference(&key, SECRET_WORDS));
+            prop_assert_eq!(contains_any(&key, HIDDEN_WORDS), reference(&key, HIDDEN_WORDS));
+        }
+    }
+}
