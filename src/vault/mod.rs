@@ -434,19 +434,11 @@ impl Vault {
     /// GET, decoding a 2xx body straight into `T` (no intermediate JSON tree:
     /// the reads of a plan are most of its requests). `None` on 404.
     pub async fn read_as<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>, VaultError> {
-        match self.get_as(path).await? {
-            (200..=299, Some(t)) => Ok(Some(t)),
-            (404, _) => Ok(None),
-            (status, _) => Err(VaultError::Unexpected {
-                method: "GET".into(),
-                path: path.into(),
-                what: format!("status {status}"),
-            }),
-        }
+        self.read_seed(path, std::marker::PhantomData::<T>).await
     }
 
     /// [`Vault::read_as`] decoding with `seed`, which may keep only part of
-    /// the answer. `None` on 404.
+    /// the answer. `None` on 404; any other status is the server's error.
     pub async fn read_seed<S, T>(&self, path: &str, seed: S) -> Result<Option<T>, VaultError>
     where
         S: for<'de> serde::de::DeserializeSeed<'de, Value = T>,
@@ -467,24 +459,17 @@ impl Vault {
                 let mut de = serde_json::Deserializer::from_slice(&bytes);
                 seed.deserialize(&mut de)
                     .and_then(|t| de.end().map(|()| Some(t)))
-                    // serde's message can quote the offending value: give only where.
-                    .map_err(|e| VaultError::Unexpected {
-                        method: "GET".into(),
-                        path: path.into(),
-                        what: format!(
-                            "cannot decode the response ({:?} error at line {}, column {})",
-                            e.classify(),
-                            e.line(),
-                            e.column()
-                        ),
-                    })
+                    .map_err(|e| undecodable("GET", path, &e))
             }
             404 => Ok(None),
-            _ => Err(VaultError::Unexpected {
-                method: "GET".into(),
-                path: path.into(),
-                what: format!("status {status}"),
-            }),
+            _ => Err(VaultError::from_response(
+                "GET",
+                path,
+                Response {
+                    status,
+                    body: json_or_null(&bytes),
+                },
+            )),
         }
     }
 
@@ -509,17 +494,7 @@ impl Vault {
         match status {
             200..=299 => serde_json::from_slice(&bytes)
                 .map(|t| (status, Some(t)))
-                // serde's message can quote the offending value: give only where.
-                .map_err(|e| VaultError::Unexpected {
-                    method: "GET".into(),
-                    path: path.into(),
-                    what: format!(
-                        "cannot decode the response ({:?} error at line {}, column {})",
-                        e.classify(),
-                        e.line(),
-                        e.column()
-                    ),
-                }),
+                .map_err(|e| undecodable("GET", path, &e)),
             404 => Ok((status, serde_json::from_slice(&bytes).ok())),
             _ => Err(VaultError::from_response(
                 "GET",
@@ -561,16 +536,7 @@ impl Vault {
         }
         serde_json::from_slice(&bytes)
             .map(Ok)
-            .map_err(|e| VaultError::Unexpected {
-                method: method.to_string(),
-                path: path.into(),
-                what: format!(
-                    "cannot decode the response ({:?} error at line {}, column {})",
-                    e.classify(),
-                    e.line(),
-                    e.column()
-                ),
-            })
+            .map_err(|e| undecodable(method.as_str(), path, &e))
     }
 
     /// GET: `Some(body)` on 2xx, `None` on 404, an error otherwise.
@@ -705,6 +671,21 @@ fn backoff(attempt: u32) -> std::time::Duration {
 
 /// A transport error, or a clearer one when the cause is an `https://` address
 /// for a plain-HTTP listener.
+/// A 2xx answer that does not decode: where, never what (serde's message
+/// can quote the offending value).
+fn undecodable(method: &str, path: &str, e: &serde_json::Error) -> VaultError {
+    VaultError::Unexpected {
+        method: method.into(),
+        path: path.into(),
+        what: format!(
+            "cannot decode the response ({:?} error at line {}, column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        ),
+    }
+}
+
 fn transport_error(method: &Method, path: &str, address: &str, e: reqwest::Error) -> VaultError {
     let mut chain = String::new();
     let mut cause: Option<&dyn std::error::Error> = Some(&e);
