@@ -484,6 +484,31 @@ fn kubernetes_auth_config_and_roles_round_trip() {
     ws.assert_converged(&bao);
 }
 
+/// `vaultform plan` of `ws` with a new token holding `policy`: exit code,
+/// stderr and the token.
+fn plan_with_a_token_of(
+    bao: &BaoDev,
+    ws: &Workspace,
+    policy: &str,
+) -> (Option<i32>, String, String) {
+    let (_, tok) = bao.write(
+        "auth/token/create",
+        &json!({"policies": [policy], "ttl": "10m"}),
+    );
+    let weak = tok["auth"]["client_token"].as_str().unwrap().to_string();
+    let out = vaultform_cmd(bao)
+        .env("VAULT_TOKEN", &weak)
+        .args(["plan", "-f"])
+        .arg(ws.manifest())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        weak,
+    )
+}
+
 /// A role the token may not read is a "permission denied" that names the
 /// role's path, like any other read (the role reads decode only the fields a
 /// plan compares, through their own path: checked not to lose the server's
@@ -497,19 +522,9 @@ fn a_role_the_token_may_not_read_is_permission_denied_naming_it() {
         "sys/policies/acl/all-but-web",
         &json!({ "policy": "path \"*\" { capabilities = [\"read\", \"list\"] }\npath \"auth/approle/role/web\" { capabilities = [\"deny\"] }\n" }),
     );
-    let (_, tok) = bao.write(
-        "auth/token/create",
-        &json!({"policies": ["all-but-web"], "ttl": "10m"}),
-    );
-    let weak = tok["auth"]["client_token"].as_str().unwrap().to_string();
-    let out = vaultform_cmd(&bao)
-        .env("VAULT_TOKEN", &weak)
-        .args(["plan", "-f"])
-        .arg(ws.manifest())
-        .output()
-        .unwrap();
-    let stderr = common::flat(&String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let (code, stderr, weak) = plan_with_a_token_of(&bao, &ws, "all-but-web");
+    let stderr = common::flat(&stderr);
+    assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("permission denied"), "{stderr}");
     assert!(stderr.contains("auth/approle/role/web"), "{stderr}");
     assert!(!stderr.contains(&weak), "token leaked: {stderr}");
@@ -520,19 +535,8 @@ fn server_errors_name_the_path_and_the_cause() {
     let bao = BaoDev::start();
     let mut ws = Workspace::new();
     // A token without permission.
-    let (_, tok) = bao.write(
-        "auth/token/create",
-        &json!({"policies": ["default"], "ttl": "10m"}),
-    );
-    let weak = tok["auth"]["client_token"].as_str().unwrap().to_string();
-    let out = vaultform_cmd(&bao)
-        .env("VAULT_TOKEN", &weak)
-        .args(["plan", "-f"])
-        .arg(ws.manifest())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (code, stderr, weak) = plan_with_a_token_of(&bao, &ws, "default");
+    assert_eq!(code, Some(1));
     assert!(stderr.contains("permission denied"), "{stderr}");
     assert!(
         stderr.contains("GET sys/")

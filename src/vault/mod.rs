@@ -443,6 +443,19 @@ impl Vault {
     where
         S: for<'de> serde::de::DeserializeSeed<'de, Value = T>,
     {
+        let (status, bytes) = self.get_bytes(path).await?;
+        if status == 404 {
+            return Ok(None);
+        }
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        seed.deserialize(&mut de)
+            .and_then(|t| de.end().map(|()| Some(t)))
+            .map_err(|e| undecodable("GET", path, &e))
+    }
+
+    /// GET: the status and body of a 2xx or 404 answer; any other status is
+    /// the server's error.
+    async fn get_bytes(&self, path: &str) -> Result<(u16, bytes::Bytes), VaultError> {
         let (status, bytes) = self
             .send_bytes(
                 Method::GET,
@@ -455,13 +468,7 @@ impl Vault {
             )
             .await?;
         match status {
-            200..=299 => {
-                let mut de = serde_json::Deserializer::from_slice(&bytes);
-                seed.deserialize(&mut de)
-                    .and_then(|t| de.end().map(|()| Some(t)))
-                    .map_err(|e| undecodable("GET", path, &e))
-            }
-            404 => Ok(None),
+            200..=299 | 404 => Ok((status, bytes)),
             _ => Err(VaultError::from_response(
                 "GET",
                 path,
@@ -480,31 +487,13 @@ impl Vault {
         &self,
         path: &str,
     ) -> Result<(u16, Option<T>), VaultError> {
-        let (status, bytes) = self
-            .send_bytes(
-                Method::GET,
-                path,
-                &[],
-                None::<&Value>,
-                None,
-                None,
-                Repeat::Safe,
-            )
-            .await?;
-        match status {
-            200..=299 => serde_json::from_slice(&bytes)
-                .map(|t| (status, Some(t)))
-                .map_err(|e| undecodable("GET", path, &e)),
-            404 => Ok((status, serde_json::from_slice(&bytes).ok())),
-            _ => Err(VaultError::from_response(
-                "GET",
-                path,
-                Response {
-                    status,
-                    body: json_or_null(&bytes),
-                },
-            )),
+        let (status, bytes) = self.get_bytes(path).await?;
+        if status == 404 {
+            return Ok((status, serde_json::from_slice(&bytes).ok()));
         }
+        serde_json::from_slice(&bytes)
+            .map(|t| (status, Some(t)))
+            .map_err(|e| undecodable("GET", path, &e))
     }
 
     /// Sends `method` (no body) to `path` with `query` and decodes a 2xx
