@@ -69,8 +69,11 @@ fn server_ports_are_outside_the_ephemeral_range_and_never_handed_out_twice() {
             (common::free_port_pair().unwrap(), 2)
         };
         for p in port..port + width {
+            // Where the ephemeral range leaves room below or above it (Linux's default
+            // 32768-60999 does), the allocator stays out of it.
+            let avoidable = low >= 12_000 || high <= 63_000;
             assert!(
-                !(low..=high).contains(&p),
+                !avoidable || !(low..=high).contains(&p),
                 "port {p} is in the ephemeral range {low}-{high}"
             );
             assert!(seen.insert(p), "port {p} handed out twice");
