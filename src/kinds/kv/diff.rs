@@ -105,7 +105,9 @@ pub fn diff(
         });
         return Some(c);
     };
-    let mut keys = Vec::new();
+    // Sized for the declared keys (a cold apply of 10,000 secrets holds
+    // 50,000 of these; grown by doubling, a 5-key secret's list had room for 8).
+    let mut keys = Vec::with_capacity(d.keys.len());
     // A literal of the manifest that may be shown, as text.
     let shown = |key: &str, v: &crate::secret::Secret| {
         d.shown.contains(key).then(|| match v.expose() {
