@@ -22,27 +22,10 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn the_example_manifest_applies_and_then_plans_no_changes() {
-    let config = tempfile::tempdir().unwrap();
-    let audit = config.path().join("audit.hcl");
-    std::fs::write(
-        &audit,
-        "audit \"file\" \"stdout\" {\n  options {\n    file_path = \"stdout\"\n  }\n}\n",
-    )
-    .unwrap();
-    let bao = BaoDev::start_with_args(&[format!("-config={}", audit.display())]);
+    let bao = BaoDev::start_with_stdout_audit();
 
     let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(ROOT);
-    std::fs::copy(root.join("vault.toml"), dir.path().join("vault.toml")).unwrap();
-    std::fs::copy(root.join(".env.example"), dir.path().join(".env")).unwrap();
-    copy_dir(&root.join("policies"), &dir.path().join("policies"));
-    let values: Vec<String> = std::fs::read_to_string(root.join(".env.example"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once('=').map(|(_, v)| v.to_string()))
-        .filter(|v| v.len() >= 8)
-        .collect();
+    let values = common::workspace::copy_example(dir.path());
     assert!(values.len() >= 10, "{values:?}");
 
     let run = |args: &[&str]| {
@@ -109,14 +92,7 @@ fn the_example_manifest_applies_and_then_plans_no_changes() {
 fn the_templated_example_plans_the_same_resources_as_the_written_out_one() {
     let root = Path::new(ROOT);
     let plan_of = |manifest: &Path| {
-        let config = tempfile::tempdir().unwrap();
-        let audit = config.path().join("audit.hcl");
-        std::fs::write(
-            &audit,
-            "audit \"file\" \"stdout\" {\n  options {\n    file_path = \"stdout\"\n  }\n}\n",
-        )
-        .unwrap();
-        let bao = BaoDev::start_with_args(&[format!("-config={}", audit.display())]);
+        let bao = BaoDev::start_with_stdout_audit();
         let dir = tempfile::tempdir().unwrap();
         std::fs::copy(manifest, dir.path().join("vault.toml")).unwrap();
         std::fs::copy(root.join(".env.example"), dir.path().join(".env")).unwrap();

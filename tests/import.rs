@@ -339,6 +339,13 @@ fn vf(bao: &BaoDev, dir: &Path, args: &[&str], values: &[String]) -> (i32, Strin
     (out.status.code().unwrap_or(-1), stdout, stderr)
 }
 
+/// [`vf`], which must exit 0: its stdout and stderr.
+fn vf_ok(bao: &BaoDev, dir: &Path, args: &[&str], values: &[String]) -> (String, String) {
+    let (code, stdout, stderr) = vf(bao, dir, args, values);
+    assert_eq!(code, 0, "{args:?}: {stdout}{stderr}");
+    (stdout, stderr)
+}
+
 /// `plan --format json` from `dir`: exit 0, and every change an adoption.
 /// Returns the plan.
 fn plan_adopts_only(bao: &BaoDev, dir: &Path, values: &[String]) -> Value {
@@ -407,13 +414,12 @@ fn a_server_set_up_by_hand_imports_plans_no_change_and_rebuilds_a_fresh_server()
 
     // Import with values.
     let out = tempfile::tempdir().unwrap();
-    let (code, stdout, stderr) = vf(
+    vf_ok(
         &bao,
         out.path(),
         &["-f", "imp/vault.toml", "import", "--with-values"],
         &values,
     );
-    assert_eq!(code, 0, "{stdout}{stderr}");
     let dir = out.path().join("imp");
     let manifest = std::fs::read_to_string(dir.join("vault.toml")).unwrap();
     let example = std::fs::read_to_string(dir.join(".env.example")).unwrap();
@@ -488,13 +494,12 @@ fn a_server_set_up_by_hand_imports_plans_no_change_and_rebuilds_a_fresh_server()
     assert!(changes.len() >= 40, "{}", changes.len());
 
     // `--external`: no values anywhere, still adoptions only.
-    let (code, stdout, stderr) = vf(
+    vf_ok(
         &bao,
         out.path(),
         &["-f", "ext/vault.toml", "import", "--external"],
         &values,
     );
-    assert_eq!(code, 0, "{stdout}{stderr}");
     let ext = out.path().join("ext");
     assert!(!ext.join(".env").exists() && !ext.join(".env.example").exists());
     let text = std::fs::read_to_string(ext.join("vault.toml")).unwrap();
@@ -504,23 +509,20 @@ fn a_server_set_up_by_hand_imports_plans_no_change_and_rebuilds_a_fresh_server()
 
     // Apply records ownership and rewrites nothing.
     let before: Vec<(Value, u64)> = kv_values().iter().map(|(p, _)| kv_data(&bao, p)).collect();
-    let (code, stdout, stderr) = vf(&bao, &dir, &["apply", "--auto-approve"], &values);
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    vf_ok(&bao, &dir, &["apply", "--auto-approve"], &values);
     let after: Vec<(Value, u64)> = kv_values().iter().map(|(p, _)| kv_data(&bao, p)).collect();
     assert_eq!(before, after, "the adopting apply wrote a secret");
     assert_eq!(policies(&bao), live_policies);
-    let (code, stdout, stderr) = vf(&bao, &dir, &["plan", "--detailed-exitcode"], &values);
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (stdout, _) = vf_ok(&bao, &dir, &["plan", "--detailed-exitcode"], &values);
     assert!(stdout.contains("No changes"), "{stdout}");
 
     // Another manifest's import leaves what this one now manages to it.
-    let (code, stdout, stderr) = vf(
+    vf_ok(
         &bao,
         out.path(),
         &["-f", "second/vault.toml", "import", "--name", "second"],
         &values,
     );
-    assert_eq!(code, 0, "{stdout}{stderr}");
     let text = std::fs::read_to_string(out.path().join("second/vault.toml")).unwrap();
     assert!(
         text.contains("mount.team: managed by the manifest `default`"),
@@ -533,8 +535,7 @@ fn a_server_set_up_by_hand_imports_plans_no_change_and_rebuilds_a_fresh_server()
 
     // The same manifest, with its .env, on a fresh server: identical values.
     let fresh = BaoDev::start();
-    let (code, stdout, stderr) = vf(&fresh, &dir, &["apply", "--auto-approve"], &values);
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    vf_ok(&fresh, &dir, &["apply", "--auto-approve"], &values);
     for (path, data) in kv_values() {
         assert_eq!(kv_data(&bao, path).0, data, "{path} on the first server");
         assert_eq!(kv_data(&fresh, path).0, data, "{path} on the fresh server");
@@ -570,8 +571,7 @@ fn a_server_set_up_by_hand_imports_plans_no_change_and_rebuilds_a_fresh_server()
         let (status, body) = fresh.get(&format!("{mount}/issuer/{name}"));
         assert_eq!(status, 200, "{mount}/{name}: {body}");
     }
-    let (code, stdout, stderr) = vf(&fresh, &dir, &["plan", "--detailed-exitcode"], &values);
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    vf_ok(&fresh, &dir, &["plan", "--detailed-exitcode"], &values);
 
     // A resource this manifest's record claims that an import leaves out (a
     // userpass user, whose password the server never returns) is named.
@@ -586,15 +586,13 @@ fn a_server_set_up_by_hand_imports_plans_no_change_and_rebuilds_a_fresh_server()
     std::fs::write(dir.join(".env"), env).unwrap();
     let mut values = values;
     values.push("carol-password-1".into());
-    let (code, stdout, stderr) = vf(&fresh, &dir, &["apply", "--auto-approve"], &values);
-    assert_eq!(code, 0, "{stdout}{stderr}");
-    let (code, stdout, stderr) = vf(
+    vf_ok(&fresh, &dir, &["apply", "--auto-approve"], &values);
+    let (_, stderr) = vf_ok(
         &fresh,
         out.path(),
         &["-f", "again/vault.toml", "import"],
         &values,
     );
-    assert_eq!(code, 0, "{stdout}{stderr}");
     let flat = common::flat(&stderr);
     assert!(
         flat.contains("the next apply would delete them")
@@ -642,8 +640,7 @@ fn filters_take_what_they_name_and_what_it_needs() {
         let manifest = format!("{name}/vault.toml");
         let mut all = vec!["-f", manifest.as_str(), "import"];
         all.extend_from_slice(args);
-        let (code, stdout, stderr) = vf(&bao, out.path(), &all, &values);
-        assert_eq!(code, 0, "{stdout}{stderr}");
+        vf_ok(&bao, out.path(), &all, &values);
         std::fs::read_to_string(out.path().join(&manifest)).unwrap()
     };
 
@@ -696,7 +693,7 @@ fn filters_take_what_they_name_and_what_it_needs() {
     }
 
     // The report in JSON: counts, files and variable names, never a value.
-    let (code, stdout, stderr) = vf(
+    let (stdout, _) = vf_ok(
         &bao,
         out.path(),
         &[
@@ -710,7 +707,6 @@ fn filters_take_what_they_name_and_what_it_needs() {
         ],
         &values,
     );
-    assert_eq!(code, 0, "{stdout}{stderr}");
     let doc: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(doc["format_version"], 1);
     assert_eq!(doc["command"], "import");
@@ -759,41 +755,22 @@ fn filters_take_what_they_name_and_what_it_needs() {
 /// a server set up by someone else. Imported, it plans adoptions only.
 #[test]
 fn the_example_server_imports_as_adoptions_only() {
-    let config = tempfile::tempdir().unwrap();
-    let audit = config.path().join("audit.hcl");
-    std::fs::write(
-        &audit,
-        "audit \"file\" \"stdout\" {\n  options {\n    file_path = \"stdout\"\n  }\n}\n",
-    )
-    .unwrap();
-    let bao = BaoDev::start_with_args(&[format!("-config={}", audit.display())]);
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bao = BaoDev::start_with_stdout_audit();
     let example = tempfile::tempdir().unwrap();
-    std::fs::copy(root.join("vault.toml"), example.path().join("vault.toml")).unwrap();
-    std::fs::copy(root.join(".env.example"), example.path().join(".env")).unwrap();
-    common::workspace::copy_dir(&root.join("policies"), &example.path().join("policies"));
-    let values: Vec<String> = std::fs::read_to_string(root.join(".env.example"))
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once('=').map(|(_, v)| v.to_string()))
-        .filter(|v| v.len() >= 8)
-        .collect();
-    let (code, stdout, stderr) = vf(&bao, example.path(), &["apply", "--auto-approve"], &values);
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    let values = common::workspace::copy_example(example.path());
+    vf_ok(&bao, example.path(), &["apply", "--auto-approve"], &values);
 
     // Imported under the manifest that manages it: everything its record
     // claims is imported (no warning), and it plans no change (adoptions
     // only: the import also declares what the example leaves unmanaged, such
     // as the KV settings of `secret/`).
     let out = tempfile::tempdir().unwrap();
-    let (code, stdout, stderr) = vf(
+    let (_, stderr) = vf_ok(
         &bao,
         out.path(),
         &["-f", "same/vault.toml", "import", "--with-values"],
         &values,
     );
-    assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(!stderr.contains("warning"), "{stderr}");
     let same = out.path().join("same");
     let plan = plan_adopts_only(&bao, &same, &values);
@@ -801,13 +778,12 @@ fn the_example_server_imports_as_adoptions_only() {
 
     // Without a record: adoptions only, for every kind the example uses.
     assert_eq!(bao.request("DELETE", "sys/mounts/vaultform", None).0, 204);
-    let (code, stdout, stderr) = vf(
+    vf_ok(
         &bao,
         out.path(),
         &["-f", "imp/vault.toml", "import", "--with-values"],
         &values,
     );
-    assert_eq!(code, 0, "{stdout}{stderr}");
     let dir = out.path().join("imp");
     let text = std::fs::read_to_string(dir.join("vault.toml")).unwrap();
     for note in [
@@ -850,10 +826,8 @@ fn the_example_server_imports_as_adoptions_only() {
     ] {
         assert!(kinds.contains(k), "no {k} adopted: {kinds:?}");
     }
-    let (code, stdout, stderr) = vf(&bao, &dir, &["apply", "--auto-approve"], &values);
-    assert_eq!(code, 0, "{stdout}{stderr}");
-    let (code, stdout, stderr) = vf(&bao, &dir, &["plan", "--detailed-exitcode"], &values);
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    vf_ok(&bao, &dir, &["apply", "--auto-approve"], &values);
+    vf_ok(&bao, &dir, &["plan", "--detailed-exitcode"], &values);
 }
 
 /// Names the server allows and vaultform refuses (spaces, percent signs) are
@@ -891,13 +865,12 @@ fn names_vaultform_refuses_are_noted_and_never_read() {
     .map(String::from)
     .to_vec();
     let out = tempfile::tempdir().unwrap();
-    let (code, stdout, stderr) = vf(
+    vf_ok(
         &bao,
         out.path(),
         &["-f", "odd/vault.toml", "import", "--with-values"],
         &values,
     );
-    assert_eq!(code, 0, "{stdout}{stderr}");
     let dir = out.path().join("odd");
     let text = std::fs::read_to_string(dir.join("vault.toml")).unwrap();
     for note in [

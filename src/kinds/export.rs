@@ -198,6 +198,31 @@ impl Export {
     }
 }
 
+/// `type`, and `description` and `options` when set: how a mount, an auth
+/// method and an audit device are declared.
+pub fn backend_table(
+    type_name: &str,
+    description: &str,
+    options: &std::collections::BTreeMap<String, String>,
+) -> toml::Table {
+    let mut t = toml::Table::new();
+    t.insert("type".into(), toml::Value::String(type_name.to_string()));
+    if !description.is_empty() {
+        t.insert(
+            "description".into(),
+            toml::Value::String(description.to_string()),
+        );
+    }
+    if !options.is_empty() {
+        let options = options
+            .iter()
+            .map(|(k, v)| (k.clone(), toml::Value::String(v.clone())))
+            .collect();
+        t.insert("options".into(), toml::Value::Table(options));
+    }
+    t
+}
+
 /// A JSON value as TOML; `None` for `null` (TOML has none). `null` members
 /// of tables and arrays are left out.
 pub fn json_to_toml(v: &Value) -> Option<toml::Value> {

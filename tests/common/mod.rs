@@ -212,6 +212,20 @@ impl BaoDev {
             .collect()
     }
 
+    /// Starts a dev server whose configuration declares a `file` audit device
+    /// writing to stdout: the example manifest's audit device, which OpenBao
+    /// refuses to enable over the API. The configuration is read at start.
+    pub fn start_with_stdout_audit() -> BaoDev {
+        let config = tempfile::tempdir().expect("a temp dir");
+        let audit = config.path().join("audit.hcl");
+        fs::write(
+            &audit,
+            "audit \"file\" \"stdout\" {\n  options {\n    file_path = \"stdout\"\n  }\n}\n",
+        )
+        .expect("the audit configuration is written");
+        BaoDev::start_with_args(&[format!("-config={}", audit.display())])
+    }
+
     /// Starts a dev server with extra `bao server` arguments.
     pub fn start_with_args(extra: &[String]) -> BaoDev {
         let bin = bao_bin();

@@ -160,6 +160,23 @@ impl Drop for Workspace {
     }
 }
 
+/// Copies the quick start's example into `to` (`vault.toml`, `policies/`, and
+/// `.env` from `.env.example`); returns the example's values of 8 characters
+/// or more, for the tests that search every output for them.
+pub fn copy_example(to: &Path) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("vault.toml"), to.join("vault.toml")).unwrap();
+    std::fs::copy(root.join(".env.example"), to.join(".env")).unwrap();
+    copy_dir(&root.join("policies"), &to.join("policies"));
+    std::fs::read_to_string(root.join(".env.example"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('=').map(|(_, v)| v.to_string()))
+        .filter(|v| v.len() >= 8)
+        .collect()
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).unwrap();
     for entry in fs::read_dir(from).unwrap() {

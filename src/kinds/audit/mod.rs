@@ -319,19 +319,8 @@ impl KindDef for Audits {
                 ));
                 continue;
             }
-            let mut t = toml::Table::new();
-            t.insert("type".into(), toml::Value::String(l.type_name.clone()));
-            if !l.description.is_empty() {
-                t.insert("description".into(), toml::Value::String(l.description.clone()));
-            }
-            if !l.options.is_empty() {
-                let options = l
-                    .options
-                    .iter()
-                    .map(|(k, v)| (k.clone(), toml::Value::String(v.clone())))
-                    .collect();
-                t.insert("options".into(), toml::Value::Table(options));
-            }
+            let mut t =
+                crate::kinds::export::backend_table(&l.type_name, &l.description, &l.options);
             if l.local {
                 t.insert("local".into(), toml::Value::Boolean(true));
             }

@@ -205,19 +205,8 @@ impl KindDef for Backends {
                 ));
                 continue;
             }
-            let mut t = toml::Table::new();
-            t.insert("type".into(), toml::Value::String(l.type_name.clone()));
-            if !l.description.is_empty() {
-                t.insert("description".into(), toml::Value::String(l.description.clone()));
-            }
-            if !l.options.is_empty() {
-                let options = l
-                    .options
-                    .iter()
-                    .map(|(k, v)| (k.clone(), toml::Value::String(v.clone())))
-                    .collect();
-                t.insert("options".into(), toml::Value::Table(options));
-            }
+            let mut t =
+                crate::kinds::export::backend_table(&l.type_name, &l.description, &l.options);
             for key in ["default_lease_ttl", "max_lease_ttl"] {
                 if let Some(v) = FieldType::Duration.export(l.config.get(key)) {
                     t.insert(key.into(), v);
