@@ -81,7 +81,7 @@ pub async fn read(vault: &Vault, mount: &str, name: &str) -> Result<Managed, Vau
 /// Reads one record.
 async fn read_record(vault: &Vault, mount: &str, name: &str) -> Result<Record, VaultError> {
     let api = format!("{mount}/data/{}", record_path(name));
-    let resp = vault.send(reqwest::Method::GET, &api, None).await?;
+    let resp = vault.send(crate::vault::Method::GET, &api, None).await?;
     let version = resp.body["data"]["metadata"]["version"]
         .as_u64()
         .unwrap_or(0);
@@ -238,7 +238,7 @@ pub async fn read_write_only(
     name: &str,
 ) -> Result<crate::model::WriteOnly, VaultError> {
     let api = format!("{mount}/data/{}", write_only_path(name));
-    let resp = vault.send(reqwest::Method::GET, &api, None).await?;
+    let resp = vault.send(crate::vault::Method::GET, &api, None).await?;
     match resp.status {
         200 => {
             let version = resp.body["data"]["metadata"]["version"]

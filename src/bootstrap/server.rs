@@ -6,8 +6,8 @@
 //! message, never a request body.
 
 use crate::secret::Secret;
+use crate::vault::Method;
 use crate::vault::{Response, Vault, VaultError};
-use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
 use std::io::Write;

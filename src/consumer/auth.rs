@@ -7,8 +7,8 @@
 
 use super::spec::{Method, Spec};
 use crate::secret::Token;
+use crate::vault::Method as Http;
 use crate::vault::{Vault, VaultError};
-use reqwest::Method as Http;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

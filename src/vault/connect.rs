@@ -170,7 +170,7 @@ impl Connection {
 
     pub(super) fn build_client(&self) -> Result<VaultClient, ConnectError> {
         // Checked here: vaultrs panics on an address it cannot parse.
-        let scheme_ok = reqwest::Url::parse(&self.address)
+        let scheme_ok = url::Url::parse(&self.address)
             .ok()
             .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
         if !scheme_ok {
@@ -208,17 +208,20 @@ impl Connection {
     /// (CA bundle, verification), the timeout, and **no redirects followed**:
     /// a raft standby whose leader died answers 307 to the dead leader; that
     /// answer is retried (the standby forwards again once a leader is elected)
-    /// instead of being chased to a refused connection.
-    pub(super) fn build_http(&self) -> Result<reqwest::Client, ConnectError> {
+    /// instead of being chased to a refused connection. Also the path prefix
+    /// of the address (`https://host/prefix` sends to `/prefix/v1/...`).
+    pub(super) fn build_http(&self) -> Result<(super::http::Http, String), ConnectError> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
         let settings_error = |reason: String| ConnectError::Settings {
             address: self.address.clone(),
             reason,
         };
-        let mut b = reqwest::ClientBuilder::new()
-            .tls_backend_rustls()
-            .timeout(self.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .tls_danger_accept_invalid_certs(self.skip_verify);
+        let url = url::Url::parse(self.address.trim_end_matches('/'))
+            .ok()
+            .filter(|u| !u.cannot_be_a_base() && matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| settings_error("not an http(s) URL".into()))?;
+        let https = url.scheme() == "https";
         // Every TLS file named is read (and must be readable) whatever the
         // scheme: a typo in VAULT_CACERT is an error, never silently ignored.
         let read = |path: &PathBuf, what: &str| {
@@ -230,7 +233,8 @@ impl Connection {
         // refuses it): trusting nothing extra would fail later, less clearly.
         let certificates = |path: &PathBuf| {
             let pem = read(path, "CA certificate")?;
-            let found = reqwest::Certificate::from_pem_bundle(&pem)
+            let found = CertificateDer::pem_slice_iter(&pem)
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| settings_error(format!("{}: {e}", path.display())))?;
             if found.is_empty() {
                 return Err(settings_error(format!(
@@ -260,22 +264,20 @@ impl Connection {
                 cas.extend(certificates(&path)?);
             }
         }
+        let unusable = |e: &dyn std::fmt::Display| {
+            settings_error(format!("the client certificate or key is not usable: {e}"))
+        };
         let identity = match (&self.client_cert, &self.client_key) {
             (Some(cert), Some(key)) => {
-                let mut pem = read(cert, "client certificate")?;
-                pem.push(b'\n');
-                let key_pem = crate::secret::Token::new(
-                    String::from_utf8(read(key, "client key")?).map_err(|_| {
-                        settings_error(format!("the client key {} is not PEM text", key.display()))
-                    })?,
-                );
-                pem.extend_from_slice(key_pem.expose().as_bytes());
-                let id = reqwest::Identity::from_pem(&pem).map_err(|e| {
-                    settings_error(format!("the client certificate or key is not usable: {e}"))
-                });
-                use zeroize::Zeroize;
-                pem.zeroize();
-                Some(id?)
+                let chain = CertificateDer::pem_slice_iter(&read(cert, "client certificate")?)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| unusable(&e))?;
+                if chain.is_empty() {
+                    return Err(unusable(&"the certificate file holds no PEM certificate"));
+                }
+                let key_pem = zeroize::Zeroizing::new(read(key, "client key")?);
+                let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| unusable(&e))?;
+                Some((chain, key))
             }
             (None, None) => None,
             _ => {
@@ -284,69 +286,77 @@ impl Connection {
                 ));
             }
         };
-        if self.address.starts_with("http://") {
-            b = b.tls_certs_only(Vec::new());
+        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let versions = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| settings_error(e.to_string()))?;
+        let tls = if !https {
+            // Plain HTTP: no TLS is ever made; no roots to load.
+            versions
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth()
         } else {
-            if !cas.is_empty() {
-                b = b.tls_certs_merge(cas);
+            let verifier: std::sync::Arc<dyn rustls::client::danger::ServerCertVerifier> = if self
+                .skip_verify
+            {
+                std::sync::Arc::new(super::http::AnyCertificate(provider.clone()))
+            } else {
+                // The platform's roots and the CAs named, as the Vault CLI.
+                std::sync::Arc::new(
+                    rustls_platform_verifier::Verifier::new_with_extra_roots(cas, provider.clone())
+                        .map_err(|e| settings_error(format!("cannot set up TLS: {e}")))?,
+                )
+            };
+            let wants_auth = versions
+                .dangerous()
+                .with_custom_certificate_verifier(verifier);
+            match identity {
+                Some((chain, key)) => wants_auth
+                    .with_client_auth_cert(chain, key)
+                    .map_err(|e| unusable(&e))?,
+                None => wants_auth.with_no_client_auth(),
             }
-            if let Some(id) = identity {
-                b = b.identity(id);
-            }
-            if let Some(name) = &self.tls_server_name {
-                // Requests go to `https://NAME:PORT` ([`Connection::request_url`])
-                // with NAME pinned to the address's own host: the certificate is
-                // checked against NAME and NAME is sent as SNI, as the Vault CLI does.
-                let addrs = self.socket_addrs().map_err(settings_error)?;
-                b = b.resolve_to_addrs(name, &addrs);
-            }
-        }
-        b.build().map_err(|e| settings_error(e.to_string()))
-    }
-
-    /// The URL requests are sent to: the address, its host replaced by
-    /// `VAULT_TLS_SERVER_NAME` for `https://` (which the HTTP client pins
-    /// to the address's own host). Messages name the address as given.
-    pub(super) fn request_url(&self) -> Result<reqwest::Url, ConnectError> {
-        let settings_error = |reason: String| ConnectError::Settings {
-            address: self.address.clone(),
-            reason,
         };
-        let mut url = reqwest::Url::parse(self.address.trim_end_matches('/'))
-            .ok()
-            .filter(|u| !u.cannot_be_a_base())
-            .ok_or_else(|| settings_error("not an http(s) URL".into()))?;
-        if let Some(name) = &self.tls_server_name
-            && url.scheme() == "https"
-        {
-            let valid = !name.is_empty()
-                && name.len() <= 253
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
-            if !valid {
-                return Err(settings_error(
-                    "VAULT_TLS_SERVER_NAME is not a host name (letters, digits, `-` and `.`)"
-                        .into(),
-                ));
+        // The certificate is checked against NAME and NAME is sent as SNI, as
+        // the Vault CLI does; the connection goes to the address's own host.
+        let server_name = match &self.tls_server_name {
+            Some(name) if https => {
+                let valid = !name.is_empty()
+                    && name.len() <= 253
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+                if !valid {
+                    return Err(settings_error(
+                        "VAULT_TLS_SERVER_NAME is not a host name (letters, digits, `-` and `.`)"
+                            .into(),
+                    ));
+                }
+                Some(
+                    ServerName::try_from(name.clone())
+                        .map_err(|e| settings_error(format!("VAULT_TLS_SERVER_NAME: {e}")))?,
+                )
             }
-            url.set_host(Some(name))
-                .map_err(|e| settings_error(format!("VAULT_TLS_SERVER_NAME: {e}")))?;
-        }
-        Ok(url)
-    }
-
-    /// The socket addresses of the address's host and port (looked up once,
-    /// when the client is built, if it is a name).
-    fn socket_addrs(&self) -> Result<Vec<std::net::SocketAddr>, String> {
-        let url = reqwest::Url::parse(&self.address).map_err(|e| e.to_string())?;
-        // An IP address is used as it is; a name is looked up (std's resolver).
-        let addrs = url
-            .socket_addrs(|| None)
-            .map_err(|e| format!("cannot resolve the address's host: {e}"))?;
-        if addrs.is_empty() {
-            return Err("the address's host resolves to no address".into());
-        }
-        Ok(addrs)
+            _ => None,
+        };
+        let scheme = if https {
+            http::uri::Scheme::HTTPS
+        } else {
+            http::uri::Scheme::HTTP
+        };
+        let host = url
+            .host_str()
+            .ok_or_else(|| settings_error("the address has no host".into()))?;
+        let authority = match url.port() {
+            Some(port) => format!("{}:{port}", host),
+            None => host.to_string(),
+        };
+        let authority = http::uri::Authority::try_from(authority)
+            .map_err(|e| settings_error(format!("the address's host: {e}")))?;
+        let prefix = url.path().trim_end_matches('/').to_string();
+        Ok((
+            super::http::Http::new(tls, server_name, scheme, authority, self.timeout),
+            prefix,
+        ))
     }
 }

@@ -21,7 +21,7 @@ pub enum VaultError {
         address: String,
         /// The transport error.
         #[source]
-        source: reqwest::Error,
+        source: super::http::TransportError,
     },
     /// A request path that could address something else than it names (a `.`
     /// or `..` segment, an empty segment, `%`, `?`, `#`, a control character):

@@ -10,13 +10,14 @@
 
 mod connect;
 mod error;
+mod http;
 mod login;
 
 pub use connect::{ConnectError, Connection};
 pub use error::VaultError;
 pub use login::{AuthMethod, LoginError, Session};
 
-use reqwest::Method;
+pub use ::http::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -54,11 +55,11 @@ pub struct Vault {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    http: http::Http,
     base: String,
-    /// `base` parsed once: each request's URL is a copy with its path set,
-    /// which costs a fraction of parsing the whole URL (host and all) again.
-    base_url: reqwest::Url,
+    /// The start of every request's path: the address's own path, then
+    /// `/v1/` (`https://host/prefix` sends to `/prefix/v1/...`).
+    path_base: String,
     namespace: Option<String>,
     counts: RequestCounts,
     timeout: std::time::Duration,
@@ -109,14 +110,14 @@ impl Vault {
         // vaultrs checks the settings (address, CA bundle); requests go through
         // our own client built from the same settings, without redirects.
         conn.build_client()?;
-        let http = conn.build_http()?;
+        let (http, prefix) = conn.build_http()?;
         let base = conn.address.trim_end_matches('/').to_string();
-        let base_url = conn.request_url()?;
+        let path_base = format!("{prefix}/v1/");
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
                 base,
-                base_url,
+                path_base,
                 namespace: conn.namespace.clone(),
                 counts: RequestCounts::default(),
                 timeout: conn.timeout,
@@ -137,7 +138,7 @@ impl Vault {
             inner: Arc::new(Inner {
                 http: i.http.clone(),
                 base: i.base.clone(),
-                base_url: i.base_url.clone(),
+                path_base: i.path_base.clone(),
                 namespace: i.namespace.clone(),
                 counts: RequestCounts::default(),
                 timeout: i.timeout,
@@ -159,12 +160,21 @@ impl Vault {
         &self.inner.counts
     }
 
-    /// The URL of API path `path`: `<address>/v1/<path>`.
-    fn url(&self, path: &str) -> reqwest::Url {
-        let mut url = self.inner.base_url.clone();
-        let prefix = self.inner.base_url.path().trim_end_matches('/');
-        url.set_path(&format!("{prefix}/v1/{}", path.trim_start_matches('/')));
-        url
+    /// The path and query of API path `path`: `/v1/<path>?<query>`, after
+    /// the address's own path, percent-encoded.
+    fn path_and_query(&self, path: &str, query: &[(&str, &str)]) -> String {
+        let path = path.trim_start_matches('/');
+        let mut out = String::with_capacity(self.inner.path_base.len() + path.len() + 1);
+        out.push_str(&self.inner.path_base);
+        http::push_path(&mut out, path);
+        if !query.is_empty() {
+            out.push('?');
+            let start = out.len();
+            url::form_urlencoded::Serializer::for_suffix(&mut out, start)
+                .extend_pairs(query)
+                .finish();
+        }
+        out
     }
 
     /// Sends one request to `/v1/<path>` and returns status and body, whatever
@@ -282,7 +292,7 @@ impl Vault {
                     false
                 }
                 Err(VaultError::Transport { source, .. }) => {
-                    source.is_connect() || (safe && (source.is_timeout() || source.is_request()))
+                    source.is_connect() || (safe && (source.is_timeout() || source.is_exchange()))
                 }
                 Err(_) => false,
                 Ok((status, bytes)) => transient_status(*status, bytes, safe),
@@ -398,36 +408,35 @@ impl Vault {
             _ => &self.inner.counts.writes,
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        let http = &self.inner.http;
         let token = token.unwrap_or(self.inner.token.expose());
-        let mut url = self.url(path);
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
-        }
-        let mut req = http.request(method.clone(), url);
-        if !token.is_empty() {
-            req = req.header("X-Vault-Token", token);
-        }
-        if let Some(ns) = &self.inner.namespace {
-            req = req.header("X-Vault-Namespace", ns);
-        }
-        if let Some(ttl) = wrap_ttl {
-            req = req.header("X-Vault-Wrap-TTL", ttl.to_string());
-        }
-        if let Some(body) = body {
-            req = req.json(body);
-        }
-        let resp = req
-            .send()
+        let wrap_ttl = wrap_ttl.map(|ttl| ttl.to_string());
+        let json = match body {
+            Some(body) => Some(serde_json::to_vec(body).map_err(|e| VaultError::Internal {
+                what: format!("cannot encode the body of {method} {path}: {e}"),
+            })?),
+            None => None,
+        };
+        let req = http::Request {
+            method: method.clone(),
+            path_and_query: self.path_and_query(path, query),
+            headers: [
+                (!token.is_empty()).then_some(("X-Vault-Token", token, true)),
+                self.inner
+                    .namespace
+                    .as_deref()
+                    .map(|ns| ("X-Vault-Namespace", ns, false)),
+                wrap_ttl
+                    .as_deref()
+                    .map(|ttl| ("X-Vault-Wrap-TTL", ttl, false)),
+            ],
+            json,
+        };
+        let (status, bytes) = self
+            .inner
+            .http
+            .send(req)
             .await
             .map_err(|e| transport_error(&method, path, &self.inner.base, e))?;
-        let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.map_err(|e| VaultError::Transport {
-            method: method.to_string(),
-            path: path.to_string(),
-            address: self.inner.base.clone(),
-            source: e,
-        })?;
         Ok((status, bytes))
     }
 
@@ -675,7 +684,12 @@ fn undecodable(method: &str, path: &str, e: &serde_json::Error) -> VaultError {
     }
 }
 
-fn transport_error(method: &Method, path: &str, address: &str, e: reqwest::Error) -> VaultError {
+fn transport_error(
+    method: &Method,
+    path: &str,
+    address: &str,
+    e: http::TransportError,
+) -> VaultError {
     let mut chain = String::new();
     let mut cause: Option<&dyn std::error::Error> = Some(&e);
     while let Some(c) = cause {
@@ -800,11 +814,17 @@ mod tests {
             ),
         ];
         for (address, path, want) in cases {
-            assert_eq!(
-                vault(address).url(path).as_str(),
-                want,
-                "{address} + {path}"
+            let v = vault(address);
+            let got = format!(
+                "{}{}",
+                address
+                    .trim_end_matches('/')
+                    .split("/prefix")
+                    .next()
+                    .unwrap_or(address),
+                v.path_and_query(path, &[])
             );
+            assert_eq!(got, want, "{address} + {path}");
         }
     }
 

@@ -4,7 +4,7 @@
 use super::model::{DesiredCredentials, LiveCredentials, SecretIdState};
 use crate::secret::Token;
 use crate::vault::{Vault, VaultError};
-use reqwest::Method;
+use crate::vault::Method;
 use serde_json::{Value, json};
 use std::io::Write;
 use std::path::Path;

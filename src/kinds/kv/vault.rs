@@ -113,7 +113,7 @@ pub async fn write(
 /// (recursive), a recursive LIST where the server does not know SCAN
 /// (HashiCorp Vault) or the token may list but not scan.
 async fn list_tree(vault: &Vault, mount: &str, limit: usize) -> Result<Vec<String>, VaultError> {
-    let scan = reqwest::Method::from_bytes(b"SCAN").map_err(|_| VaultError::Internal {
+    let scan = crate::vault::Method::from_bytes(b"SCAN").map_err(|_| VaultError::Internal {
         what: "SCAN is a valid method token".into(),
     })?;
     let root = format!("{mount}/metadata/");
@@ -238,8 +238,8 @@ pub async fn list_all(vault: &Vault, mount: &str, limit: usize) -> Result<KvTree
     }
 }
 
-fn method(name: &'static [u8]) -> Result<reqwest::Method, VaultError> {
-    reqwest::Method::from_bytes(name).map_err(|_| VaultError::Internal {
+fn method(name: &'static [u8]) -> Result<crate::vault::Method, VaultError> {
+    crate::vault::Method::from_bytes(name).map_err(|_| VaultError::Internal {
         what: "SCAN and LIST are valid method tokens".into(),
     })
 }

@@ -571,7 +571,7 @@ impl<const I: bool> KindDef for Issuers<I> {
             .map(|mount| {
                 async move {
                     let path = format!("{mount}/issuers");
-                    let list = reqwest::Method::from_bytes(b"LIST").map_err(|_| {
+                    let list = crate::vault::Method::from_bytes(b"LIST").map_err(|_| {
                         VaultError::Internal {
                             what: "LIST is a valid method token".into(),
                         }
