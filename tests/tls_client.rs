@@ -2,7 +2,8 @@
 //! requires client certificates (accepted with the right one, refused
 //! without), `BAO_*` names beside `VAULT_*`, `--address`, `VAULT_CAPATH`,
 //! `VAULT_TLS_SERVER_NAME`, and TLS files that cannot be read (or hold no
-//! certificate) being errors.
+//! certificate) being errors; HTTP proxies from `HTTP_PROXY`, `HTTPS_PROXY`
+//! and `NO_PROXY` (through a small forwarding proxy run by the test).
 
 mod common;
 
@@ -262,5 +263,228 @@ fn a_ca_file_without_a_certificate_is_an_error() {
     assert!(
         common::flat(&stderr).contains("holds no PEM certificate"),
         "{stderr}"
+    );
+}
+
+/// A forwarding HTTP proxy on a free loopback port, as corporate networks
+/// run: `CONNECT host:port` opens a tunnel, `GET http://host:port/...` is
+/// passed on. Every host is reached at 127.0.0.1 (the tests name the server
+/// `vault.test`, which only the proxy "resolves"). It records each
+/// connection's first request line and its `Proxy-Authorization` value.
+struct Proxy {
+    port: u16,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+}
+
+/// A connection's first request line and its `Proxy-Authorization` value.
+type Seen = (String, Option<String>);
+
+impl Proxy {
+    fn start() -> Proxy {
+        use std::io::{Read, Write};
+        let port = common::free_port().unwrap();
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().take(1000) {
+                let Ok(mut client) = client else { continue };
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    // The request head, at most 64 KiB.
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") && head.len() < 65536 {
+                        match client.read(&mut byte) {
+                            Ok(1) => head.push(byte[0]),
+                            _ => return,
+                        }
+                    }
+                    let text = String::from_utf8_lossy(&head).into_owned();
+                    let first = text.lines().next().unwrap_or("").to_string();
+                    let auth = text
+                        .lines()
+                        .find_map(|l| {
+                            l.strip_prefix("proxy-authorization: ")
+                                .or(l.strip_prefix("Proxy-Authorization: "))
+                        })
+                        .map(str::to_string);
+                    log.lock().unwrap().push((first.clone(), auth));
+                    let mut parts = first.split(' ');
+                    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                    let authority = if method == "CONNECT" {
+                        target.to_string()
+                    } else {
+                        target
+                            .strip_prefix("http://")
+                            .and_then(|t| t.split('/').next())
+                            .unwrap_or("")
+                            .to_string()
+                    };
+                    let Some(port) = authority
+                        .rsplit_once(':')
+                        .and_then(|(_, p)| p.parse::<u16>().ok())
+                    else {
+                        let _ = client
+                            .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+                        return;
+                    };
+                    let Ok(mut upstream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+                        let _ = client
+                            .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
+                        return;
+                    };
+                    if method == "CONNECT" {
+                        let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                    } else {
+                        let _ = upstream.write_all(&head);
+                    }
+                    let (mut c2, mut u2) =
+                        (client.try_clone().unwrap(), upstream.try_clone().unwrap());
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut u2, &mut c2);
+                        let _ = c2.shutdown(std::net::Shutdown::Write);
+                    });
+                    let _ = std::io::copy(&mut client, &mut upstream);
+                    let _ = upstream.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        Proxy { port, seen }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+#[test]
+fn http_proxies_from_the_environment_carry_requests_to_remote_servers() {
+    let bao = BaoDev::start();
+    let proxy = Proxy::start();
+    let home = tempfile::tempdir().unwrap();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic/vault.toml");
+    // `vault.test` resolves nowhere but in the proxy: the plan can only have
+    // gone through it, in absolute form, with the URL's user and password.
+    let remote = format!("http://vault.test:{}", bao.port());
+    let with_auth = format!("http://ops:pr0xy-pa55@127.0.0.1:{}", proxy.port);
+    let (code, stdout, stderr) = run(vaultform(home.path())
+        .env("VAULT_ADDR", &remote)
+        .env("VAULT_TOKEN", bao.token())
+        .env("HTTP_PROXY", &with_auth)
+        .args(["plan", "--detailed-exitcode", "-f"])
+        .arg(&manifest));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stdout.contains("+ mount.kv-test"), "{stdout}");
+    assert!(!format!("{stdout}{stderr}").contains("pr0xy-pa55"));
+    let seen = proxy.seen();
+    let want_auth = "Basic b3BzOnByMHh5LXBhNTU="; // base64("ops:pr0xy-pa55")
+    assert!(
+        !seen.is_empty()
+            && seen
+                .iter()
+                .all(|(line, auth)| line.contains(&format!(" {remote}/v1/"))
+                    && auth.as_deref() == Some(want_auth)),
+        "{seen:?}"
+    );
+    // NO_PROXY names the host: connected directly, where `vault.test` does
+    // not resolve, so the run fails to reach it, and the proxy saw nothing more.
+    let before = proxy.seen().len();
+    let (code, stdout, stderr) = run(vaultform(home.path())
+        .env("VAULT_ADDR", &remote)
+        .env("VAULT_TOKEN", bao.token())
+        .env("VAULT_MAX_RETRIES", "0")
+        .env("http_proxy", proxy.url())
+        .env("no_proxy", "vault.test")
+        .args(["health"]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        common::flat(&format!("{stdout}{stderr}")).contains("cannot reach Vault"),
+        "{stdout}{stderr}"
+    );
+    assert_eq!(proxy.seen().len(), before);
+    // A loopback address never goes through a proxy (as the Vault CLI), even
+    // one that is not there.
+    let (code, stdout, stderr) = run(vaultform(home.path())
+        .env("VAULT_ADDR", bao.addr())
+        .env("VAULT_TOKEN", bao.token())
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("ALL_PROXY", "http://127.0.0.1:9")
+        .args(["health", "--format", "json"]));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    // A SOCKS proxy is not spoken: a settings error that says how to go
+    // around it, without the proxy's password.
+    let (code, stdout, stderr) = run(vaultform(home.path())
+        .env("VAULT_ADDR", &remote)
+        .env("VAULT_TOKEN", bao.token())
+        .env("ALL_PROXY", "socks5://ops:s0cks-pa55@127.0.0.1:1080")
+        .args(["health"]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let flat = common::flat(&stderr);
+    assert!(
+        flat.contains("not an http:// proxy") && flat.contains("NO_PROXY=vault.test"),
+        "{stderr}"
+    );
+    assert!(!format!("{stdout}{stderr}").contains("s0cks-pa55"));
+}
+
+#[test]
+fn https_servers_are_reached_through_a_proxy_tunnel() {
+    // A TLS listener whose certificate names `vault.test`; the proxy tunnels
+    // to it, and the certificate is checked against the name, end to end.
+    let pki = Pki::new();
+    let port = common::free_port_pair().unwrap();
+    let config = pki.path("named.hcl");
+    fs::write(
+        &config,
+        format!(
+            "listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  tls_cert_file = \"{}\"\n  tls_key_file = \"{}\"\n}}\n",
+            pki.path("named.pem").display(),
+            pki.path("named.key").display(),
+        ),
+    )
+    .unwrap();
+    let bao = BaoDev::start_with_args(&[format!("-config={}", config.display())]);
+    let proxy = Proxy::start();
+    let home = tempfile::tempdir().unwrap();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic/vault.toml");
+    let remote = format!("https://vault.test:{port}");
+    let (code, stdout, stderr) = run(vaultform(home.path())
+        .env("VAULT_ADDR", &remote)
+        .env("VAULT_TOKEN", bao.token())
+        .env("VAULT_CACERT", pki.path("ca.pem"))
+        .env(
+            "HTTPS_PROXY",
+            format!("http://ops:tunnel-pa55@127.0.0.1:{}", proxy.port),
+        )
+        .args(["plan", "--detailed-exitcode", "-f"])
+        .arg(&manifest));
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stdout.contains("+ mount.kv-test"), "{stdout}");
+    assert!(!format!("{stdout}{stderr}").contains("tunnel-pa55"));
+    let seen = proxy.seen();
+    let want_auth = "Basic b3BzOnR1bm5lbC1wYTU1"; // base64("ops:tunnel-pa55")
+    assert!(
+        !seen.is_empty()
+            && seen.iter().all(|(line, auth)| *line
+                == format!("CONNECT vault.test:{port} HTTP/1.1")
+                && auth.as_deref() == Some(want_auth)),
+        "{seen:?}"
+    );
+    // Without the CA the tunnel opens but the certificate is refused.
+    let (code, stdout, stderr) = run(vaultform(home.path())
+        .env("VAULT_ADDR", &remote)
+        .env("VAULT_TOKEN", bao.token())
+        .env("VAULT_MAX_RETRIES", "0")
+        .env("HTTPS_PROXY", proxy.url())
+        .args(["health"]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        common::flat(&format!("{stdout}{stderr}")).contains("cannot reach Vault"),
+        "{stdout}{stderr}"
     );
 }

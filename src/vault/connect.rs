@@ -354,9 +354,8 @@ impl Connection {
         let authority = http::uri::Authority::try_from(authority)
             .map_err(|e| settings_error(format!("the address's host: {e}")))?;
         let prefix = url.path().trim_end_matches('/').to_string();
-        Ok((
-            super::http::Http::new(tls, server_name, scheme, authority, self.timeout),
-            prefix,
-        ))
+        let http = super::http::Http::new(tls, server_name, scheme, authority, self.timeout)
+            .map_err(settings_error)?;
+        Ok((http, prefix))
     }
 }

@@ -16,9 +16,15 @@ use http::uri::{Authority, PathAndQuery, Scheme};
 use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// What went wrong below HTTP: the connection, the exchange or the time.
 #[derive(Debug)]
@@ -99,26 +105,35 @@ pub struct Request<'a> {
 /// The pooled client, the address it sends to, and the timeout.
 #[derive(Clone)]
 pub struct Http {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    client: Client<HttpsConnector<Route>, Full<Bytes>>,
     scheme: Scheme,
     authority: Authority,
     timeout: Duration,
+    /// `Proxy-Authorization` for requests forwarded by an HTTP proxy.
+    proxy_auth: Option<http::HeaderValue>,
 }
 
 impl Http {
-    /// A client sending to `scheme://authority` with `tls` for `https`.
+    /// A client sending to `scheme://authority` with `tls` for `https`,
+    /// directly or through the proxy the environment names (see [`route`]).
     pub fn new(
         tls: rustls::ClientConfig,
         server_name: Option<rustls::pki_types::ServerName<'static>>,
         scheme: Scheme,
         authority: Authority,
         timeout: Duration,
-    ) -> Self {
+    ) -> Result<Self, String> {
         let mut tcp = HttpConnector::new();
         // The https connector below does TLS for `https` and passes `http` through.
         tcp.enforce_http(false);
         // Requests are small and answered at once: no Nagle delay.
         tcp.set_nodelay(true);
+        let (route, proxy_auth) = route(
+            &hyper_util::client::proxy::matcher::Matcher::from_env(),
+            &scheme,
+            &authority,
+            tcp,
+        )?;
         let builder = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http();
@@ -128,18 +143,19 @@ impl Http {
             }
             None => builder,
         };
-        let connector = builder.enable_http1().wrap_connector(tcp);
+        let connector = builder.enable_http1().wrap_connector(route);
         let client = Client::builder(TokioExecutor::new())
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .build(connector);
-        Self {
+        Ok(Self {
             client,
             scheme,
             authority,
             timeout,
-        }
+            proxy_auth,
+        })
     }
 
     /// Sends `req` and reads the whole answer: its status and body.
@@ -162,6 +178,9 @@ impl Http {
             })?;
             value.set_sensitive(sensitive);
             headers.insert(name, value);
+        }
+        if let Some(auth) = &self.proxy_auth {
+            headers.insert(http::header::PROXY_AUTHORIZATION, auth.clone());
         }
         let body = match req.json {
             Some(json) => {
@@ -196,6 +215,180 @@ impl Http {
             Ok(answer) => answer,
             Err(elapsed) => Err(TransportError::new(Kind::Timeout, elapsed)),
         }
+    }
+}
+
+/// How connections reach the server, decided once per run from `matcher`
+/// (the environment's `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and
+/// `NO_PROXY`, read as curl reads them): directly, or through an HTTP proxy.
+/// Like the Vault CLI (Go's `ProxyFromEnvironment`), `localhost` and loopback
+/// addresses are never proxied. Also the `Proxy-Authorization` value that
+/// forwarded requests carry (from the proxy URL's user and password).
+pub fn route(
+    matcher: &hyper_util::client::proxy::matcher::Matcher,
+    scheme: &Scheme,
+    authority: &Authority,
+    tcp: HttpConnector,
+) -> Result<(Route, Option<http::HeaderValue>), String> {
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let dst = http::Uri::builder()
+        .scheme(scheme.clone())
+        .authority(authority.clone())
+        .path_and_query("/")
+        .build()
+        .map_err(|e| e.to_string())?;
+    let proxy = match matcher.intercept(&dst) {
+        Some(proxy) if !loopback => proxy,
+        _ => return Ok((Route::Direct(tcp), None)),
+    };
+    // The URI has no user or password left in it: safe to name.
+    if proxy.uri().scheme() != Some(&Scheme::HTTP) {
+        return Err(format!(
+            "the proxy {} from the environment (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY) is not an http:// proxy; vaultform reaches servers directly or through HTTP proxies only (NO_PROXY={} connects directly)",
+            proxy.uri(),
+            authority.host()
+        ));
+    }
+    let auth = proxy.basic_auth().cloned();
+    if *scheme == Scheme::HTTPS {
+        let tunnel = Tunnel::new(proxy.uri().clone(), tcp);
+        let tunnel = match auth {
+            Some(auth) => tunnel.with_auth(auth),
+            None => tunnel,
+        };
+        Ok((Route::Tunnel(tunnel), None))
+    } else {
+        Ok((
+            Route::Forward {
+                proxy: proxy.uri().clone(),
+                tcp,
+            },
+            auth,
+        ))
+    }
+}
+
+/// See [`route`].
+#[derive(Clone)]
+pub enum Route {
+    /// Straight to the server.
+    Direct(HttpConnector),
+    /// `https://` through an HTTP proxy: a CONNECT tunnel, TLS inside it.
+    Tunnel(Tunnel<HttpConnector>),
+    /// `http://` through an HTTP proxy: every request to the proxy, in
+    /// absolute form (`GET http://host:port/v1/...`).
+    Forward {
+        /// The proxy.
+        proxy: http::Uri,
+        /// Connects to it.
+        tcp: HttpConnector,
+    },
+}
+
+impl tower_service::Service<http::Uri> for Route {
+    type Response = Stream;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Stream, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        match self {
+            Route::Direct(tcp) | Route::Forward { tcp, .. } => {
+                tcp.poll_ready(cx).map_err(Into::into)
+            }
+            Route::Tunnel(tunnel) => tunnel.poll_ready(cx).map_err(Into::into),
+        }
+    }
+
+    fn call(&mut self, dst: http::Uri) -> Self::Future {
+        match self {
+            Route::Direct(tcp) => {
+                let connecting = tcp.call(dst);
+                Box::pin(async move {
+                    Ok(Stream {
+                        io: connecting.await?,
+                        proxied: false,
+                    })
+                })
+            }
+            Route::Tunnel(tunnel) => {
+                let connecting = tunnel.call(dst);
+                Box::pin(async move {
+                    Ok(Stream {
+                        io: connecting.await?,
+                        proxied: false,
+                    })
+                })
+            }
+            Route::Forward { proxy, tcp } => {
+                let connecting = tcp.call(proxy.clone());
+                Box::pin(async move {
+                    Ok(Stream {
+                        io: connecting.await?,
+                        proxied: true,
+                    })
+                })
+            }
+        }
+    }
+}
+
+/// A TCP connection, and whether requests on it go to a forwarding proxy
+/// (then hyper writes them in absolute form).
+pub struct Stream {
+    io: TokioIo<tokio::net::TcpStream>,
+    proxied: bool,
+}
+
+impl Connection for Stream {
+    fn connected(&self) -> Connected {
+        self.io.connected().proxy(self.proxied)
+    }
+}
+
+impl hyper::rt::Read for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl hyper::rt::Write for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
     }
 }
 
@@ -292,6 +485,56 @@ mod tests {
             push_path(&mut ours, &path);
             assert_eq!(ours, url.path(), "{c:?}");
         }
+    }
+
+    #[test]
+    fn proxies_are_used_for_remote_servers_never_for_loopback() {
+        use hyper_util::client::proxy::matcher::Matcher;
+        let m = Matcher::builder()
+            .all("http://user:pass@proxy.test:3128")
+            .no("skip.test")
+            .build();
+        let auth = |a: &str| Authority::try_from(a).expect("a literal authority");
+        let route_of = |scheme: &Scheme, a: &str| {
+            route(&m, scheme, &auth(a), HttpConnector::new()).expect("an http proxy")
+        };
+        for a in [
+            "127.0.0.1:8200",
+            "localhost:8200",
+            "[::1]:8200",
+            "skip.test:8200",
+        ] {
+            assert!(
+                matches!(route_of(&Scheme::HTTPS, a), (Route::Direct(_), None)),
+                "{a}"
+            );
+            assert!(
+                matches!(route_of(&Scheme::HTTP, a), (Route::Direct(_), None)),
+                "{a}"
+            );
+        }
+        let (r, auth_header) = route_of(&Scheme::HTTPS, "vault.test:8200");
+        assert!(matches!(r, Route::Tunnel(_)) && auth_header.is_none());
+        let (r, auth_header) = route_of(&Scheme::HTTP, "vault.test:8200");
+        assert!(matches!(r, Route::Forward { .. }));
+        let auth_header = auth_header.expect("the proxy URL's user and password");
+        assert!(auth_header.is_sensitive());
+        // A SOCKS proxy is refused, without its password in the message.
+        let socks = Matcher::builder()
+            .all("socks5://user:hunter2@proxy.test:1080")
+            .build();
+        let err = route(
+            &socks,
+            &Scheme::HTTPS,
+            &auth("vault.test:8200"),
+            HttpConnector::new(),
+        )
+        .err()
+        .expect("not an http proxy");
+        assert!(
+            err.contains("not an http:// proxy") && !err.contains("hunter2"),
+            "{err}"
+        );
     }
 
     #[test]

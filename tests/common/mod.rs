@@ -838,6 +838,10 @@ fn clean_vaultform_cmd(home: &Path) -> assert_cmd::Command {
             cmd.env_remove(key);
         }
     }
+    // Nor their proxies (tests that use one set it themselves).
+    for proxy in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"] {
+        cmd.env_remove(proxy).env_remove(proxy.to_lowercase());
+    }
     cmd.env_remove("CLICOLOR_FORCE")
         .env_remove("FORCE_COLOR")
         .env("NO_COLOR", "1")
