@@ -1134,6 +1134,82 @@ fn floor_trial(
     })
 }
 
+/// The plan's reads through hyper's pooled client directly, without
+/// reqwest (vaultform has sent with this client since the third part of
+/// issue 16): what the HTTP exchange alone costs. For information beside the
+/// floor, which stays the raw reqwest client the issue set.
+fn hyper_trial(ctx: &Ctx, bao: &Bao, conc: usize, flavor: Flavor, reqs: Vec<Req>) -> R<FloorRun> {
+    use http_body_util::{BodyExt, Full};
+    let mut tcp = hyper_util::client::legacy::connect::HttpConnector::new();
+    tcp.set_nodelay(true);
+    let client: hyper_util::client::legacy::Client<_, Full<bytes::Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(tcp);
+    let (addr, token) = (bao.addr.clone(), bao.token.clone());
+    let work = async move {
+        let mut counts = Counts::default();
+        for r in &reqs {
+            match r.method.as_str() {
+                "GET" => counts.reads += 1,
+                "LIST" | "SCAN" => counts.lists += 1,
+                _ => counts.writes += 1,
+            }
+        }
+        let started = Instant::now();
+        let (client, addr, token) = (&client, &addr, &token);
+        let results = stream::iter(reqs)
+            .map(|r| async move {
+                let what =
+                    |e: &dyn std::fmt::Display| format!("hyper: {} {}: {e}", r.method, r.path);
+                let req = http::Request::builder()
+                    .method(r.method.clone())
+                    .uri(format!("{addr}/v1/{}", r.path))
+                    .header("X-Vault-Token", token.as_str())
+                    .body(Full::new(bytes::Bytes::new()))
+                    .map_err(|e| what(&e))?;
+                let resp = client.request(req).await.map_err(|e| what(&e))?;
+                let status = resp.status().as_u16();
+                let body = resp
+                    .into_body()
+                    .collect()
+                    .await
+                    .map_err(|e| what(&e))?
+                    .to_bytes();
+                if (200..300).contains(&status) || status == 404 {
+                    Ok(())
+                } else {
+                    Err(what(&format!(
+                        "status {status}: {}",
+                        String::from_utf8_lossy(&body)
+                    )))
+                }
+            })
+            .buffer_unordered(conc.max(1))
+            .collect::<Vec<R<()>>>()
+            .await;
+        results.into_iter().collect::<R<Vec<()>>>()?;
+        Ok::<_, String>((started.elapsed(), counts))
+    };
+    bao.settle();
+    let server_before = bao.cpu_ms();
+    let client_before = self_cpu_ms();
+    let (wall, counts) = match flavor {
+        Flavor::MultiThread => ctx
+            .rt
+            .block_on(ctx.rt.spawn(work))
+            .map_err(|e| format!("hyper task: {e}"))??,
+        Flavor::CurrentThread => ctx.ct.block_on(work)?,
+    };
+    Ok(FloorRun {
+        wall_ms: wall.as_secs_f64() * 1000.0,
+        conc,
+        flavor,
+        counts,
+        server_cpu_ms: bao.cpu_ms() - server_before,
+        client_cpu_ms: self_cpu_ms() - client_before,
+    })
+}
+
 /// A floor trial of a drift apply: the plan's reads, then the drifted
 /// secrets written back (their current data, with check-and-set).
 fn drift_floor_trial(
@@ -1328,6 +1404,7 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
             Ok(())
         };
         let mut drift_floors = Vec::new();
+        let mut hyper_floors = Vec::new();
         let completed = 'steps: {
             let Some(_) = step("validate", &["validate"], 0)? else {
                 break 'steps false;
@@ -1346,6 +1423,8 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
                     break 'steps false;
                 };
                 plan_floor("noop_plan", i)?;
+                let (c, flavor) = trials[i % trials.len()];
+                hyper_floors.push(hyper_trial(ctx, &bao, c, flavor, plan_reads(size))?);
             }
             ws.write_env(&drifted, 1)?;
             for i in 0..repeat {
@@ -1401,6 +1480,10 @@ fn bench_size(ctx: &Ctx, size: usize, version: &mut String) -> R<SizeResult> {
         for (k, v) in floors {
             res.floor.entry(k).or_default().extend(v);
         }
+        res.floor
+            .entry(HYPER_TRIALS)
+            .or_default()
+            .extend(hyper_floors);
 
         // The cold apply's floor, on the same server under fresh names.
         for &(c, flavor) in &trials {
@@ -1448,6 +1531,10 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     }
 }
 
+/// The no-op plan's reads through hyper directly ([`hyper_trial`]), kept
+/// beside the floors (never one of them).
+const HYPER_TRIALS: &str = "noop_plan_hyper";
+
 fn best_floor(v: &[FloorRun]) -> Option<FloorRun> {
     v.iter()
         .copied()
@@ -1488,6 +1575,9 @@ struct Row {
     writes_max: Option<u64>,
     /// How many runs and floor trials (at the best concurrency and runtime) the figures are over.
     samples: (usize, usize),
+    /// No-op plan only: the least client CPU of the hyper trials, ms, and
+    /// their requests.
+    hyper_cpu: Option<(f64, u64)>,
 }
 
 impl Row {
@@ -1500,6 +1590,11 @@ impl Row {
     fn floor_cpu_per_request(&self) -> Option<f64> {
         let f = self.floor.filter(|f| f.counts.total() > 0)?;
         self.floor_cpu_min.map(|c| c / f.counts.total() as f64)
+    }
+    fn hyper_cpu_per_request(&self) -> Option<f64> {
+        self.hyper_cpu
+            .filter(|(_, n)| *n > 0)
+            .map(|(cpu, n)| cpu / n as f64)
     }
     fn cpu_per_request(&self) -> Option<f64> {
         self.best
@@ -1546,6 +1641,13 @@ fn rows(results: &[SizeResult]) -> Vec<Row> {
                 floor_median_ms: median(at_best.clone()),
                 writes_max: runs.iter().filter_map(|x| x.counts).map(|c| c.writes).max(),
                 samples: (runs.len(), at_best.len()),
+                hyper_cpu: (step == "noop_plan")
+                    .then(|| r.floor.get(HYPER_TRIALS))
+                    .flatten()
+                    .and_then(|v| {
+                        let cpu = v.iter().map(|f| f.client_cpu_ms).reduce(f64::min)?;
+                        Some((cpu, v.first()?.counts.total()))
+                    }),
                 best,
             });
         }
@@ -1620,10 +1722,10 @@ fn run(opts: &Opts) -> R<bool> {
             "target {:<44} {:>12}  {}",
             t["target"].as_str().unwrap_or(""),
             t["value"].as_str().unwrap_or(""),
-            if t["met"].as_bool() == Some(true) {
-                "met"
-            } else {
-                "NOT met"
+            match t["met"].as_bool() {
+                Some(true) => "met",
+                Some(false) => "NOT met",
+                None => "(for information)",
             }
         );
     }
@@ -1820,6 +1922,24 @@ fn targets(rows: &[Row], results: &[SizeResult], size: usize) -> Vec<Value> {
         "x",
         plan_job.map(|x| x <= 1.2),
     );
+    // For information: the same against a raw client on vaultform's own
+    // HTTP stack (hyper without reqwest), which the floor does not use.
+    let mut infos = Vec::new();
+    let mut info = |target: String, value: Option<f64>| {
+        let value = value.map_or_else(|| "not measured".to_string(), |v| format!("{v:.3}x"));
+        infos.push(json!({ "target": target, "size": size, "value": value, "met": null }));
+    };
+    let hyper_req =
+        at("noop_plan").and_then(|r| Some(r.cpu_per_request()? / r.hyper_cpu_per_request()?));
+    info(
+        format!("no-op plan CPU/request vs raw hyper client's (S={size})"),
+        hyper_req,
+    );
+    let hyper_job = at("noop_plan").and_then(|r| Some(r.cpu_ms_min / r.hyper_cpu?.0));
+    info(
+        format!("no-op plan CPU vs raw hyper client's, whole job (S={size})"),
+        hyper_job,
+    );
     for s in ["cold_apply", "drift_apply"] {
         let r = ratio(s);
         push(
@@ -1863,6 +1983,7 @@ fn targets(rows: &[Row], results: &[SizeResult], size: usize) -> Vec<Value> {
         " MiB",
         rss.map(|x| x < 100.0),
     );
+    out.extend(infos);
     out
 }
 
@@ -1932,6 +2053,11 @@ fn report_json(
                 })),
                 "ratio": r.ratio().map(round3),
                 "median_ratio": r.median_ratio().map(round3),
+                "hyper_client": r.hyper_cpu.map(|(cpu, n)| json!({
+                    "client_cpu_ms": round3(cpu),
+                    "requests": n,
+                    "client_cpu_ms_per_request": r.hyper_cpu_per_request().map(round6),
+                })),
             })
         })
         .collect();
