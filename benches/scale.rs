@@ -1113,6 +1113,19 @@ fn floor_trial(
         }
         Ok::<_, String>((started.elapsed(), counts))
     };
+    timed(ctx, bao, conc, flavor, work)
+}
+
+/// Runs a trial's `work` (which returns its own wall time and counts) on the
+/// `flavor` runtime once the server is idle, with the client's and the
+/// server's CPU time over it.
+fn timed(
+    ctx: &Ctx,
+    bao: &Bao,
+    conc: usize,
+    flavor: Flavor,
+    work: impl std::future::Future<Output = R<(std::time::Duration, Counts)>> + Send + 'static,
+) -> R<FloorRun> {
     bao.settle();
     let server_before = bao.cpu_ms();
     let client_before = self_cpu_ms();
@@ -1121,7 +1134,7 @@ fn floor_trial(
         Flavor::MultiThread => ctx
             .rt
             .block_on(ctx.rt.spawn(work))
-            .map_err(|e| format!("floor task: {e}"))??,
+            .map_err(|e| format!("trial task: {e}"))??,
         Flavor::CurrentThread => ctx.ct.block_on(work)?,
     };
     Ok(FloorRun {
@@ -1190,24 +1203,7 @@ fn hyper_trial(ctx: &Ctx, bao: &Bao, conc: usize, flavor: Flavor, reqs: Vec<Req>
         results.into_iter().collect::<R<Vec<()>>>()?;
         Ok::<_, String>((started.elapsed(), counts))
     };
-    bao.settle();
-    let server_before = bao.cpu_ms();
-    let client_before = self_cpu_ms();
-    let (wall, counts) = match flavor {
-        Flavor::MultiThread => ctx
-            .rt
-            .block_on(ctx.rt.spawn(work))
-            .map_err(|e| format!("hyper task: {e}"))??,
-        Flavor::CurrentThread => ctx.ct.block_on(work)?,
-    };
-    Ok(FloorRun {
-        wall_ms: wall.as_secs_f64() * 1000.0,
-        conc,
-        flavor,
-        counts,
-        server_cpu_ms: bao.cpu_ms() - server_before,
-        client_cpu_ms: self_cpu_ms() - client_before,
-    })
+    timed(ctx, bao, conc, flavor, work)
 }
 
 /// A floor trial of a drift apply: the plan's reads, then the drifted

@@ -77,6 +77,24 @@ fn server(pki: &Pki) -> (BaoDev, String) {
     (bao, format!("https://127.0.0.1:{port}"))
 }
 
+/// A dev server with a second listener: TLS, with the certificate that names
+/// `vault.test` only. Its port.
+fn named_server(pki: &Pki) -> (BaoDev, u16) {
+    let port = common::free_port_pair().unwrap();
+    let config = pki.path("named.hcl");
+    fs::write(
+        &config,
+        format!(
+            "listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  tls_cert_file = \"{}\"\n  tls_key_file = \"{}\"\n}}\n",
+            pki.path("named.pem").display(),
+            pki.path("named.key").display(),
+        ),
+    )
+    .unwrap();
+    let bao = BaoDev::start_with_args(&[format!("-config={}", config.display())]);
+    (bao, port)
+}
+
 fn vaultform(home: &Path) -> assert_cmd::Command {
     // No VAULT_*/BAO_* from the developer's shell, no token file.
     common::offline_vaultform_cmd(home)
@@ -183,18 +201,7 @@ fn tls_files_that_cannot_be_read_are_errors_whatever_the_scheme() {
 fn tls_server_name_checks_the_certificate_against_that_name() {
     // A TLS listener whose certificate names `vault.test`, not 127.0.0.1.
     let pki = Pki::new();
-    let port = common::free_port_pair().unwrap();
-    let config = pki.path("named.hcl");
-    fs::write(
-        &config,
-        format!(
-            "listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  tls_cert_file = \"{}\"\n  tls_key_file = \"{}\"\n}}\n",
-            pki.path("named.pem").display(),
-            pki.path("named.key").display(),
-        ),
-    )
-    .unwrap();
-    let bao = BaoDev::start_with_args(&[format!("-config={}", config.display())]);
+    let (bao, port) = named_server(&pki);
     let addr = format!("https://127.0.0.1:{port}");
     let home = tempfile::tempdir().unwrap();
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic/vault.toml");
@@ -437,18 +444,7 @@ fn https_servers_are_reached_through_a_proxy_tunnel() {
     // A TLS listener whose certificate names `vault.test`; the proxy tunnels
     // to it, and the certificate is checked against the name, end to end.
     let pki = Pki::new();
-    let port = common::free_port_pair().unwrap();
-    let config = pki.path("named.hcl");
-    fs::write(
-        &config,
-        format!(
-            "listener \"tcp\" {{\n  address = \"127.0.0.1:{port}\"\n  tls_cert_file = \"{}\"\n  tls_key_file = \"{}\"\n}}\n",
-            pki.path("named.pem").display(),
-            pki.path("named.key").display(),
-        ),
-    )
-    .unwrap();
-    let bao = BaoDev::start_with_args(&[format!("-config={}", config.display())]);
+    let (bao, port) = named_server(&pki);
     let proxy = Proxy::start();
     let home = tempfile::tempdir().unwrap();
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic/vault.toml");

@@ -308,35 +308,28 @@ impl tower_service::Service<http::Uri> for Route {
 
     fn call(&mut self, dst: http::Uri) -> Self::Future {
         match self {
-            Route::Direct(tcp) => {
-                let connecting = tcp.call(dst);
-                Box::pin(async move {
-                    Ok(Stream {
-                        io: connecting.await?,
-                        proxied: false,
-                    })
-                })
-            }
-            Route::Tunnel(tunnel) => {
-                let connecting = tunnel.call(dst);
-                Box::pin(async move {
-                    Ok(Stream {
-                        io: connecting.await?,
-                        proxied: false,
-                    })
-                })
-            }
-            Route::Forward { proxy, tcp } => {
-                let connecting = tcp.call(proxy.clone());
-                Box::pin(async move {
-                    Ok(Stream {
-                        io: connecting.await?,
-                        proxied: true,
-                    })
-                })
-            }
+            Route::Direct(tcp) => stream(tcp.call(dst), false),
+            Route::Tunnel(tunnel) => stream(tunnel.call(dst), false),
+            Route::Forward { proxy, tcp } => stream(tcp.call(proxy.clone()), true),
         }
     }
+}
+
+/// The [`Stream`] a connection attempt makes.
+fn stream<F, E>(
+    connecting: F,
+    proxied: bool,
+) -> Pin<Box<dyn Future<Output = Result<Stream, BoxError>> + Send>>
+where
+    F: Future<Output = Result<TokioIo<tokio::net::TcpStream>, E>> + Send + 'static,
+    E: Into<BoxError>,
+{
+    Box::pin(async move {
+        Ok(Stream {
+            io: connecting.await.map_err(Into::into)?,
+            proxied,
+        })
+    })
 }
 
 /// A TCP connection, and whether requests on it go to a forwarding proxy
