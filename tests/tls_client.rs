@@ -484,3 +484,48 @@ fn https_servers_are_reached_through_a_proxy_tunnel() {
         "{stdout}{stderr}"
     );
 }
+
+#[test]
+fn vault_proxy_addr_takes_every_request_whatever_the_environment_says() {
+    let bao = BaoDev::start();
+    let proxy = Proxy::start();
+    let home = tempfile::tempdir().unwrap();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic/vault.toml");
+    // A loopback server, NO_PROXY naming it and a dead HTTP_PROXY: the given
+    // proxy still carries every request (as the Vault CLI's VAULT_PROXY_ADDR).
+    let given = format!("http://ops:g1ven-pa55@127.0.0.1:{}", proxy.port);
+    for name in ["VAULT_PROXY_ADDR", "BAO_PROXY_ADDR", "VAULT_HTTP_PROXY"] {
+        let before = proxy.seen().len();
+        let (code, stdout, stderr) = run(vaultform(home.path())
+            .env("VAULT_ADDR", bao.addr())
+            .env("VAULT_TOKEN", bao.token())
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env("NO_PROXY", "127.0.0.1")
+            .env(name, &given)
+            .args(["plan", "--detailed-exitcode", "-f"])
+            .arg(&manifest));
+        assert_eq!(code, 2, "{name}: {stdout}{stderr}");
+        assert!(!format!("{stdout}{stderr}").contains("g1ven-pa55"));
+        let seen = proxy.seen();
+        let want_auth = "Basic b3BzOmcxdmVuLXBhNTU="; // base64("ops:g1ven-pa55")
+        assert!(
+            seen.len() > before
+                && seen[before..].iter().all(|(line, auth)| line
+                    .contains(&format!(" {}/v1/", bao.addr()))
+                    && auth.as_deref() == Some(want_auth)),
+            "{name}: {seen:?}"
+        );
+    }
+    // Not an http:// URL: a settings error that does not show the value.
+    let (code, stdout, stderr) = run(vaultform(home.path())
+        .env("VAULT_ADDR", bao.addr())
+        .env("VAULT_TOKEN", bao.token())
+        .env("VAULT_PROXY_ADDR", "socks5://ops:s0cks-pa55@127.0.0.1:1080")
+        .args(["health"]));
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        common::flat(&format!("{stdout}{stderr}")).contains("VAULT_PROXY_ADDR"),
+        "{stdout}{stderr}"
+    );
+    assert!(!format!("{stdout}{stderr}").contains("s0cks-pa55"));
+}

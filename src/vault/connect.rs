@@ -2,8 +2,8 @@
 //! `BAO_ADDR` or `VAULT_ADDR`, `BAO_TOKEN` or `VAULT_TOKEN` (else
 //! `~/.vault-token`), `*_CACERT`, `*_CAPATH`, `*_CLIENT_CERT` and
 //! `*_CLIENT_KEY`, `*_TLS_SERVER_NAME`, `*_SKIP_VERIFY`, `*_NAMESPACE`, `*_CLIENT_TIMEOUT`,
-//! `*_MAX_RETRIES`; the `BAO_` name wins when both are set, as in the
-//! OpenBao CLI.
+//! `*_MAX_RETRIES`, `*_PROXY_ADDR` (or the older `*_HTTP_PROXY`); the `BAO_`
+//! name wins when both are set, as in the OpenBao CLI.
 
 use std::path::PathBuf;
 use vaultrs::client::{VaultClient, VaultClientSettingsBuilder};
@@ -29,6 +29,10 @@ pub struct Connection {
     pub tls_server_name: Option<String>,
     /// Skip TLS verification.
     pub skip_verify: bool,
+    /// The HTTP proxy every request goes through, whatever `HTTP_PROXY`,
+    /// `HTTPS_PROXY` and `NO_PROXY` say (`VAULT_PROXY_ADDR`, or the older
+    /// `VAULT_HTTP_PROXY`, as the Vault CLI). May hold a password: never shown.
+    pub proxy: Option<String>,
     /// Vault Enterprise / OpenBao namespace.
     pub namespace: Option<String>,
     /// How long one request may take, connection included
@@ -85,6 +89,7 @@ impl std::fmt::Debug for Connection {
             .field("client_cert", &self.client_cert)
             .field("tls_server_name", &self.tls_server_name)
             .field("skip_verify", &self.skip_verify)
+            .field("proxy", &self.proxy.as_ref().map(|_| "(set)"))
             .field("namespace", &self.namespace)
             .finish()
     }
@@ -130,6 +135,7 @@ impl Connection {
             skip_verify: env("VAULT_SKIP_VERIFY")
                 .map(|v| !matches!(v.as_str(), "0" | "false" | "False" | "FALSE"))
                 .unwrap_or(false),
+            proxy: env("VAULT_PROXY_ADDR").or_else(|| env("VAULT_HTTP_PROXY")),
             namespace: env("VAULT_NAMESPACE"),
             timeout: env("VAULT_CLIENT_TIMEOUT")
                 .and_then(|t| crate::duration::parse_exact(&t))
@@ -153,6 +159,7 @@ impl Connection {
             client_key: None,
             tls_server_name: None,
             skip_verify: false,
+            proxy: None,
             namespace: None,
             timeout: DEFAULT_TIMEOUT,
             max_retries: DEFAULT_MAX_RETRIES,
@@ -354,8 +361,13 @@ impl Connection {
         let authority = http::uri::Authority::try_from(authority)
             .map_err(|e| settings_error(format!("the address's host: {e}")))?;
         let prefix = url.path().trim_end_matches('/').to_string();
-        let http = super::http::Http::new(tls, server_name, scheme, authority, self.timeout)
-            .map_err(settings_error)?;
+        let proxies = match &self.proxy {
+            Some(proxy) => super::http::Proxies::Given(proxy),
+            None => super::http::Proxies::FromEnvironment,
+        };
+        let http =
+            super::http::Http::new(tls, server_name, scheme, authority, self.timeout, proxies)
+                .map_err(settings_error)?;
         Ok((http, prefix))
     }
 }

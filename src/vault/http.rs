@@ -113,27 +113,45 @@ pub struct Http {
     proxy_auth: Option<http::HeaderValue>,
 }
 
+/// Where the proxy comes from.
+pub enum Proxies<'a> {
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY` (see [`route`]).
+    FromEnvironment,
+    /// `VAULT_PROXY_ADDR`: every request through this proxy, loopback too.
+    Given(&'a str),
+}
+
 impl Http {
     /// A client sending to `scheme://authority` with `tls` for `https`,
-    /// directly or through the proxy the environment names (see [`route`]).
+    /// directly or through a proxy (see [`route`]).
     pub fn new(
         tls: rustls::ClientConfig,
         server_name: Option<rustls::pki_types::ServerName<'static>>,
         scheme: Scheme,
         authority: Authority,
         timeout: Duration,
+        proxies: Proxies<'_>,
     ) -> Result<Self, String> {
         let mut tcp = HttpConnector::new();
         // The https connector below does TLS for `https` and passes `http` through.
         tcp.enforce_http(false);
         // Requests are small and answered at once: no Nagle delay.
         tcp.set_nodelay(true);
-        let (route, proxy_auth) = route(
-            &hyper_util::client::proxy::matcher::Matcher::from_env(),
-            &scheme,
-            &authority,
-            tcp,
-        )?;
+        use hyper_util::client::proxy::matcher::Matcher;
+        let (matcher, given) = match proxies {
+            Proxies::FromEnvironment => (Matcher::from_env(), false),
+            Proxies::Given(proxy) => {
+                // The value may hold a password: the message never shows it.
+                let http_url = proxy
+                    .parse::<http::Uri>()
+                    .is_ok_and(|u| u.scheme() == Some(&Scheme::HTTP) && u.host().is_some());
+                if !http_url {
+                    return Err("VAULT_PROXY_ADDR (or VAULT_HTTP_PROXY) is not an http://[user:password@]host:port URL".into());
+                }
+                (Matcher::builder().all(proxy).build(), true)
+            }
+        };
+        let (route, proxy_auth) = route(&matcher, given, &scheme, &authority, tcp)?;
         let builder = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http();
@@ -220,12 +238,15 @@ impl Http {
 
 /// How connections reach the server, decided once per run from `matcher`
 /// (the environment's `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and
-/// `NO_PROXY`, read as curl reads them): directly, or through an HTTP proxy.
-/// Like the Vault CLI (Go's `ProxyFromEnvironment`), `localhost` and loopback
-/// addresses are never proxied. Also the `Proxy-Authorization` value that
-/// forwarded requests carry (from the proxy URL's user and password).
+/// `NO_PROXY`, read as curl reads them; or `VAULT_PROXY_ADDR`, `given`):
+/// directly, or through an HTTP proxy. Like the Vault CLI (Go's
+/// `ProxyFromEnvironment`), `localhost` and loopback addresses never go
+/// through a proxy from the environment; a given one takes everything. Also
+/// the `Proxy-Authorization` value that forwarded requests carry (from the
+/// proxy URL's user and password).
 pub fn route(
     matcher: &hyper_util::client::proxy::matcher::Matcher,
+    given: bool,
     scheme: &Scheme,
     authority: &Authority,
     tcp: HttpConnector,
@@ -245,7 +266,7 @@ pub fn route(
         .build()
         .map_err(|e| e.to_string())?;
     let proxy = match matcher.intercept(&dst) {
-        Some(proxy) if !loopback => proxy,
+        Some(proxy) if given || !loopback => proxy,
         _ => return Ok((Route::Direct(tcp), None)),
     };
     // The URI has no user or password left in it: safe to name.
@@ -489,7 +510,7 @@ mod tests {
             .build();
         let auth = |a: &str| Authority::try_from(a).expect("a literal authority");
         let route_of = |scheme: &Scheme, a: &str| {
-            route(&m, scheme, &auth(a), HttpConnector::new()).expect("an http proxy")
+            route(&m, false, scheme, &auth(a), HttpConnector::new()).expect("an http proxy")
         };
         for a in [
             "127.0.0.1:8200",
@@ -506,6 +527,15 @@ mod tests {
                 "{a}"
             );
         }
+        // A proxy given by VAULT_PROXY_ADDR takes loopback too.
+        let given = route(
+            &m,
+            true,
+            &Scheme::HTTP,
+            &auth("127.0.0.1:8200"),
+            HttpConnector::new(),
+        );
+        assert!(matches!(given, Ok((Route::Forward { .. }, Some(_)))));
         let (r, auth_header) = route_of(&Scheme::HTTPS, "vault.test:8200");
         assert!(matches!(r, Route::Tunnel(_)) && auth_header.is_none());
         let (r, auth_header) = route_of(&Scheme::HTTP, "vault.test:8200");
@@ -518,6 +548,7 @@ mod tests {
             .build();
         let err = route(
             &socks,
+            false,
             &Scheme::HTTPS,
             &auth("vault.test:8200"),
             HttpConnector::new(),
