@@ -18,6 +18,7 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::future::Future;
 use std::pin::Pin;
@@ -137,7 +138,6 @@ impl Http {
         tcp.enforce_http(false);
         // Requests are small and answered at once: no Nagle delay.
         tcp.set_nodelay(true);
-        use hyper_util::client::proxy::matcher::Matcher;
         let (matcher, given) = match proxies {
             Proxies::FromEnvironment => (Matcher::from_env(), false),
             Proxies::Given(proxy) => {
@@ -245,7 +245,7 @@ impl Http {
 /// the `Proxy-Authorization` value that forwarded requests carry (from the
 /// proxy URL's user and password).
 pub fn route(
-    matcher: &hyper_util::client::proxy::matcher::Matcher,
+    matcher: &Matcher,
     given: bool,
     scheme: &Scheme,
     authority: &Authority,
@@ -503,7 +503,6 @@ mod tests {
 
     #[test]
     fn proxies_are_used_for_remote_servers_never_for_loopback() {
-        use hyper_util::client::proxy::matcher::Matcher;
         let m = Matcher::builder()
             .all("http://user:pass@proxy.test:3128")
             .no("skip.test")
