@@ -44,7 +44,14 @@ enum Kind {
     Exchange,
     /// The request could not be built (a header value that HTTP cannot carry).
     Build,
+    /// The answer's body is larger than [`MAX_ANSWER`]: not read further.
+    TooLarge,
 }
+
+/// The largest answer body read, 512 MiB: far above any real answer (a
+/// `SCAN` of 10,000 secrets' metadata is about 5 MB), it keeps a server or
+/// proxy that sends without end from filling the memory within the timeout.
+pub const MAX_ANSWER: usize = 512 << 20;
 
 impl TransportError {
     fn new(kind: Kind, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
@@ -78,6 +85,7 @@ impl std::fmt::Display for TransportError {
             Kind::Timeout => "timed out",
             Kind::Exchange => "the connection failed during the exchange",
             Kind::Build => "the request cannot be sent",
+            Kind::TooLarge => "the answer is larger than 512 MiB; not read further",
         })
     }
 }
@@ -112,6 +120,8 @@ pub struct Http {
     timeout: Duration,
     /// `Proxy-Authorization` for requests forwarded by an HTTP proxy.
     proxy_auth: Option<http::HeaderValue>,
+    /// [`MAX_ANSWER`] (smaller in tests).
+    max_answer: usize,
 }
 
 /// Where the proxy comes from.
@@ -173,6 +183,7 @@ impl Http {
             authority,
             timeout,
             proxy_auth,
+            max_answer: MAX_ANSWER,
         })
     }
 
@@ -221,11 +232,20 @@ impl Http {
                 TransportError::new(kind, e)
             })?;
             let status = resp.status().as_u16();
-            let body = resp
-                .into_body()
+            let body = http_body_util::Limited::new(resp.into_body(), self.max_answer)
                 .collect()
                 .await
-                .map_err(|e| TransportError::new(Kind::Exchange, e))?
+                .map_err(|e| {
+                    let kind = if e.is::<http_body_util::LengthLimitError>() {
+                        Kind::TooLarge
+                    } else {
+                        Kind::Exchange
+                    };
+                    TransportError {
+                        kind,
+                        source: Some(e),
+                    }
+                })?
                 .to_bytes();
             Ok((status, body))
         };
@@ -558,6 +578,64 @@ mod tests {
             err.contains("not an http:// proxy") && !err.contains("hunter2"),
             "{err}"
         );
+    }
+
+    #[tokio::test]
+    async fn an_answer_without_end_is_cut_at_the_limit() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        // A server that answers every request with a chunked body of up to
+        // 64 MiB (bounded: the test cannot run forever if the limit fails).
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let port = listener.local_addr().expect("a bound listener").port();
+        tokio::spawn(async move {
+            let Ok((mut conn, _)) = listener.accept().await else {
+                return;
+            };
+            let mut head = [0u8; 4096];
+            let _ = conn.read(&mut head).await;
+            let chunk = vec![b'x'; 65536];
+            let mut out = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+            for _ in 0..1024 {
+                out.extend_from_slice(b"10000\r\n");
+                out.extend_from_slice(&chunk);
+                out.extend_from_slice(b"\r\n");
+                if conn.write_all(&out).await.is_err() {
+                    return;
+                }
+                out.clear();
+            }
+        });
+        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("the default versions")
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+        let authority = Authority::try_from(format!("127.0.0.1:{port}")).expect("an authority");
+        let mut http = Http::new(
+            tls,
+            None,
+            Scheme::HTTP,
+            authority,
+            Duration::from_secs(30),
+            Proxies::FromEnvironment,
+        )
+        .expect("a client");
+        http.max_answer = 1 << 20;
+        let err = http
+            .send(Request {
+                method: http::Method::GET,
+                path_and_query: "/v1/sys/health".into(),
+                headers: [None, None, None],
+                json: None,
+            })
+            .await
+            .expect_err("cut at 1 MiB");
+        assert_eq!(err.kind, Kind::TooLarge, "{err}");
+        assert!(!err.is_exchange() && !err.is_connect() && !err.is_timeout());
     }
 
     #[test]
