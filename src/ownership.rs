@@ -99,19 +99,15 @@ async fn read_record(vault: &Vault, mount: &str, name: &str) -> Result<Record, V
     // Only addresses of a known kind with a name valid for that kind count:
     // an entry that is not (written by hand, or by a vaultform before names
     // were checked) is never read, never deleted, and dropped at the next write.
-    // One address at a time: collecting them first and building the set in
-    // one pass saved 2% of a no-op plan's instructions but held the list, its
-    // sort buffer and the set at once (+3 MiB of peak RSS at S=10,000).
-    let mut addresses = BTreeSet::new();
-    let mut ignored = 0usize;
-    for e in &entries {
-        match Address::parse(e) {
-            Some(a) => {
-                addresses.insert(a);
-            }
-            None => ignored += 1,
-        }
-    }
+    // Collected, then made a set in one pass: the record is written sorted,
+    // so the sort finds one run and the set is built without a search per
+    // address (a search per address was 3% of a no-op plan's instructions
+    // at S=10,000).
+    let parsed: Vec<Address> = entries.iter().filter_map(|e| Address::parse(e)).collect();
+    let ignored = entries.len() - parsed.len();
+    drop(entries);
+    drop(resp);
+    let addresses: BTreeSet<Address> = parsed.into_iter().collect();
     if ignored > 0 {
         tracing::warn!(
             ignored,

@@ -217,12 +217,6 @@ pub trait KindDef: Send + Sync + 'static {
         live: &Live,
     ) -> Vec<ReadFuture<'a>>;
 
-    /// Every name of this kind the server has, as far as it was read.
-    fn live_names(&self, live: &Live) -> BTreeSet<String> {
-        let k = self.kind();
-        live.items.names(k).chain(live.listed(k)).cloned().collect()
-    }
-
     /// Whether resources of this kind can have write-only fields.
     fn has_write_only(&self) -> bool {
         false

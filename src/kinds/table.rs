@@ -1108,9 +1108,6 @@ macro_rules! from_table {
         ) -> Vec<$crate::kinds::contract::ReadFuture<'a>> {
             $crate::kinds::contract::KindDef::reads(&$table, wave, vault, desired, live)
         }
-        fn live_names(&self, live: &$crate::model::Live) -> std::collections::BTreeSet<String> {
-            $crate::kinds::contract::KindDef::live_names(&$table, live)
-        }
     };
 }
 pub(crate) use from_table;

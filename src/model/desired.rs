@@ -5,7 +5,7 @@ use super::address::{Address, Kind};
 use super::store::Items;
 use crate::diag::{ManifestError, Problem};
 use miette::NamedSource;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -27,8 +27,8 @@ pub struct Desired {
     pub warnings: Vec<String>,
     /// The manifest source, for diagnostics found later.
     pub source: NamedSource<String>,
-    /// Where each resource is declared.
-    pub origins: BTreeMap<Address, Range<usize>>,
+    /// Where each resource is declared (only ever looked up: hashed).
+    pub origins: HashMap<Address, Range<usize>>,
     /// The manifest's directory.
     pub base_dir: PathBuf,
     /// `[[policy_tests]]`: who must and must not be able to do what.
@@ -63,7 +63,7 @@ impl Desired {
             name: DEFAULT_NAME.to_string(),
             warnings: Vec::new(),
             source,
-            origins: BTreeMap::new(),
+            origins: HashMap::new(),
             base_dir,
             policy_tests: Vec::new(),
             env_file: None,

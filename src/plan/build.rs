@@ -11,12 +11,19 @@ use crate::secret::FingerprintKey;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the ownership record should hold: the declared addresses of kinds
-/// that are recorded.
+/// that are recorded. Kinds come in order and names sorted, so the set is
+/// built in one pass.
 fn wanted(desired: &Desired) -> BTreeSet<Address> {
     desired
-        .addresses()
-        .into_iter()
-        .filter(|a| registry::def(a.kind).is_some_and(|d| d.recorded()))
+        .items
+        .kinds()
+        .filter(|k| registry::def(*k).is_some_and(|d| d.recorded()))
+        .flat_map(|k| {
+            desired
+                .items
+                .names(k)
+                .map(move |n| Address::new(k, n.clone()))
+        })
         .collect()
 }
 
@@ -150,23 +157,29 @@ impl Builder<'_> {
             }
             return;
         }
-        let mut names: BTreeSet<String> = def.live_names(live);
-        names.extend(desired.items.names(kind).cloned());
-        names.extend(
-            self.cx
-                .managed
-                .iter()
-                .filter(|a| a.kind == kind)
-                .map(|a| a.name.clone()),
-        );
-        for name in names {
-            if def.builtin(desired, &name) {
+        // Every live, declared and managed name of the kind, each once, from
+        // one walk over the four sorted lists (no set of names, no search per
+        // name).
+        let managed = self
+            .cx
+            .managed
+            .range(Address::new(kind, String::new())..)
+            .take_while(move |a| a.kind == kind)
+            .map(|a| a.name.as_str());
+        let lists: [Names<'_>; 4] = [
+            Box::new(live.items.names(kind).map(String::as_str)),
+            Box::new(live.listed(kind).map(String::as_str)),
+            Box::new(desired.items.names(kind).map(String::as_str)),
+            Box::new(managed),
+        ];
+        for (name, found) in merged(lists) {
+            if def.builtin(desired, name) {
                 continue;
             }
             let address = Address::new(kind, name);
-            let is_managed = self.cx.managed.contains(&address);
-            let declared = desired.declares(&address);
-            let exists = live.exists(kind, &address.name);
+            let exists = found[0] || found[1];
+            let declared = found[2];
+            let is_managed = found[3];
             // Another manifest's: never adopted, changed or deleted here
             // (declaring it is an error from `check_against_live`).
             if !self.released.contains(&address)
@@ -201,6 +214,20 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// A sorted list of names.
+type Names<'a> = Box<dyn Iterator<Item = &'a str> + 'a>;
+
+/// Walks `N` sorted lists of unique names at once: every name once, in order,
+/// with the lists it is in.
+fn merged<'a, const N: usize>(lists: [Names<'a>; N]) -> impl Iterator<Item = (&'a str, [bool; N])> {
+    let mut lists = lists.map(Iterator::peekable);
+    std::iter::from_fn(move || {
+        let least = lists.iter_mut().filter_map(|l| l.peek().copied()).min()?;
+        let found = std::array::from_fn(|i| lists[i].next_if_eq(&least).is_some());
+        Some((least, found))
+    })
 }
 
 /// Checks the manifest against facts only the server knows: nothing declared

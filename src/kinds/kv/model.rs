@@ -20,40 +20,68 @@ pub enum DesiredValue {
 /// Whether a key's name looks like it holds a secret (`DB_PASSWORD`,
 /// `api_token`, `private_key`): a literal value under it is linted.
 pub fn looks_secret(key: &str) -> bool {
-    contains_any(key, SECRET_WORDS)
+    contains_any(key, &SECRET_WORDS)
 }
 
 /// What [`looks_secret`] looks for, in lower case.
-const SECRET_WORDS: &[&str] = &["pass", "secret", "token", "key", "credential", "private"];
+const SECRET_WORDS: Words =
+    Words::new(&["pass", "secret", "token", "key", "credential", "private"]);
 
 /// Whether a plan may show the literal value of `key`: not when the key
 /// looks secret, nor when it names something that often holds or embeds one
 /// (a URL or DSN with a password in it, a session, a certificate, ...).
 /// Deliberately wide: a value wrongly hidden costs nothing.
 pub fn may_show(key: &str) -> bool {
-    !looks_secret(key) && !contains_any(key, HIDDEN_WORDS)
+    !looks_secret(key) && !contains_any(key, &HIDDEN_WORDS)
 }
 
 /// What else [`may_show`] hides, in lower case.
-const HIDDEN_WORDS: &[&str] = &[
+const HIDDEN_WORDS: Words = Words::new(&[
     "auth", "cert", "salt", "dsn", "url", "uri", "pin", "api", "hash", "sign", "cookie",
     "session", "jwt", "bearer", "otp", "seed", "pwd", "cred", "conn", "nonce",
-];
+]);
 
 /// Whether `key` contains one of `words` (lower-case ASCII), ignoring ASCII
 /// case. Without lower-casing a copy of the key: it runs for every literal
-/// of a manifest (5,000 times for 1,000 services).
-fn contains_any(key: &str, words: &[&str]) -> bool {
+/// of a manifest (50,000 times for 10,000 services). At each position only
+/// the words that begin with its byte are tried ([`Words`]).
+fn contains_any(key: &str, words: &Words) -> bool {
     let k = key.as_bytes();
     (0..k.len()).any(|i| {
-        let first = k[i].to_ascii_lowercase();
-        words.iter().any(|w| {
-            let w = w.as_bytes();
-            w.first() == Some(&first)
-                && k.get(i..i + w.len())
-                    .is_some_and(|x| x.eq_ignore_ascii_case(w))
-        })
+        let mut starting = words.by_first[usize::from(k[i].to_ascii_lowercase())];
+        while starting != 0 {
+            let w = words.list[starting.trailing_zeros() as usize].as_bytes();
+            if k.get(i..i + w.len())
+                .is_some_and(|x| x.eq_ignore_ascii_case(w))
+            {
+                return true;
+            }
+            starting &= starting - 1;
+        }
+        false
     })
+}
+
+/// Lower-case ASCII words to look for, with, for each byte, which of them
+/// begin with it (bit `i` for word `i`; at most 32 words).
+struct Words {
+    list: &'static [&'static str],
+    by_first: [u32; 256],
+}
+
+impl Words {
+    const fn new(list: &'static [&'static str]) -> Self {
+        assert!(list.len() <= 32);
+        let mut by_first = [0u32; 256];
+        let mut i = 0;
+        while i < list.len() {
+            let w = list[i].as_bytes();
+            assert!(!w.is_empty());
+            by_first[w[0] as usize] |= 1 << i;
+            i += 1;
+        }
+        Self { list, by_first }
+    }
 }
 
 /// A KV v2 secret as the manifest wants it.
@@ -258,8 +286,8 @@ mod tests {
     proptest! {
         #[test]
         fn the_scan_agrees_with_a_lower_cased_copy(key in "[a-zA-Z_ÉéK\\-]{0,14}|(?i)(pre|post)?(pass|url|conn|token|nonce)(x)?") {
-            prop_assert_eq!(contains_any(&key, SECRET_WORDS), reference(&key, SECRET_WORDS));
-            prop_assert_eq!(contains_any(&key, HIDDEN_WORDS), reference(&key, HIDDEN_WORDS));
+            prop_assert_eq!(contains_any(&key, &SECRET_WORDS), reference(&key, SECRET_WORDS.list));
+            prop_assert_eq!(contains_any(&key, &HIDDEN_WORDS), reference(&key, HIDDEN_WORDS.list));
         }
     }
 }
