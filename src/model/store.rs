@@ -8,7 +8,7 @@
 
 use super::address::Kind;
 use std::any::Any;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// A value a kind stores: any plain data that can be cloned and printed.
@@ -33,22 +33,10 @@ impl<T: Any + Send + Sync + fmt::Debug + Clone> Item for T {
     }
 }
 
-/// One kind's items by name: looked up by hash (a plan looks items up
-/// about twenty times per resource), walked in name order.
-type Named = HashMap<String, Box<dyn Item>>;
-
-/// `m`'s entries in name order.
-fn sorted(m: &Named) -> Vec<(&String, &dyn Item)> {
-    let mut v: Vec<(&String, &dyn Item)> = m.iter().map(|(n, v)| (n, v.as_ref())).collect();
-    v.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    v
-}
-
 /// Resources by kind, then by name; each kind's values of its own type.
-/// Walks (`iter`, `names`, `Debug`) go in kind order, then name order.
 #[derive(Default)]
 pub struct Items {
-    by_kind: BTreeMap<Kind, Named>,
+    by_kind: BTreeMap<Kind, BTreeMap<String, Box<dyn Item>>>,
 }
 
 impl Clone for Items {
@@ -73,8 +61,8 @@ impl fmt::Debug for Items {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut m = f.debug_map();
         for (k, items) in &self.by_kind {
-            for (n, v) in sorted(items) {
-                m.entry(&format_args!("{k}.{n}"), &v);
+            for (n, v) in items {
+                m.entry(&format_args!("{k}.{n}"), v);
             }
         }
         m.finish()
@@ -116,49 +104,37 @@ impl Items {
             .is_some_and(|m| m.remove(name).is_some())
     }
 
-    /// `kind`'s items of type `T`, in name order.
+    /// `kind`'s items of type `T`, by name.
     pub fn iter<T: Item>(&self, kind: Kind) -> impl Iterator<Item = (&String, &T)> {
         self.by_kind
             .get(&kind)
-            .map(sorted)
-            .unwrap_or_default()
             .into_iter()
-            .filter_map(|(n, v)| Some((n, v.as_any().downcast_ref::<T>()?)))
+            .flatten()
+            .filter_map(|(n, v)| Some((n, v.as_ref().as_any().downcast_ref::<T>()?)))
     }
 
-    /// `kind`'s items of type `T`, mutable, in name order.
+    /// `kind`'s items of type `T`, mutable.
     pub fn iter_mut<T: Item>(&mut self, kind: Kind) -> impl Iterator<Item = (&String, &mut T)> {
-        let mut v: Vec<(&String, &mut Box<dyn Item>)> = self
-            .by_kind
+        self.by_kind
             .get_mut(&kind)
-            .map(|m| m.iter_mut().collect())
-            .unwrap_or_default();
-        v.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        v.into_iter()
+            .into_iter()
+            .flatten()
             .filter_map(|(n, v)| Some((n, v.as_mut().as_any_mut().downcast_mut::<T>()?)))
     }
 
     /// The names of `kind`'s items, sorted.
     pub fn names(&self, kind: Kind) -> impl Iterator<Item = &String> {
-        self.by_kind
-            .get(&kind)
-            .map(|m| {
-                let mut v: Vec<&String> = m.keys().collect();
-                v.sort_unstable();
-                v
-            })
-            .unwrap_or_default()
-            .into_iter()
+        self.by_kind.get(&kind).into_iter().flat_map(|m| m.keys())
     }
 
     /// How many items `kind` has.
     pub fn len(&self, kind: Kind) -> usize {
-        self.by_kind.get(&kind).map_or(0, HashMap::len)
+        self.by_kind.get(&kind).map_or(0, BTreeMap::len)
     }
 
     /// Whether there are no items at all.
     pub fn is_empty(&self) -> bool {
-        self.by_kind.values().all(HashMap::is_empty)
+        self.by_kind.values().all(BTreeMap::is_empty)
     }
 
     /// Every kind that has items.
