@@ -110,3 +110,23 @@ impl serde::Serialize for Address {
         s.collect_str(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_order_by_rank_then_name_whether_or_not_their_names_are_one_string() {
+        let name = String::from("policy");
+        let leaked: &'static str = Box::leak(name.into_boxed_str());
+        let (a, b) = (Kind::new(3, "policy"), Kind::new(3, leaked));
+        assert_eq!(a.cmp(&b), Ordering::Equal);
+        assert_eq!(a, b);
+        assert_eq!(Kind::new(3, "a").cmp(&Kind::new(3, "b")), Ordering::Less);
+        assert_eq!(Kind::new(2, "z").cmp(&Kind::new(3, "a")), Ordering::Less);
+        assert_eq!(
+            Address::new(a, "x").cmp(&Address::new(b, "y")),
+            Ordering::Less
+        );
+    }
+}

@@ -273,3 +273,33 @@ pub fn target_closure(desired: &Desired, targets: &[Address]) -> BTreeSet<Addres
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list<'a>(names: &'a [&'a str]) -> Names<'a> {
+        Box::new(names.iter().copied())
+    }
+
+    #[test]
+    fn the_merge_gives_every_name_once_in_order_with_its_lists() {
+        let got: Vec<(&str, [bool; 3])> = merged([
+            list(&["a", "c", "e"]),
+            list(&[]),
+            list(&["b", "c", "e", "f"]),
+        ])
+        .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", [true, false, false]),
+                ("b", [false, false, true]),
+                ("c", [true, false, true]),
+                ("e", [true, false, true]),
+                ("f", [false, false, true]),
+            ]
+        );
+        assert_eq!(merged([list(&[]), list(&[])]).count(), 0);
+    }
+}
