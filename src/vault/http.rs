@@ -31,7 +31,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug)]
 pub struct TransportError {
     kind: Kind,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    source: Option<BoxError>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +54,7 @@ enum Kind {
 pub const MAX_ANSWER: usize = 512 << 20;
 
 impl TransportError {
-    fn new(kind: Kind, source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+    fn new(kind: Kind, source: impl Into<BoxError>) -> Self {
         Self {
             kind,
             source: Some(source.into()),
