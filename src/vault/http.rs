@@ -1,5 +1,6 @@
-//! The HTTP/1.1 exchange under every request: hyper's pooled client over a
-//! rustls connector, with a whole-exchange timeout, and nothing else.
+//! The HTTP/1.1 exchange under every request: hyper's connections over a
+//! rustls connector, in a small pool of our own ([`Pool`]), with a
+//! whole-exchange timeout, and nothing else.
 //!
 //! Why not reqwest (which vaultrs uses): reqwest puts a redirect layer and a
 //! retry layer around hyper that run even with redirects turned off, and
@@ -14,16 +15,17 @@
 use bytes::Bytes;
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1;
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
 use hyper_util::client::proxy::matcher::Matcher;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -111,12 +113,15 @@ pub struct Request<'a> {
     pub json: Option<Vec<u8>>,
 }
 
-/// The pooled client, the address it sends to, and the timeout.
+/// The connection pool, the address it sends to, and the timeout.
 #[derive(Clone)]
 pub struct Http {
-    client: Client<HttpsConnector<Route>, Full<Bytes>>,
-    scheme: Scheme,
-    authority: Authority,
+    pool: Arc<Pool>,
+    /// The request target's form: origin (`/v1/...`), or absolute
+    /// (`http://host:port/v1/...`) for a forwarding proxy.
+    absolute: Option<(Scheme, Authority)>,
+    /// `Host`: the address's authority.
+    host: http::HeaderValue,
     timeout: Duration,
     /// `Proxy-Authorization` for requests forwarded by an HTTP proxy.
     proxy_auth: Option<http::HeaderValue>,
@@ -162,6 +167,8 @@ impl Http {
             }
         };
         let (route, proxy_auth) = route(&matcher, given, &scheme, &authority, tcp)?;
+        let absolute =
+            matches!(route, Route::Forward { .. }).then(|| (scheme.clone(), authority.clone()));
         let builder = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http();
@@ -172,15 +179,21 @@ impl Http {
             None => builder,
         };
         let connector = builder.enable_http1().wrap_connector(route);
-        let client = Client::builder(TokioExecutor::new())
-            .timer(TokioTimer::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
+        let server = http::Uri::builder()
+            .scheme(scheme)
+            .authority(authority.clone())
+            .path_and_query("/")
+            .build()
+            .map_err(|e| e.to_string())?;
+        let host = http::HeaderValue::from_str(authority.as_str()).map_err(|e| e.to_string())?;
         Ok(Self {
-            client,
-            scheme,
-            authority,
+            pool: Arc::new(Pool {
+                connector,
+                server,
+                idle: Mutex::new(Vec::new()),
+            }),
+            absolute,
+            host,
             timeout,
             proxy_auth,
             max_answer: MAX_ANSWER,
@@ -191,16 +204,20 @@ impl Http {
     pub async fn send(&self, req: Request<'_>) -> Result<(u16, Bytes), TransportError> {
         let build = |e: http::Error| TransportError::new(Kind::Build, e);
         let path = PathAndQuery::try_from(req.path_and_query).map_err(|e| build(e.into()))?;
-        let uri = http::Uri::builder()
-            .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
-            .path_and_query(path)
-            .build()
-            .map_err(build)?;
+        let uri = match &self.absolute {
+            Some((scheme, authority)) => http::Uri::builder()
+                .scheme(scheme.clone())
+                .authority(authority.clone())
+                .path_and_query(path)
+                .build()
+                .map_err(build)?,
+            None => http::Uri::from(path),
+        };
         let mut builder = http::Request::builder().method(req.method).uri(uri);
         let headers = builder
             .headers_mut()
             .ok_or_else(|| TransportError::new(Kind::Build, "invalid request"))?;
+        headers.insert(http::header::HOST, self.host.clone());
         for (name, value, sensitive) in req.headers.into_iter().flatten() {
             let mut value = http::HeaderValue::from_str(value).map_err(|_| {
                 TransportError::new(Kind::Build, format!("{name} is not a valid header value"))
@@ -223,14 +240,7 @@ impl Http {
         };
         let request = builder.body(body).map_err(build)?;
         let exchange = async {
-            let resp = self.client.request(request).await.map_err(|e| {
-                let kind = if e.is_connect() {
-                    Kind::Connect
-                } else {
-                    Kind::Exchange
-                };
-                TransportError::new(kind, e)
-            })?;
+            let (resp, connection) = self.pool.send(request).await?;
             let status = resp.status().as_u16();
             let body = http_body_util::Limited::new(resp.into_body(), self.max_answer)
                 .collect()
@@ -247,12 +257,98 @@ impl Http {
                     }
                 })?
                 .to_bytes();
+            // Answered in full: the connection takes the next request.
+            self.pool.put(connection);
             Ok((status, body))
         };
         match tokio::time::timeout(self.timeout, exchange).await {
             Ok(answer) => answer,
             Err(elapsed) => Err(TransportError::new(Kind::Timeout, elapsed)),
         }
+    }
+}
+
+/// One connection's sending half.
+type Sender = http1::SendRequest<Full<Bytes>>;
+
+/// Connections to the server, each carrying one request at a time: an idle
+/// one is reused, else a new one is made (so there are as many as requests
+/// in flight at once). hyper's own connection API with this small pool
+/// instead of hyper-util's pooled client, which keys, locks and times its
+/// pool per request: about a fifth of the client's CPU per request.
+struct Pool {
+    connector: HttpsConnector<Route>,
+    /// `scheme://authority/`: where new connections go.
+    server: http::Uri,
+    /// Idle connections, and since when.
+    idle: Mutex<Vec<(Sender, Instant)>>,
+}
+
+/// How long a connection may stay idle and still be used: past it, a
+/// middlebox may have dropped it without a word (hyper-util's default).
+const IDLE: Duration = Duration::from_secs(90);
+
+impl Pool {
+    /// Sends `req` on an idle connection, else on a new one; the answer's
+    /// head and the connection, to [`Pool::put`] back once the body is read.
+    /// A request an idle connection could not send (the server had closed
+    /// it) comes back and goes on the next one: it never reached the server.
+    async fn send(
+        &self,
+        mut req: http::Request<Full<Bytes>>,
+    ) -> Result<(http::Response<hyper::body::Incoming>, Sender), TransportError> {
+        let exchange = |e: hyper::Error| TransportError::new(Kind::Exchange, e);
+        while let Some(mut sender) = self.checkout() {
+            if sender.ready().await.is_err() {
+                continue;
+            }
+            match sender.try_send_request(req).await {
+                Ok(resp) => return Ok((resp, sender)),
+                Err(mut e) => match e.take_message() {
+                    Some(back) => req = back,
+                    None => return Err(exchange(e.into_error())),
+                },
+            }
+        }
+        let mut sender = self.connect().await?;
+        match sender.send_request(req).await {
+            Ok(resp) => Ok((resp, sender)),
+            Err(e) => Err(exchange(e)),
+        }
+    }
+
+    /// An idle connection the server has not closed, idle for less than
+    /// [`IDLE`] (the most recently used first).
+    fn checkout(&self) -> Option<Sender> {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        std::iter::from_fn(|| idle.pop())
+            .find(|(s, since)| !s.is_closed() && since.elapsed() < IDLE)
+            .map(|(s, _)| s)
+    }
+
+    /// Keeps `sender` for the next request.
+    fn put(&self, sender: Sender) {
+        if !sender.is_closed() {
+            let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            idle.push((sender, Instant::now()));
+        }
+    }
+
+    /// A new connection (through the proxy and TLS as [`route`] decided),
+    /// its HTTP/1.1 handshake done and its task running.
+    async fn connect(&self) -> Result<Sender, TransportError> {
+        use tower_service::Service;
+        let connect = |e: BoxError| TransportError::new(Kind::Connect, e);
+        let mut connector = self.connector.clone();
+        std::future::poll_fn(|cx| connector.poll_ready(cx))
+            .await
+            .map_err(connect)?;
+        let io = connector.call(self.server.clone()).await.map_err(connect)?;
+        let (mut sender, connection) = http1::handshake(io).await.map_err(|e| connect(e.into()))?;
+        // Its errors reach the request being sent on it.
+        tokio::spawn(connection);
+        sender.ready().await.map_err(|e| connect(e.into()))?;
+        Ok(sender)
     }
 }
 
@@ -578,6 +674,93 @@ mod tests {
             err.contains("not an http:// proxy") && !err.contains("hunter2"),
             "{err}"
         );
+    }
+
+    /// A client for `http://127.0.0.1:port` with no TLS roots.
+    fn loopback_client(port: u16) -> Http {
+        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("the default versions")
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+        let authority = Authority::try_from(format!("127.0.0.1:{port}")).expect("an authority");
+        Http::new(
+            tls,
+            None,
+            Scheme::HTTP,
+            authority,
+            Duration::from_secs(30),
+            Proxies::FromEnvironment,
+        )
+        .expect("a client")
+    }
+
+    fn get(path: &str) -> Request<'static> {
+        Request {
+            method: http::Method::GET,
+            path_and_query: path.into(),
+            headers: [None, None, None],
+            json: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn connections_are_reused_and_one_the_server_closed_is_replaced() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        // Each connection answers two requests (200 when the request is in
+        // origin form with the right Host, else 400), then the server closes
+        // it. Bounded: three connections at most.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let port = listener.local_addr().expect("a bound listener").port();
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            for _ in 0..3 {
+                let Ok((mut conn, _)) = listener.accept().await else {
+                    return;
+                };
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                for _ in 0..2 {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+                        match conn.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                    let good = head.starts_with("get /v1/sys/health http/1.1\r\n")
+                        && head.contains(&format!("\r\nhost: 127.0.0.1:{port}\r\n"));
+                    let status = if good { "200 OK" } else { "400 Bad Request" };
+                    let answer = format!("HTTP/1.1 {status}\r\ncontent-length: 2\r\n\r\nok");
+                    if conn.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+                drop(conn);
+            }
+        });
+        let http = loopback_client(port);
+        for _ in 0..2 {
+            let (status, body) = http.send(get("/v1/sys/health")).await.expect("an answer");
+            assert_eq!((status, &body[..]), (200, &b"ok"[..]));
+        }
+        assert_eq!(
+            accepted.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "one connection for both"
+        );
+        // The server has closed the first connection: the pool notices and
+        // makes a new one.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (status, _) = http.send(get("/v1/sys/health")).await.expect("an answer");
+        assert_eq!(status, 200);
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 
     #[tokio::test]

@@ -1,5 +1,5 @@
 //! The only HTTP code: one client per run, our own endpoint calls over
-//! hyper's pooled client (`http.rs`; vaultrs only checks the connection
+//! hyper connections in a small pool (`http.rs`; vaultrs only checks the connection
 //! settings): vaultrs lacks some endpoints, parses others lossily on OpenBao,
 //! and its typed calls cost about 1.7 times ours per request (callgrind, KV v2
 //! writes), which shows at thousands of requests. Reads decode straight into
