@@ -311,9 +311,13 @@ impl Pool {
             }
         }
         let mut sender = self.connect().await?;
-        match sender.send_request(req).await {
+        match sender.try_send_request(req).await {
             Ok(resp) => Ok((resp, sender)),
-            Err(e) => Err(exchange(e)),
+            // Not sent: the new connection closed first; the server did not act.
+            Err(e) if e.message().is_some() => {
+                Err(TransportError::new(Kind::Connect, e.into_error()))
+            }
+            Err(e) => Err(exchange(e.into_error())),
         }
     }
 
