@@ -794,31 +794,10 @@ mod tests {
                 out.clear();
             }
         });
-        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .expect("the default versions")
-        .with_root_certificates(rustls::RootCertStore::empty())
-        .with_no_client_auth();
-        let authority = Authority::try_from(format!("127.0.0.1:{port}")).expect("an authority");
-        let mut http = Http::new(
-            tls,
-            None,
-            Scheme::HTTP,
-            authority,
-            Duration::from_secs(30),
-            Proxies::FromEnvironment,
-        )
-        .expect("a client");
+        let mut http = loopback_client(port);
         http.max_answer = 1 << 20;
         let err = http
-            .send(Request {
-                method: http::Method::GET,
-                path_and_query: "/v1/sys/health".into(),
-                headers: [None, None, None],
-                json: None,
-            })
+            .send(get("/v1/sys/health"))
             .await
             .expect_err("cut at 1 MiB");
         assert_eq!(err.kind, Kind::TooLarge, "{err}");
