@@ -59,11 +59,15 @@ fn size(bytes: u64) -> String {
 /// Reads at most `limit` bytes of a regular file (symbolic links are followed).
 pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     // Checked before opening: opening a FIFO for reading blocks until a writer comes.
-    if !std::fs::metadata(path)?.is_file() {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
         return Err(ReadError::NotAFile);
     }
     let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
+    // The size as a hint (the file may change between the two calls; the
+    // limit still holds): one read fills it, a second sees the end.
+    let hint = meta.len().min(limit).saturating_add(1);
+    let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
     file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(ReadError::TooLarge { limit });

@@ -11,6 +11,7 @@ use crate::duration;
 use crate::kinds::fields::{self, FieldType, FieldValue};
 use crate::model::{Desired, Kind};
 use std::collections::BTreeMap;
+use std::fmt;
 use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
@@ -207,22 +208,41 @@ impl Walker {
     }
 
     /// Reports every key of `table` not in `allowed`.
-    pub fn only_keys(&mut self, table: &DeTable<'_>, what: &str, allowed: &[&str]) {
+    pub fn only_keys(&mut self, table: &DeTable<'_>, what: impl fmt::Display, allowed: &[&str]) {
+        self.only_known_keys(table, what, |k| allowed.contains(&k), || allowed.to_vec());
+    }
+
+    /// Like [`Walker::only_keys`], for a table whose keys are known by
+    /// `known` (a field table's lookup): the list of valid keys for the
+    /// help is built only when a key is unknown.
+    pub fn only_known_keys<'k>(
+        &mut self,
+        table: &DeTable<'_>,
+        what: impl fmt::Display,
+        known: impl Fn(&str) -> bool,
+        allowed: impl FnOnce() -> Vec<&'k str>,
+    ) {
+        let mut allowed = Some(allowed);
+        let mut list = Vec::new();
         for (k, _) in table.iter() {
-            if !allowed.contains(&k.get_ref().as_ref()) {
-                self.problem(
-                    "vaultform::manifest::unknown_key",
-                    k.span(),
-                    format!("unknown key `{}` in {what}", k.get_ref()),
-                    "not a known key",
-                    match closest(k.get_ref(), allowed) {
-                        Some(near) => {
-                            format!("did you mean `{near}`? valid keys: {}", allowed.join(", "))
-                        }
-                        None => format!("valid keys: {}", allowed.join(", ")),
-                    },
-                );
+            if known(k.get_ref()) {
+                continue;
             }
+            if let Some(make) = allowed.take() {
+                list = make();
+            }
+            self.problem(
+                "vaultform::manifest::unknown_key",
+                k.span(),
+                format!("unknown key `{}` in {what}", k.get_ref()),
+                "not a known key",
+                match closest(k.get_ref(), &list) {
+                    Some(near) => {
+                        format!("did you mean `{near}`? valid keys: {}", list.join(", "))
+                    }
+                    None => format!("valid keys: {}", list.join(", ")),
+                },
+            );
         }
     }
 

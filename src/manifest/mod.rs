@@ -263,9 +263,8 @@ impl Sources for ValueSources<'_> {
         key: &str,
         v: &Val<'_>,
     ) -> Option<DesiredValue> {
-        let looks_secret = crate::kinds::kv::model::looks_secret(key);
         let lint_literal = |d: &mut Desired, span: Range<usize>| {
-            if looks_secret {
+            if crate::kinds::kv::model::looks_secret(key) {
                 let (line, col) = line_col(d.source.inner(), span.start);
                 d.warnings.push(format!(
                     "{}:{line}:{col}: `{key}` looks like a secret but is a literal in the manifest; use {{ env = \"...\" }}, {{ file = \"...\" }} or {{ generate = {{ length = 32 }} }}",
@@ -289,7 +288,7 @@ impl Sources for ValueSources<'_> {
                 let before = w.problems.len();
                 w.only_keys(
                     t,
-                    &format!("the source of `{key}`"),
+                    format_args!("the source of `{key}`"),
                     &["env", "file", "generate", "external", "value", "sensitive"],
                 );
                 if w.problems.len() > before {

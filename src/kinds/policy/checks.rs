@@ -256,14 +256,16 @@ pub fn lint(
         };
         for rule in rules {
             let path = rule.path.trim_start_matches('/');
-            let at = format!("{file}:{}", rule.line);
+            // Made only for a finding: most rules have none.
+            let at = || format!("{file}:{}", rule.line);
             let wild = |s: &str| s.starts_with('*') || s.starts_with('+') || s.contains("{{");
             if on("sys_sudo")
                 && ((path.starts_with("sys/") || wild(path))
                     && (rule.sudo || path == "sys/*" || path == "*"))
             {
                 out.push(format!(
-                    "[sys_sudo] {at}: path \"{}\" grants {} on the server's configuration",
+                    "[sys_sudo] {}: path \"{}\" grants {} on the server's configuration",
+                    at(),
                     rule.path,
                     if rule.sudo {
                         "sudo"
@@ -291,7 +293,8 @@ pub fn lint(
                 ];
                 if !rest.is_empty() && !wild(rest) && !served.iter().any(|s| rest.starts_with(s)) {
                     out.push(format!(
-                        "[kv_v2_path] {at}: `{mount}` is KV v2, so \"{}\" matches no secret: write \"{mount}data/{rest}\" (reads) or \"{mount}metadata/{rest}\" (lists)",
+                        "[kv_v2_path] {}: `{mount}` is KV v2, so \"{}\" matches no secret: write \"{mount}data/{rest}\" (reads) or \"{mount}metadata/{rest}\" (lists)",
+                        at(),
                         rule.path
                     ));
                 }
@@ -303,7 +306,8 @@ pub fn lint(
                     .any(|m| path.starts_with(m.as_str()) || format!("{path}/") == *m)
             {
                 out.push(format!(
-                    "[unknown_mount] {at}: no mount or auth method of the manifest serves \"{}\" (fine if it exists on the server)",
+                    "[unknown_mount] {}: no mount or auth method of the manifest serves \"{}\" (fine if it exists on the server)",
+                    at(),
                     rule.path
                 ));
             }

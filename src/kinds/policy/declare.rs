@@ -134,7 +134,12 @@ pub fn policies(cx: &mut Declare<'_, '_>, v: &Val<'_>) {
                 continue;
             }
         };
-        if let Some(other) = cx.desired.items.get::<DesiredPolicy>(Kind::POLICY, &name) {
+        let address = Address::new(Kind::POLICY, name.clone());
+        // Declared already (`p.hcl` beside `p.json`): the hashed origins
+        // answer for the common case, the store only for the message.
+        if cx.desired.origins.contains_key(&address)
+            && let Some(other) = cx.desired.items.get::<DesiredPolicy>(Kind::POLICY, &name)
+        {
             cx.w.problem(
                 "vaultform::manifest::duplicate_policy",
                 dv.span(),
@@ -158,9 +163,7 @@ pub fn policies(cx: &mut Declare<'_, '_>, v: &Val<'_>) {
         }
         cx.w.problems.extend(lint.problems);
         cx.desired.warnings.extend(lint.warnings);
-        cx.desired
-            .origins
-            .insert(Address::new(Kind::POLICY, name.clone()), dv.span());
+        cx.desired.origins.insert(address, dv.span());
         let policy = DesiredPolicy {
             name: name.clone(),
             text,

@@ -2,7 +2,7 @@
 //! policy's version on OpenBao even for identical text, so "no change" must
 //! really mean no write.
 
-use super::model::{DesiredPolicy, LivePolicy, normalise};
+use super::model::{DesiredPolicy, LivePolicy, same_text};
 use crate::kinds::Address;
 use crate::model::plan::{Action, Change, PolicyText};
 
@@ -17,7 +17,7 @@ pub fn diff(
         (Some(d), None) => (Action::Create, None, Some(d.text.clone())),
         (None, Some(l)) => (Action::Delete, Some(l.text.clone()), None),
         (Some(d), Some(l)) => {
-            if normalise(&d.text) == normalise(&l.text) {
+            if same_text(&d.text, &l.text) {
                 return None;
             }
             (Action::Update, Some(l.text.clone()), Some(d.text.clone()))

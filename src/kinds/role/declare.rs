@@ -7,7 +7,7 @@ use super::model::DesiredRole;
 use crate::diag::line_col;
 use crate::kinds::contract::Declare;
 use crate::kinds::declare::Val;
-use crate::kinds::fields::FieldValue;
+use crate::kinds::fields::{FieldType, FieldValue};
 use crate::kinds::table::TableKind;
 use crate::model::{Address, Kind};
 use crate::names;
@@ -16,10 +16,10 @@ use std::ops::Range;
 
 /// The keys of `[approles.NAME]` besides the role's fields: its auth
 /// method, and where and how its credentials are delivered.
-pub const APPROLE_KEYS: &[(&str, crate::kinds::fields::FieldType)] = &[
-    ("mount", crate::kinds::fields::FieldType::Str),
-    ("credentials_dir", crate::kinds::fields::FieldType::Str),
-    ("wrap_ttl", crate::kinds::fields::FieldType::Duration),
+pub const APPROLE_KEYS: &[(&str, FieldType)] = &[
+    ("mount", FieldType::Str),
+    ("credentials_dir", FieldType::Str),
+    ("wrap_ttl", FieldType::Duration),
 ];
 
 /// Reads `[approles]` (`cx.parent` empty) or the `roles` table of
@@ -37,15 +37,7 @@ pub fn roles(table: &TableKind, cx: &mut Declare<'_, '_>, v: &Val<'_>) {
                 },
                 None => "approle".to_string(),
             };
-            role(
-                table,
-                cx,
-                &mount,
-                k.get_ref(),
-                k.span(),
-                rv,
-                &table.extra_keys.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
-            );
+            role(table, cx, &mount, k.get_ref(), k.span(), rv, table.extra_keys);
             crate::kinds::credentials::declare::credentials(cx, &mount, k.get_ref(), k.span(), rv);
         }
     } else {
@@ -66,7 +58,7 @@ fn role(
     name: &str,
     span: Range<usize>,
     v: &Val<'_>,
-    extra_keys: &[&str],
+    extra_keys: &[(&'static str, FieldType)],
 ) {
     let kind = table.kind;
     let what = if kind == Kind::APPROLE {
@@ -74,7 +66,7 @@ fn role(
     } else {
         format!("[auth.{mount}.roles.{name}]")
     };
-    if name != name.to_lowercase() {
+    if has_upper_case(name) {
         cx.w.problem(
             "vaultform::manifest::upper_case",
             span.clone(),
@@ -90,9 +82,16 @@ fn role(
     let Some(t) = cx.w.table(v, &what) else {
         return;
     };
-    let mut allowed = table.field_names();
-    allowed.extend_from_slice(extra_keys);
-    cx.w.only_keys(t, &what, &allowed);
+    cx.w.only_known_keys(
+        t,
+        &what,
+        |k| table.field_type(k).is_some() || extra_keys.iter().any(|(e, _)| *e == k),
+        || {
+            let mut allowed = table.field_names();
+            allowed.extend(extra_keys.iter().map(|(k, _)| *k));
+            allowed
+        },
+    );
     let mut fields = BTreeMap::new();
     let key = format!("{mount}/{name}");
     for (fk, fv) in t.iter() {
@@ -217,3 +216,28 @@ fn role(
     cx.desired.items.insert(kind, key, role);
 }
 
+
+/// Whether lower-casing `name` changes it (as Vault lower-cases role names),
+/// without building the lower-cased copy for the usual ASCII name.
+fn has_upper_case(name: &str) -> bool {
+    if name.is_ascii() {
+        name.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        name != name.to_lowercase()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_upper_case;
+
+    #[test]
+    fn upper_case_is_what_lower_casing_changes() {
+        for name in ["app", "app-1_x", "", "é-app", "ß"] {
+            assert!(!has_upper_case(name), "{name}");
+        }
+        for name in ["App", "apP", "Éa", "aÉ"] {
+            assert!(has_upper_case(name), "{name}");
+        }
+    }
+}
