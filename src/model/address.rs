@@ -48,7 +48,7 @@ impl Ord for Kind {
             if same_str(self.name, other.name) {
                 Ordering::Equal
             } else {
-                self.name.cmp(other.name)
+                super::store::name_order(self.name, other.name)
             }
         })
     }
@@ -74,12 +74,27 @@ impl serde::Serialize for Kind {
 
 /// A resource's address, `<kind>.<name>`: `mount.secret`, `policy.user-policy`,
 /// `approle.approle/user`, `kv.secret/user_db`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Address {
     /// What kind of resource.
     pub kind: Kind,
     /// Its name within the kind: a path, a policy name, or `<mount>/<role>`.
     pub name: String,
+}
+
+/// By kind, then by name in [`super::store::name_order`] (which is `str`'s).
+impl Ord for Address {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.kind
+            .cmp(&other.kind)
+            .then_with(|| super::store::name_order(&self.name, &other.name))
+    }
+}
+
+impl PartialOrd for Address {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl Address {
