@@ -233,6 +233,28 @@ fn devices_fifos_and_huge_files_are_refused_without_reading_them() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
+    // Policy files: a FIFO, and links to a device and to the FIFO, beside a
+    // good one (read without a metadata check, as a listed regular file).
+    let ws = policy_workspace("path \"a\" { capabilities = [\"read\"] }\n");
+    let pdir = ws.path().join("policies");
+    let made = std::process::Command::new("mkfifo")
+        .arg(pdir.join("fifo.hcl"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    std::os::unix::fs::symlink("/dev/zero", pdir.join("zero.hcl")).unwrap();
+    std::os::unix::fs::symlink(pdir.join("fifo.hcl"), pdir.join("link.hcl")).unwrap();
+    let out = validate(ws.path());
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    let stderr = common::flat(&out.stderr);
+    for name in ["fifo.hcl", "zero.hcl", "link.hcl"] {
+        assert!(
+            stderr.contains(&format!("{name}: it is not a regular file")),
+            "{name}: {}",
+            out.stderr
+        );
+    }
+    assert!(!out.stderr.contains("p.hcl"), "{}", out.stderr);
 }
 
 /// Found by scripts/fuzz-validate.py: the HCL parser overflowed the stack

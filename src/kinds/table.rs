@@ -201,12 +201,12 @@ impl TableKind {
     /// ([`ROLE_FIELDS_ALWAYS_READ`]); `None` (every field) for any other
     /// kind, an item the manifest does not declare, and `import`, which
     /// declares what the server holds.
-    fn kept_fields(
+    fn kept_fields<'d>(
         &self,
-        desired: &Desired,
+        desired: &'d Desired,
         key: &str,
         everything: bool,
-    ) -> Option<BTreeSet<String>> {
+    ) -> Option<Vec<&'d str>> {
         if everything || !matches!(self.kind, Kind::APPROLE | Kind::KUBERNETES_ROLE) {
             return None;
         }
@@ -214,8 +214,8 @@ impl TableKind {
         Some(
             d.fields
                 .keys()
-                .cloned()
-                .chain(ROLE_FIELDS_ALWAYS_READ.iter().map(|f| f.to_string()))
+                .map(String::as_str)
+                .chain(ROLE_FIELDS_ALWAYS_READ.iter().copied())
                 .collect(),
         )
     }
@@ -569,7 +569,7 @@ impl TableKind {
 /// without being copied. A live AppRole role answers about twenty fields
 /// and a plan compares the declared ones: at 10,000 services the rest were
 /// 20 MB of the plan's peak memory.
-struct Answer<'k>(Option<&'k BTreeSet<String>>);
+struct Answer<'k>(Option<&'k [&'k str]>);
 
 impl<'de> serde::de::DeserializeSeed<'de> for Answer<'_> {
     type Value = Option<LiveFields>;
@@ -585,7 +585,7 @@ impl<'de> serde::de::Visitor<'de> for Answer<'_> {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut data = None;
-        while let Some(key) = map.next_key_seed(Wanted(Some(&DATA)))? {
+        while let Some(key) = map.next_key_seed(Wanted(Some(&["data"])))? {
             match key {
                 Some(_) => data = map.next_value_seed(Fields(self.0))?,
                 None => {
@@ -597,12 +597,8 @@ impl<'de> serde::de::Visitor<'de> for Answer<'_> {
     }
 }
 
-/// The one top-level key of an answer that [`Answer`] reads.
-static DATA: std::sync::LazyLock<BTreeSet<String>> =
-    std::sync::LazyLock::new(|| BTreeSet::from(["data".to_string()]));
-
 /// `data`: `null`, or an object whose wanted fields are kept.
-struct Fields<'k>(Option<&'k BTreeSet<String>>);
+struct Fields<'k>(Option<&'k [&'k str]>);
 
 impl<'de> serde::de::DeserializeSeed<'de> for Fields<'_> {
     type Value = Option<LiveFields>;
@@ -643,8 +639,9 @@ impl<'de> serde::de::Visitor<'de> for Fields<'_> {
 }
 
 /// A key: `Some(name)` when `keep` names it (or is `None`), else `None`
-/// (and nothing is allocated).
-struct Wanted<'k>(Option<&'k BTreeSet<String>>);
+/// (and nothing is allocated). `keep` is a handful of names: a scan, which
+/// compares lengths first, beats a tree's string comparisons.
+struct Wanted<'k>(Option<&'k [&'k str]>);
 
 impl<'de> serde::de::DeserializeSeed<'de> for Wanted<'_> {
     type Value = Option<String>;
@@ -659,7 +656,7 @@ impl<'de> serde::de::Visitor<'de> for Wanted<'_> {
         f.write_str("a field name")
     }
     fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
-        Ok(self.0.is_none_or(|k| k.contains(s)).then(|| s.to_string()))
+        Ok(self.0.is_none_or(|k| k.contains(&s)).then(|| s.to_string()))
     }
 }
 
@@ -881,7 +878,7 @@ impl KindDef for TableKind {
                     let keep = self.kept_fields(desired, &k, live.everything);
                     Some(
                         async move {
-                            let body = vault.read_seed(&path, Answer(keep.as_ref())).await?;
+                            let body = vault.read_seed(&path, Answer(keep.as_deref())).await?;
                             let store: Store = Box::new(move |live: &mut Live| {
                                 if let Some(data) = body.flatten() {
                                     live.items.insert(kind, k, data);
@@ -1214,10 +1211,8 @@ mod tests {
     /// Decodes `text` with [`Answer`] keeping `keep` (every field when `None`).
     fn answer(text: &str, keep: Option<&[&str]>) -> Result<Option<LiveFields>, serde_json::Error> {
         use serde::de::DeserializeSeed;
-        let keep: Option<BTreeSet<String>> =
-            keep.map(|k| k.iter().map(|s| s.to_string()).collect());
         let mut de = serde_json::Deserializer::from_slice(text.as_bytes());
-        let v = Answer(keep.as_ref()).deserialize(&mut de)?;
+        let v = Answer(keep).deserialize(&mut de)?;
         de.end()?;
         Ok(v)
     }

@@ -63,14 +63,21 @@ pub fn policies(cx: &mut Declare<'_, '_>, v: &Val<'_>) {
             return;
         }
     };
-    let mut files: Vec<(std::ffi::OsString, PathBuf)> = entries
-        .filter_map(|e| e.ok().map(|e| (e.file_name(), e.path())))
-        .filter(|(_, p)| p.extension().is_some_and(|x| x == "hcl" || x == "json"))
+    // With whether the listing says it is a regular file (a symbolic link
+    // is followed, and checked, when read).
+    let mut files: Vec<(std::ffi::OsString, PathBuf, bool)> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let regular = e.file_type().is_ok_and(|t| t.is_file());
+            Some((e.file_name(), e.path(), regular))
+        })
+        .filter(|(_, p, _)| p.extension().is_some_and(|x| x == "hcl" || x == "json"))
         .collect();
     // All in one directory: comparing names is enough (and much cheaper
     // than comparing paths component by component).
     files.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (_, file) in files {
+    let mut scratch = Vec::new();
+    for (_, file, regular) in files {
         let Some(name) = file.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
             continue;
         };
@@ -121,7 +128,12 @@ pub fn policies(cx: &mut Declare<'_, '_>, v: &Val<'_>) {
             );
             continue;
         }
-        let text = match files::read_text(&file, files::POLICY_LIMIT) {
+        let read = if regular {
+            files::read_listed_text(&file, files::POLICY_LIMIT, &mut scratch)
+        } else {
+            files::read_text(&file, files::POLICY_LIMIT)
+        };
+        let text = match read {
             Ok(t) => t,
             Err(e) => {
                 cx.w.problem(
