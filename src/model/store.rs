@@ -16,10 +16,9 @@ use std::sync::OnceLock;
 
 /// The order of two names: their bytes' (which is `str`'s), compared eight
 /// bytes at a time. The names of one kind share long prefixes (`svc-1234-`,
-/// `bench/svc-`), and in the ordered maps of 10,000 of them the call to
-/// `memcmp` that `str`'s order makes per comparison cost more than the
-/// comparison: a no-op plan made about 40 of them for each of its 150,000
-/// lookups and inserts.
+/// `bench/svc-`), where the `memcmp` call that `str`'s order makes per
+/// comparison costs more than the comparison: addresses order by it (the
+/// ownership record's sets), and the store checks and sorts its names by it.
 pub fn name_order(a: &str, b: &str) -> Ordering {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let n = a.len().min(b.len());
