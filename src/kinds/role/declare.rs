@@ -216,7 +216,6 @@ fn role(
     cx.desired.items.insert(kind, key, role);
 }
 
-
 /// Whether lower-casing `name` changes it (as Vault lower-cases role names),
 /// without building the lower-cased copy for the usual ASCII name.
 fn has_upper_case(name: &str) -> bool {
