@@ -68,11 +68,18 @@ pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     // limit still holds): one read fills it, a second sees the end.
     let hint = meta.len().min(limit).saturating_add(1);
     let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
-    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
+    read_within(file, limit, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// Appends what `file` holds to `buf`, or fails past `limit` bytes (having
+/// read at most one more).
+fn read_within(file: std::fs::File, limit: u64, buf: &mut Vec<u8>) -> Result<(), ReadError> {
+    file.take(limit.saturating_add(1)).read_to_end(buf)?;
+    if buf.len() as u64 > limit {
         return Err(ReadError::TooLarge { limit });
     }
-    Ok(bytes)
+    Ok(())
 }
 
 /// Like [`read_text`], for a file that a directory listing has just said is
@@ -93,10 +100,7 @@ pub fn read_listed_text(
         .custom_flags(nix::libc::O_NONBLOCK)
         .open(path)?;
     scratch.clear();
-    file.take(limit.saturating_add(1)).read_to_end(scratch)?;
-    if scratch.len() as u64 > limit {
-        return Err(ReadError::TooLarge { limit });
-    }
+    read_within(file, limit, scratch)?;
     utf8(scratch.as_slice().to_vec())
 }
 

@@ -680,6 +680,15 @@ mod tests {
         );
     }
 
+    /// A listener on a free loopback port, and the port.
+    async fn loopback_listener() -> (tokio::net::TcpListener, u16) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let port = listener.local_addr().expect("a bound listener").port();
+        (listener, port)
+    }
+
     /// A client for `http://127.0.0.1:port` with no TLS roots.
     fn loopback_client(port: u16) -> Http {
         let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
@@ -716,10 +725,7 @@ mod tests {
         // Each connection answers two requests (200 when the request is in
         // origin form with the right Host, else 400), then the server closes
         // it. Bounded: three connections at most.
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a loopback port");
-        let port = listener.local_addr().expect("a bound listener").port();
+        let (listener, port) = loopback_listener().await;
         let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let count = accepted.clone();
         tokio::spawn(async move {
@@ -772,10 +778,7 @@ mod tests {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         // A server that answers every request with a chunked body of up to
         // 64 MiB (bounded: the test cannot run forever if the limit fails).
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("a loopback port");
-        let port = listener.local_addr().expect("a bound listener").port();
+        let (listener, port) = loopback_listener().await;
         tokio::spawn(async move {
             let Ok((mut conn, _)) = listener.accept().await else {
                 return;
