@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use vaultform::cli::{self, Cli};
 
 fn main() -> ExitCode {
+    keep_freed_blocks();
     // Usage errors exit 1, not clap's 2: under --detailed-exitcode, 2 means
     // "changes", and a typo in CI must never look like a plan with changes.
     let cli = match Cli::try_parse() {
@@ -73,6 +74,27 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "{report:?}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Lets the allocator keep and reuse the manifest's working memory.
+///
+/// glibc's malloc serves a block of 128 KiB or more with its own `mmap` and
+/// unmaps it when freed, until freeing such a block raises that threshold to
+/// the block's size (mallopt(3), "dynamic mmap threshold"). Reading a manifest
+/// allocates and frees a few such blocks (the TOML parser's token and event
+/// lists), and their pages went back to the kernel while later allocations
+/// faulted in fresh ones: a fifth of a no-op plan's page faults at 1,000
+/// services. Freeing one block of
+/// 8 MiB first (never touched, so no page is faulted in) raises the threshold:
+/// smaller blocks then come from the heap and their pages are reused. Measured
+/// at 1,000 services, a no-op plan takes 760 fewer page faults (3,397 -> 2,637)
+/// and 4% less CPU (mean of 100 alternating runs); at 10,000 the parser's lists
+/// are larger than 8 MiB and are mapped as before: the peak memory is unchanged.
+fn keep_freed_blocks() {
+    if cfg!(all(target_os = "linux", target_env = "gnu")) {
+        // `black_box`: the allocation must happen, not be optimised away.
+        drop(std::hint::black_box(Vec::<u8>::with_capacity(8 << 20)));
     }
 }
 
