@@ -28,6 +28,7 @@ use super::mount::{DesiredBackend, LiveBackend};
 use crate::diag::Problem;
 use crate::duration;
 use crate::model::plan::{Action, Change, FieldChange};
+use crate::model::store::union;
 use crate::model::{Address, Desired, Kind, Live};
 use crate::names::{self, NameError};
 use crate::vault::{Vault, VaultError};
@@ -498,26 +499,26 @@ impl TableKind {
 
     /// Declared names and managed names; when reading everything, also
     /// every listed name, and every mount a settings object can be on.
-    fn keys(&self, desired: &Desired, live: &Live) -> BTreeSet<String> {
-        let mut keys: BTreeSet<String> = desired
-            .items
-            .names(self.kind)
-            .chain(live.managed.names(self.kind))
-            .cloned()
-            .collect();
-        if live.everything {
-            // Only names vaultform accepts are read (no request is built
-            // from another); the export notes the others.
-            keys.extend(
-                live.listed(self.kind)
-                    .filter(|k| self.check_name(k).is_ok())
-                    .cloned(),
-            );
-            if !self.named() {
-                keys.extend(self.live_mounts(live));
-            }
+    fn keys(&self, desired: &Desired, live: &Live) -> Vec<String> {
+        let both = union(
+            desired.items.names(self.kind),
+            live.managed.names(self.kind),
+        );
+        if !live.everything {
+            return both.cloned().collect();
         }
-        keys
+        let mut keys: BTreeSet<String> = both.cloned().collect();
+        // Only names vaultform accepts are read (no request is built from
+        // another); the export notes the others.
+        keys.extend(
+            live.listed(self.kind)
+                .filter(|k| self.check_name(k).is_ok())
+                .cloned(),
+        );
+        if !self.named() {
+            keys.extend(self.live_mounts(live));
+        }
+        keys.into_iter().collect()
     }
 
     /// The live mounts (or auth methods) that can hold this kind.

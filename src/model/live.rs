@@ -40,9 +40,11 @@ impl Managed {
 
     /// The managed names of `kind`.
     pub fn names(&self, kind: Kind) -> impl Iterator<Item = &String> {
+        // Addresses order by kind first: the kind's are one run, from its
+        // empty name on.
         self.addresses
-            .iter()
-            .filter(move |a| a.kind == kind)
+            .range(Address::new(kind, String::new())..)
+            .take_while(move |a| a.kind == kind)
             .map(|a| &a.name)
     }
 }
@@ -126,5 +128,31 @@ impl Live {
     /// Whether `kind`'s `name` exists: read, or listed.
     pub fn exists(&self, kind: Kind, name: &str) -> bool {
         self.items.contains(kind, name) || self.is_listed(kind, name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn managed_names_are_one_kinds_in_name_order() {
+        let managed = Managed {
+            addresses: [
+                Address::new(Kind::APPROLE, "approle/b"),
+                Address::new(Kind::POLICY, "z"),
+                Address::new(Kind::APPROLE, "approle/a"),
+                Address::new(Kind::MOUNT, "kv"),
+                Address::new(Kind::POLICY, "a"),
+            ]
+            .into_iter()
+            .collect(),
+            ..Managed::default()
+        };
+        let names = |kind| managed.names(kind).map(String::as_str).collect::<Vec<_>>();
+        assert_eq!(names(Kind::POLICY), ["a", "z"]);
+        assert_eq!(names(Kind::APPROLE), ["approle/a", "approle/b"]);
+        assert_eq!(names(Kind::MOUNT), ["kv"]);
+        assert!(names(Kind::AUTH).is_empty());
     }
 }

@@ -60,6 +60,28 @@ impl<T: Any + Send + Sync + fmt::Debug + Clone> Item for T {
     }
 }
 
+/// The names of two lists of unique names in [`name_order`] (a kind's
+/// declared and managed names, say), each name once, in that order: one
+/// pass, without the copies and the sort of collecting them into a set.
+pub fn union<'a>(
+    a: impl Iterator<Item = &'a String>,
+    b: impl Iterator<Item = &'a String>,
+) -> impl Iterator<Item = &'a String> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) => match name_order(x, y) {
+            Ordering::Less => a.next(),
+            Ordering::Greater => b.next(),
+            Ordering::Equal => {
+                b.next();
+                a.next()
+            }
+        },
+        (Some(_), None) => a.next(),
+        (None, _) => b.next(),
+    })
+}
+
 /// One kind's items: found by hashing their names, walked in name order.
 #[derive(Default)]
 struct Named {
@@ -276,6 +298,38 @@ mod tests {
             prop_assert_eq!(name_order(&pa, &pb), pa.cmp(&pb));
             prop_assert_eq!(name_order(&pa, &prefix), pa.as_str().cmp(prefix.as_str()));
         }
+
+        /// The union of two sorted lists is the union of their sets.
+        #[test]
+        fn union_is_the_set_union(
+            a in proptest::collection::btree_set("[a-c]{0,10}", 0..12),
+            b in proptest::collection::btree_set("[a-c]{0,10}", 0..12),
+        ) {
+            let got: Vec<&String> = union(a.iter(), b.iter()).collect();
+            let want: Vec<&String> = a.union(&b).collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn the_union_of_two_name_lists_is_each_name_once_in_order() {
+        let list = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let (a, b) = (
+            list(&["a", "c", "e", "g"]),
+            list(&["b", "c", "g", "h", "i"]),
+        );
+        let got: Vec<&String> = union(a.iter(), b.iter()).collect();
+        assert_eq!(got, ["a", "b", "c", "e", "g", "h", "i"]);
+        assert_eq!(union(b.iter(), a.iter()).collect::<Vec<_>>(), got);
+        assert_eq!(
+            union(a.iter(), [].iter()).collect::<Vec<_>>(),
+            a.iter().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            union([].iter(), b.iter()).collect::<Vec<_>>(),
+            b.iter().collect::<Vec<_>>()
+        );
+        assert_eq!(union([].iter(), [].iter()).count(), 0);
     }
 
     #[test]

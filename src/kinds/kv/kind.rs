@@ -8,6 +8,7 @@ use crate::kinds::contract::{
 use crate::kinds::declare::Val;
 use crate::kinds::mount::{DesiredBackend, LiveBackend, longest_mount};
 use crate::model::plan::{Action, Change, Plan, UNMANAGED_KV_SAMPLE, UnmanagedKv};
+use crate::model::store::union;
 use crate::model::{Address, Desired, Kind, Live};
 use crate::names::{self, NameError};
 use crate::secret::{FingerprintKey, Secret};
@@ -162,26 +163,23 @@ impl KindDef for Secrets {
         live: &Live,
     ) -> Vec<ReadFuture<'a>> {
         // Everything: also every secret the mounts' trees list.
-        let secrets = || -> BTreeSet<String> {
-            let mut s: BTreeSet<String> = desired
-                .items
-                .names(KIND)
-                .chain(live.managed.names(KIND))
-                .cloned()
-                .collect();
-            if live.everything {
-                for (mount, tree) in live.facts.iter::<KvTree>(KIND) {
-                    for p in tree.paths.iter().flatten() {
-                        // Only paths vaultform accepts are read; the export
-                        // notes the others.
-                        let full = format!("{mount}/{p}");
-                        if names::mount_and_path(&full).is_ok() {
-                            s.insert(full);
-                        }
+        let secrets = || -> Vec<String> {
+            let both = union(desired.items.names(KIND), live.managed.names(KIND));
+            if !live.everything {
+                return both.cloned().collect();
+            }
+            let mut s: BTreeSet<String> = both.cloned().collect();
+            for (mount, tree) in live.facts.iter::<KvTree>(KIND) {
+                for p in tree.paths.iter().flatten() {
+                    // Only paths vaultform accepts are read; the export notes
+                    // the others.
+                    let full = format!("{mount}/{p}");
+                    if names::mount_and_path(&full).is_ok() {
+                        s.insert(full);
                     }
                 }
             }
-            s
+            s.into_iter().collect()
         };
         match wave {
             Wave::Root => Vec::new(),
