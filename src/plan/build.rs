@@ -235,7 +235,13 @@ fn merged<'a, const N: usize>(lists: [Names<'a>; N]) -> impl Iterator<Item = (&'
 /// v2 mount, a role on an auth method of its type, ...). Pure.
 pub fn check_against_live(desired: &Desired, live: &Live) -> Vec<Problem> {
     let mut problems = Vec::new();
-    let wanted = wanted(desired);
+    // With no other manifest's record on the server (the usual case), no
+    // address can belong to one: the set of wanted addresses is not built.
+    let wanted = if live.managed.others.is_empty() {
+        BTreeSet::new()
+    } else {
+        wanted(desired)
+    };
     let released = released_from_default(desired, live, &wanted);
     for a in wanted.iter().filter(|a| !released.contains(*a)) {
         if let Some(owner) = live.managed.owner_elsewhere(a) {

@@ -794,7 +794,7 @@ fn json_or_null(bytes: &[u8]) -> Value {
     if bytes.is_empty() {
         return Value::Null;
     }
-    serde_json::from_slice(bytes).unwrap_or_else(|_| {
+    decode(bytes).unwrap_or_else(|_| {
         let text = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]);
         let line: String = text
             .lines()

@@ -5,6 +5,7 @@ use crate::kinds::BUILTIN_POLICIES;
 use crate::kinds::contract::{Declare, KindDef, PlanCx, ReadFuture, Section, Store, Wave};
 use crate::kinds::declare::Val;
 use crate::model::plan::{Action, Change, Plan};
+use crate::model::store::union;
 use crate::model::{Address, Desired, Kind, Live};
 use crate::names::{self, NameError};
 use crate::vault::{Vault, VaultError};
@@ -82,17 +83,20 @@ impl KindDef for Policies {
                 .boxed(),
             ],
             Wave::Items => {
-                let wanted: std::collections::BTreeSet<String> = desired
-                    .items
-                    .names(KIND)
-                    .chain(live.managed.names(KIND))
-                    .chain(
+                let both = union(desired.items.names(KIND), live.managed.names(KIND));
+                let wanted: Vec<String> = if live.everything {
+                    both.chain(
                         live.listed(KIND)
-                            .filter(|n| live.everything && names::policy_name(n).is_ok()),
+                            .filter(|n| names::policy_name(n).is_ok()),
                     )
                     .filter(|n| live.is_listed(KIND, n))
                     .cloned()
-                    .collect();
+                    .collect::<std::collections::BTreeSet<String>>()
+                    .into_iter()
+                    .collect()
+                } else {
+                    both.filter(|n| live.is_listed(KIND, n)).cloned().collect()
+                };
                 wanted
                     .into_iter()
                     .map(|name| {
