@@ -497,8 +497,9 @@ impl TableKind {
         desired.items.get::<DesiredFields>(self.kind, key)
     }
 
-    /// Declared names and managed names; when reading everything, also
-    /// every listed name, and every mount a settings object can be on.
+    /// Declared names and managed names, each once in name order; when
+    /// reading everything, also every listed name, and every mount a
+    /// settings object can be on.
     fn keys(&self, desired: &Desired, live: &Live) -> Vec<String> {
         let both = union(
             desired.items.names(self.kind),

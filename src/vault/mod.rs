@@ -666,10 +666,6 @@ fn backoff(attempt: u32) -> std::time::Duration {
     std::time::Duration::from_millis((base as f64 * jitter) as u64)
 }
 
-/// A transport error, or a clearer one when the cause is an `https://` address
-/// for a plain-HTTP listener.
-/// A 2xx answer that does not decode: where, never what (serde's message
-/// can quote the offending value).
 /// Decodes a whole JSON answer into `T` (see [`decode_seed`]).
 fn decode<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
     decode_seed(bytes, std::marker::PhantomData::<T>)
@@ -697,6 +693,8 @@ where
     }
 }
 
+/// A 2xx answer that does not decode: where, never what (serde's message
+/// can quote the offending value).
 fn undecodable(method: &str, path: &str, e: &serde_json::Error) -> VaultError {
     VaultError::Unexpected {
         method: method.into(),
@@ -710,6 +708,8 @@ fn undecodable(method: &str, path: &str, e: &serde_json::Error) -> VaultError {
     }
 }
 
+/// A transport error, or a clearer one when the cause is an `https://` address
+/// for a plain-HTTP listener.
 fn transport_error(
     method: &Method,
     path: &str,
