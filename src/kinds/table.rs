@@ -506,9 +506,9 @@ impl TableKind {
             live.managed.names(self.kind),
         );
         if !live.everything {
-            return both.cloned().collect();
+            return both.map(str::to_string).collect();
         }
-        let mut keys: BTreeSet<String> = both.cloned().collect();
+        let mut keys: BTreeSet<String> = both.map(str::to_string).collect();
         // Only names vaultform accepts are read (no request is built from
         // another); the export notes the others.
         keys.extend(

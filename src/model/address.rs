@@ -83,6 +83,17 @@ pub struct Address {
 }
 
 /// By kind, then by name in [`super::store::name_order`] (which is `str`'s).
+/// The names of `kind`'s addresses in `set`, in name order: addresses order
+/// by kind first, so the kind's are one run, from its empty name on.
+pub fn names_of_kind(
+    set: &std::collections::BTreeSet<Address>,
+    kind: Kind,
+) -> impl Iterator<Item = &String> {
+    set.range(Address::new(kind, String::new())..)
+        .take_while(move |a| a.kind == kind)
+        .map(|a| &a.name)
+}
+
 impl Ord for Address {
     fn cmp(&self, other: &Self) -> Ordering {
         self.kind

@@ -40,12 +40,7 @@ impl Managed {
 
     /// The managed names of `kind`.
     pub fn names(&self, kind: Kind) -> impl Iterator<Item = &String> {
-        // Addresses order by kind first: the kind's are one run, from its
-        // empty name on.
-        self.addresses
-            .range(Address::new(kind, String::new())..)
-            .take_while(move |a| a.kind == kind)
-            .map(|a| &a.name)
+        super::address::names_of_kind(&self.addresses, kind)
     }
 }
 

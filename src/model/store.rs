@@ -60,26 +60,37 @@ impl<T: Any + Send + Sync + fmt::Debug + Clone> Item for T {
     }
 }
 
-/// The names of two lists of unique names in [`name_order`] (a kind's
-/// declared and managed names, say), each name once, in that order: one
-/// pass, without the copies and the sort of collecting them into a set.
-pub fn union<'a>(
-    a: impl Iterator<Item = &'a String>,
-    b: impl Iterator<Item = &'a String>,
-) -> impl Iterator<Item = &'a String> {
-    let (mut a, mut b) = (a.peekable(), b.peekable());
-    std::iter::from_fn(move || match (a.peek(), b.peek()) {
-        (Some(x), Some(y)) => match name_order(x, y) {
-            Ordering::Less => a.next(),
-            Ordering::Greater => b.next(),
-            Ordering::Equal => {
-                b.next();
-                a.next()
-            }
-        },
-        (Some(_), None) => a.next(),
-        (None, _) => b.next(),
+/// A list of unique names in [`name_order`].
+pub type Names<'a> = Box<dyn Iterator<Item = &'a str> + 'a>;
+
+/// Walks `N` lists of unique names in [`name_order`] at once: every name
+/// once, in that order, with the lists it is in. One pass, without the
+/// copies and the sort of collecting them into a set.
+pub fn merged<'a, const N: usize>(
+    lists: [Names<'a>; N],
+) -> impl Iterator<Item = (&'a str, [bool; N])> {
+    let mut lists = lists.map(Iterator::peekable);
+    std::iter::from_fn(move || {
+        let least = lists
+            .iter_mut()
+            .filter_map(|l| l.peek().copied())
+            .min_by(|a, b| name_order(a, b))?;
+        let found = std::array::from_fn(|i| lists[i].next_if_eq(&least).is_some());
+        Some((least, found))
     })
+}
+
+/// The names of two lists of unique names in [`name_order`] (a kind's
+/// declared and managed names, say), each once, in that order ([`merged`]).
+pub fn union<'a>(
+    a: impl Iterator<Item = &'a String> + 'a,
+    b: impl Iterator<Item = &'a String> + 'a,
+) -> impl Iterator<Item = &'a str> + 'a {
+    merged([
+        Box::new(a.map(String::as_str)),
+        Box::new(b.map(String::as_str)),
+    ])
+    .map(|(n, _)| n)
 }
 
 /// One kind's items: found by hashing their names, walked in name order.
@@ -305,29 +316,50 @@ mod tests {
             a in proptest::collection::btree_set("[a-c]{0,10}", 0..12),
             b in proptest::collection::btree_set("[a-c]{0,10}", 0..12),
         ) {
-            let got: Vec<&String> = union(a.iter(), b.iter()).collect();
-            let want: Vec<&String> = a.union(&b).collect();
+            let got: Vec<&str> = union(a.iter(), b.iter()).collect();
+            let want: Vec<&str> = a.union(&b).map(String::as_str).collect();
             prop_assert_eq!(got, want);
         }
     }
 
+    fn list<'a>(names: &'a [&'a str]) -> Names<'a> {
+        Box::new(names.iter().copied())
+    }
+
+    #[test]
+    fn the_merge_gives_every_name_once_in_order_with_its_lists() {
+        let got: Vec<(&str, [bool; 3])> = merged([
+            list(&["a", "c", "e"]),
+            list(&[]),
+            list(&["b", "c", "e", "f"]),
+        ])
+        .collect();
+        assert_eq!(
+            got,
+            [
+                ("a", [true, false, false]),
+                ("b", [false, false, true]),
+                ("c", [true, false, true]),
+                ("e", [true, false, true]),
+                ("f", [false, false, true]),
+            ]
+        );
+        assert_eq!(merged([list(&[]), list(&[])]).count(), 0);
+    }
+
     #[test]
     fn the_union_of_two_name_lists_is_each_name_once_in_order() {
-        let list = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let owned = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
         let (a, b) = (
-            list(&["a", "c", "e", "g"]),
-            list(&["b", "c", "g", "h", "i"]),
+            owned(&["a", "c", "e", "g"]),
+            owned(&["b", "c", "g", "h", "i"]),
         );
-        let got: Vec<&String> = union(a.iter(), b.iter()).collect();
+        let got: Vec<&str> = union(a.iter(), b.iter()).collect();
         assert_eq!(got, ["a", "b", "c", "e", "g", "h", "i"]);
         assert_eq!(union(b.iter(), a.iter()).collect::<Vec<_>>(), got);
         assert_eq!(
             union(a.iter(), [].iter()).collect::<Vec<_>>(),
-            a.iter().collect::<Vec<_>>()
-        );
-        assert_eq!(
-            union([].iter(), b.iter()).collect::<Vec<_>>(),
-            b.iter().collect::<Vec<_>>()
+            ["a", "c", "e", "g"]
         );
         assert_eq!(union([].iter(), [].iter()).count(), 0);
     }

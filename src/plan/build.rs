@@ -4,7 +4,9 @@
 use crate::diag::Problem;
 use crate::kinds::contract::{KindDef, PlanCx};
 use crate::kinds::registry;
+use crate::model::address::names_of_kind;
 use crate::model::plan::{Action, Change, FORMAT_VERSION, OwnershipChange, Plan, Release, Summary};
+use crate::model::store::{Names, merged};
 use crate::model::{Address, Desired, Live};
 use crate::ownership::DEFAULT_NAME;
 use crate::secret::FingerprintKey;
@@ -160,12 +162,7 @@ impl Builder<'_> {
         // Every live, declared and managed name of the kind, each once, from
         // one walk over the four sorted lists (no set of names, no search per
         // name).
-        let managed = self
-            .cx
-            .managed
-            .range(Address::new(kind, String::new())..)
-            .take_while(move |a| a.kind == kind)
-            .map(|a| a.name.as_str());
+        let managed = names_of_kind(self.cx.managed, kind).map(String::as_str);
         let lists: [Names<'_>; 4] = [
             Box::new(live.items.names(kind).map(String::as_str)),
             Box::new(live.listed(kind).map(String::as_str)),
@@ -216,20 +213,6 @@ impl Builder<'_> {
     }
 }
 
-/// A sorted list of names.
-type Names<'a> = Box<dyn Iterator<Item = &'a str> + 'a>;
-
-/// Walks `N` sorted lists of unique names at once: every name once, in order,
-/// with the lists it is in.
-fn merged<'a, const N: usize>(lists: [Names<'a>; N]) -> impl Iterator<Item = (&'a str, [bool; N])> {
-    let mut lists = lists.map(Iterator::peekable);
-    std::iter::from_fn(move || {
-        let least = lists.iter_mut().filter_map(|l| l.peek().copied()).min()?;
-        let found = std::array::from_fn(|i| lists[i].next_if_eq(&least).is_some());
-        Some((least, found))
-    })
-}
-
 /// Checks the manifest against facts only the server knows: nothing declared
 /// that another manifest owns, then each kind's own checks (a secret on a KV
 /// v2 mount, a role on an auth method of its type, ...). Pure.
@@ -278,34 +261,4 @@ pub fn target_closure(desired: &Desired, targets: &[Address]) -> BTreeSet<Addres
         out.insert(t);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn list<'a>(names: &'a [&'a str]) -> Names<'a> {
-        Box::new(names.iter().copied())
-    }
-
-    #[test]
-    fn the_merge_gives_every_name_once_in_order_with_its_lists() {
-        let got: Vec<(&str, [bool; 3])> = merged([
-            list(&["a", "c", "e"]),
-            list(&[]),
-            list(&["b", "c", "e", "f"]),
-        ])
-        .collect();
-        assert_eq!(
-            got,
-            [
-                ("a", [true, false, false]),
-                ("b", [false, false, true]),
-                ("c", [true, false, true]),
-                ("e", [true, false, true]),
-                ("f", [false, false, true]),
-            ]
-        );
-        assert_eq!(merged([list(&[]), list(&[])]).count(), 0);
-    }
 }

@@ -166,9 +166,9 @@ impl KindDef for Secrets {
         let secrets = || -> Vec<String> {
             let both = union(desired.items.names(KIND), live.managed.names(KIND));
             if !live.everything {
-                return both.cloned().collect();
+                return both.map(str::to_string).collect();
             }
-            let mut s: BTreeSet<String> = both.cloned().collect();
+            let mut s: BTreeSet<String> = both.map(str::to_string).collect();
             for (mount, tree) in live.facts.iter::<KvTree>(KIND) {
                 for p in tree.paths.iter().flatten() {
                     // Only paths vaultform accepts are read; the export notes

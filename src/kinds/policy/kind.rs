@@ -87,15 +87,18 @@ impl KindDef for Policies {
                 let wanted: Vec<String> = if live.everything {
                     both.chain(
                         live.listed(KIND)
+                            .map(String::as_str)
                             .filter(|n| names::policy_name(n).is_ok()),
                     )
                     .filter(|n| live.is_listed(KIND, n))
-                    .cloned()
+                    .map(str::to_string)
                     .collect::<std::collections::BTreeSet<String>>()
                     .into_iter()
                     .collect()
                 } else {
-                    both.filter(|n| live.is_listed(KIND, n)).cloned().collect()
+                    both.filter(|n| live.is_listed(KIND, n))
+                        .map(str::to_string)
+                        .collect()
                 };
                 wanted
                     .into_iter()
