@@ -83,8 +83,8 @@ fn main() -> ExitCode {
 /// unmaps it when freed, until freeing such a block raises that threshold to
 /// the block's size (up to 32 MiB; mallopt(3), "dynamic mmap threshold"; the
 /// heap then also keeps up to twice that free at its top). Reading a manifest
-/// allocates and frees a few such blocks (the TOML parser's token and event
-/// lists), and their pages went back to the kernel while later allocations
+/// allocates and frees a few such blocks (the TOML parser's list of
+/// tokens), and their pages went back to the kernel while later allocations
 /// faulted in fresh ones: a fifth of a no-op plan's page faults at 1,000
 /// services. Freeing one block of 8 MiB first (never touched, so no page is
 /// faulted in) raises the threshold: smaller blocks then come from the heap

@@ -9,15 +9,15 @@ use super::registry;
 use crate::diag::Problem;
 use crate::duration;
 use crate::kinds::fields::{self, FieldType, FieldValue};
+use crate::manifest::tree::{Table, Value};
 use crate::model::{Desired, Kind};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
 
 /// A spanned TOML value.
-pub type Val<'i> = Spanned<DeValue<'i>>;
+pub type Val<'i> = Spanned<Value<'i>>;
 
 /// The reader: the source for diagnostics and the problems found so far.
 pub struct Walker {
@@ -62,7 +62,7 @@ pub trait Sources {
 pub fn nested(
     cx: &mut Declare<'_, '_>,
     parent: Kind,
-    table: &DeTable<'_>,
+    table: &Table<'_>,
     options: &BTreeMap<String, String>,
 ) {
     let mut keys: Vec<&'static str> = Vec::new();
@@ -208,7 +208,7 @@ impl Walker {
     }
 
     /// Reports every key of `table` not in `allowed`.
-    pub fn only_keys(&mut self, table: &DeTable<'_>, what: impl fmt::Display, allowed: &[&str]) {
+    pub fn only_keys(&mut self, table: &Table<'_>, what: impl fmt::Display, allowed: &[&str]) {
         self.only_known_keys(table, what, |k| allowed.contains(&k), || allowed.to_vec());
     }
 
@@ -217,7 +217,7 @@ impl Walker {
     /// help is built only when a key is unknown.
     pub fn only_known_keys<'k>(
         &mut self,
-        table: &DeTable<'_>,
+        table: &Table<'_>,
         what: impl fmt::Display,
         known: impl Fn(&str) -> bool,
         allowed: impl FnOnce() -> Vec<&'k str>,
@@ -247,9 +247,9 @@ impl Walker {
     }
 
     /// A table, or a problem.
-    pub fn table<'a, 'i>(&mut self, v: &'a Val<'i>, what: &str) -> Option<&'a DeTable<'i>> {
+    pub fn table<'a, 'i>(&mut self, v: &'a Val<'i>, what: &str) -> Option<&'a Table<'i>> {
         match v.get_ref() {
-            DeValue::Table(t) => Some(t),
+            Value::Table(t) => Some(t),
             _ => {
                 self.wrong_type(v, what, "a table");
                 None
@@ -260,7 +260,7 @@ impl Walker {
     /// A string, or a problem.
     pub fn string(&mut self, v: &Val<'_>, what: &str) -> Option<String> {
         match v.get_ref() {
-            DeValue::String(s) => Some(s.to_string()),
+            Value::String(s) => Some(s.to_string()),
             _ => {
                 self.wrong_type(v, what, "a string");
                 None
@@ -271,7 +271,7 @@ impl Walker {
     /// A boolean, or a problem.
     pub fn boolean(&mut self, v: &Val<'_>, what: &str) -> Option<bool> {
         match v.get_ref() {
-            DeValue::Boolean(b) => Some(*b),
+            Value::Boolean(b) => Some(*b),
             _ => {
                 self.wrong_type(v, what, "true or false");
                 None
@@ -282,7 +282,7 @@ impl Walker {
     /// An integer, or a problem.
     pub fn integer(&mut self, v: &Val<'_>, what: &str) -> Option<i64> {
         match v.get_ref() {
-            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+            Value::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
                 Ok(n) => Some(n),
                 Err(_) => {
                     self.problem(
@@ -305,12 +305,12 @@ impl Walker {
     /// A list of strings (a single string is split on commas, as Vault does).
     pub fn string_list(&mut self, v: &Val<'_>, what: &str) -> Option<Vec<(String, Range<usize>)>> {
         match v.get_ref() {
-            DeValue::Array(items) => {
+            Value::Array(items) => {
                 let mut out = Vec::new();
                 let mut ok = true;
                 for item in items.iter() {
                     match item.get_ref() {
-                        DeValue::String(s) => out.push((s.to_string(), item.span())),
+                        Value::String(s) => out.push((s.to_string(), item.span())),
                         _ => {
                             self.wrong_type(item, &format!("each item of {what}"), "a string");
                             ok = false;
@@ -320,7 +320,7 @@ impl Walker {
                 ok.then_some(out)
             }
             // Vault accepts "a,b" for lists; so do we.
-            DeValue::String(s) => {
+            Value::String(s) => {
                 let span = v.span();
                 Some(
                     s.split(',')
@@ -340,7 +340,7 @@ impl Walker {
     /// A duration: `"1h"` style text or integer seconds.
     pub fn duration(&mut self, v: &Val<'_>, what: &str) -> Option<FieldValue> {
         match v.get_ref() {
-            DeValue::String(s) => match duration::parse(s) {
+            Value::String(s) => match duration::parse(s) {
                 Some(secs) => Some(FieldValue::Duration(secs, s.to_string())),
                 None => {
                     self.problem(
@@ -353,7 +353,7 @@ impl Walker {
                     None
                 }
             },
-            DeValue::Integer(_) => {
+            Value::Integer(_) => {
                 let n = self.integer(v, what)?;
                 match u64::try_from(n) {
                     Ok(secs) => Some(FieldValue::Duration(secs, duration::format(secs))),
@@ -400,8 +400,8 @@ impl Walker {
                 FieldValue::List(l.into_iter().map(|(s, _)| s.trim().to_string()).collect())
             }),
             FieldType::Seq => match v.get_ref() {
-                DeValue::String(s) => Some(FieldValue::Seq(vec![s.trim().to_string()])),
-                DeValue::Array(_) => {
+                Value::String(s) => Some(FieldValue::Seq(vec![s.trim().to_string()])),
+                Value::Array(_) => {
                     let items = self.string_list(v, what)?;
                     Some(FieldValue::Seq(
                         items
@@ -482,15 +482,15 @@ impl Walker {
     pub fn json(&mut self, v: &Val<'_>, what: &str) -> Option<serde_json::Value> {
         use serde_json::Value as J;
         Some(match v.get_ref() {
-            DeValue::String(s) => J::String(s.to_string()),
-            DeValue::Integer(_) => J::from(self.integer(v, what)?),
-            DeValue::Float(f) => J::from(f.as_str().parse::<f64>().ok()?),
-            DeValue::Boolean(b) => J::Bool(*b),
-            DeValue::Datetime(d) => J::String(d.to_string()),
-            DeValue::Array(items) => {
+            Value::String(s) => J::String(s.to_string()),
+            Value::Integer(_) => J::from(self.integer(v, what)?),
+            Value::Float(f) => J::from(f.as_str().parse::<f64>().ok()?),
+            Value::Boolean(b) => J::Bool(*b),
+            Value::Datetime(d) => J::String(d.to_string()),
+            Value::Array(items) => {
                 J::Array(items.iter().filter_map(|i| self.json(i, what)).collect())
             }
-            DeValue::Table(t) => J::Object(
+            Value::Table(t) => J::Object(
                 t.iter()
                     .filter_map(|(k, i)| Some((k.get_ref().to_string(), self.json(i, what)?)))
                     .collect(),

@@ -445,7 +445,7 @@ impl TableKind {
             }
         }
         for req in self.required {
-            if !fields.contains_key(*req) && !t.contains_key(*req) {
+            if !fields.contains_key(*req) && !t.contains_key(req) {
                 cx.w.problem(
                     "vaultform::manifest::missing_key",
                     span.clone(),

@@ -8,6 +8,7 @@
 mod envfile;
 pub mod schema;
 mod template;
+pub mod tree;
 
 pub use crate::diag;
 pub use crate::diag::{ManifestError, Problem, SourceFile, line_col};
@@ -20,6 +21,7 @@ use crate::kinds::contract::{Declare, KindDef, Section};
 use crate::kinds::declare::{self as walk, Sources, Val, Walker};
 use crate::kinds::kv::DesiredValue;
 use crate::kinds::{BUILTIN_POLICIES, registry};
+use crate::manifest::tree::{Table, Value};
 use crate::model::Kind;
 use crate::names;
 use crate::secret::Secret;
@@ -27,7 +29,6 @@ use miette::NamedSource;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use toml::de::{DeTable, DeValue};
 
 /// The default mount of the ownership record.
 pub const DEFAULT_OWNERSHIP_MOUNT: &str = "vaultform";
@@ -42,7 +43,7 @@ pub fn identity(path: &Path) -> Result<(String, String), ManifestError> {
     };
     let text = files::read_text(path, files::MANIFEST_LIMIT)
         .map_err(|e| unreadable(format!("cannot read manifest {name}: {e}")))?;
-    let (root, _) = DeTable::parse_recoverable(&text);
+    let (root, _) = tree::parse(&text);
     let mut w = Walker {
         src: diag::LazySource::new(name.clone(), std::sync::Arc::from(text.as_str())),
         problems: Vec::new(),
@@ -118,7 +119,7 @@ fn load_inner(
         .map(Path::to_path_buf)
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."));
-    let (mut root, syntax) = DeTable::parse_recoverable(&text);
+    let (mut root, syntax) = tree::parse(&text);
     let mut w = Walker {
         src: diag::LazySource::new(name.clone(), text.clone()),
         problems: Vec::new(),
@@ -273,17 +274,17 @@ impl Sources for ValueSources<'_> {
             }
         };
         match v.get_ref() {
-            DeValue::String(s) => {
+            Value::String(s) => {
                 lint_literal(desired, v.span());
                 self.literals.push(v.span());
                 Some(DesiredValue::Value(Secret::from_string(s.to_string())))
             }
-            DeValue::Integer(_) | DeValue::Float(_) | DeValue::Boolean(_) => {
+            Value::Integer(_) | Value::Float(_) | Value::Boolean(_) => {
                 self.literals.push(v.span());
                 let j = w.json(v, key)?;
                 Some(DesiredValue::Value(Secret::new(j)))
             }
-            DeValue::Table(t) => {
+            Value::Table(t) => {
                 let sources = ["env", "file", "generate", "external", "value"];
                 let before = w.problems.len();
                 w.only_keys(
@@ -404,7 +405,7 @@ impl Sources for ValueSources<'_> {
                         })
                     }
                     "value" => {
-                        if matches!(sv.get_ref(), DeValue::Table(_) | DeValue::Array(_)) {
+                        if matches!(sv.get_ref(), Value::Table(_) | Value::Array(_)) {
                             w.wrong_type(sv, "value", "a string, number or boolean");
                             return None;
                         }
@@ -455,7 +456,7 @@ impl Loader<'_> {
     ///
     /// Each section is taken out of `root` once declared: its parsed tree is
     /// freed before the next sections' declarations are built.
-    fn root(&mut self, root: &mut DeTable<'_>) {
+    fn root(&mut self, root: &mut Table<'_>) {
         let sections: Vec<(&'static str, &'static dyn KindDef)> = registry::all()
             .flat_map(|d| {
                 d.sections().iter().filter_map(move |s| match s {
@@ -496,7 +497,7 @@ impl Loader<'_> {
         for e in template::expand(&mut self.w, &*root, &keys) {
             let before = self.w.problems.len();
             for (key, def) in &sections {
-                if let Some((k, v)) = e.sections.get_key_value(*key) {
+                if let Some((k, v)) = e.sections.get_key_value(key) {
                     let mut cx = Declare {
                         w: &mut self.w,
                         desired: &mut self.d,
@@ -526,7 +527,7 @@ impl Loader<'_> {
 
     /// `[[policy_tests]]`: parsed here, checked once policies and roles are known.
     fn policy_tests(&mut self, v: &Val<'_>) {
-        let DeValue::Array(items) = v.get_ref() else {
+        let Value::Array(items) = v.get_ref() else {
             self.w.problem(
                 "vaultform::manifest::wrong_type",
                 v.span(),

@@ -28,12 +28,12 @@
 //! template's line (or the override's), and says which instance it is in.
 
 use crate::kinds::declare::{Val, Walker};
+use crate::manifest::tree::{Array, Table, Value};
 use crate::names;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use toml::Spanned;
-use toml::de::{DeArray, DeTable, DeValue};
 
 /// One instance, expanded: sections to declare.
 pub struct Expansion<'i> {
@@ -42,7 +42,7 @@ pub struct Expansion<'i> {
     /// Where `[instances.NAME]` is.
     pub span: Range<usize>,
     /// The sections, as if written at the top of the manifest.
-    pub sections: DeTable<'i>,
+    pub sections: Table<'i>,
 }
 
 /// Keys of an instance that are not sections.
@@ -51,8 +51,8 @@ const INSTANCE_KEYS: &[&str] = &["template", "vars"];
 /// Reads `[templates]` and `[instances]` and expands every instance; problems
 /// go to `w`. `sections` are the top-level keys a template may use (the
 /// kinds' sections).
-pub fn expand<'i>(w: &mut Walker, root: &DeTable<'i>, sections: &[&str]) -> Vec<Expansion<'i>> {
-    let mut templates: BTreeMap<String, &DeTable<'i>> = BTreeMap::new();
+pub fn expand<'i>(w: &mut Walker, root: &Table<'i>, sections: &[&str]) -> Vec<Expansion<'i>> {
+    let mut templates: BTreeMap<String, &Table<'i>> = BTreeMap::new();
     if let Some(v) = root.get("templates")
         && let Some(t) = w.table(v, "[templates]")
     {
@@ -99,7 +99,7 @@ pub fn expand<'i>(w: &mut Walker, root: &DeTable<'i>, sections: &[&str]) -> Vec<
         };
         // One template, or several copied in order (later ones merged over).
         let tnames: Vec<(String, Range<usize>)> = match template.get_ref() {
-            DeValue::Array(_) => match w.string_list(template, "template") {
+            Value::Array(_) => match w.string_list(template, "template") {
                 Some(l) => l,
                 None => continue,
             },
@@ -111,7 +111,7 @@ pub fn expand<'i>(w: &mut Walker, root: &DeTable<'i>, sections: &[&str]) -> Vec<
         let Some(vars) = vars(w, &name, body.get("vars")) else {
             continue;
         };
-        let mut sections = DeTable::new();
+        let mut sections = Table::new();
         for (tname, tspan) in &tnames {
             let Some(tbody) = templates.get(tname) else {
                 let known: Vec<&str> = templates.keys().map(String::as_str).collect();
@@ -202,8 +202,8 @@ struct Substitute<'a, 'w> {
 }
 
 impl Substitute<'_, '_> {
-    fn table<'i>(&mut self, t: &DeTable<'i>) -> DeTable<'i> {
-        let mut out = DeTable::new();
+    fn table<'i>(&mut self, t: &Table<'i>) -> Table<'i> {
+        let mut out = Table::new();
         for (k, v) in t.iter() {
             let key = self.text(k.get_ref(), k.span());
             out.insert(Spanned::new(k.span(), key), self.value(v));
@@ -214,15 +214,15 @@ impl Substitute<'_, '_> {
     fn value<'i>(&mut self, v: &Val<'i>) -> Val<'i> {
         let span = v.span();
         let value = match v.get_ref() {
-            DeValue::String(s) => DeValue::String(self.text(s, span.clone())),
-            DeValue::Array(items) => {
-                let mut a = DeArray::new();
+            Value::String(s) => Value::String(self.text(s, span.clone())),
+            Value::Array(items) => {
+                let mut a = Array::new();
                 for item in items.iter() {
                     a.push(self.value(item));
                 }
-                DeValue::Array(a)
+                Value::Array(a)
             }
-            DeValue::Table(t) => DeValue::Table(self.table(t)),
+            Value::Table(t) => Value::Table(self.table(t)),
             other => other.clone(),
         };
         Spanned::new(span, value)
@@ -288,11 +288,11 @@ impl Substitute<'_, '_> {
 
 /// Puts `value` at `key` of `into`: two tables merge key by key, anything
 /// else replaces what was there.
-fn merge_into<'i>(into: &mut DeTable<'i>, key: Spanned<Cow<'i, str>>, value: Val<'i>) {
+fn merge_into<'i>(into: &mut Table<'i>, key: Spanned<Cow<'i, str>>, value: Val<'i>) {
     let existing = into.get_mut(key.get_ref().as_ref());
     match (existing, value.get_ref()) {
-        (Some(have), DeValue::Table(add)) if matches!(have.get_ref(), DeValue::Table(_)) => {
-            if let DeValue::Table(t) = have.get_mut() {
+        (Some(have), Value::Table(add)) if matches!(have.get_ref(), Value::Table(_)) => {
+            if let Value::Table(t) = have.get_mut() {
                 for (k, v) in add.iter() {
                     merge_into(t, k.clone(), v.clone());
                 }
@@ -310,7 +310,7 @@ mod tests {
     use super::*;
 
     fn expand_text(text: &str) -> (Vec<(String, String)>, Vec<String>) {
-        let (root, errors) = DeTable::parse_recoverable(text);
+        let (root, errors) = crate::manifest::tree::parse(text);
         assert!(errors.is_empty(), "{errors:?}");
         let mut w = Walker {
             src: crate::diag::LazySource::new("vault.toml", std::sync::Arc::from(text)),
@@ -333,12 +333,12 @@ mod tests {
         (shown, problems)
     }
 
-    fn plain(v: &DeValue<'_>) -> toml::Value {
+    fn plain(v: &Value<'_>) -> toml::Value {
         match v {
-            DeValue::String(s) => toml::Value::String(s.to_string()),
-            DeValue::Boolean(b) => toml::Value::Boolean(*b),
-            DeValue::Array(a) => toml::Value::Array(a.iter().map(|i| plain(i.get_ref())).collect()),
-            DeValue::Table(t) => toml::Value::Table(
+            Value::String(s) => toml::Value::String(s.to_string()),
+            Value::Boolean(b) => toml::Value::Boolean(*b),
+            Value::Array(a) => toml::Value::Array(a.iter().map(|i| plain(i.get_ref())).collect()),
+            Value::Table(t) => toml::Value::Table(
                 t.iter()
                     .map(|(k, v)| (k.get_ref().to_string(), plain(v.get_ref())))
                     .collect(),

@@ -10,7 +10,7 @@ use crate::kinds::kv::DesiredValue;
 use crate::model::{Address, Kind};
 use crate::secret::Secret;
 use std::collections::BTreeMap;
-use toml::de::DeValue;
+use crate::manifest::tree::Value;
 
 /// Reads the `config` table of `[auth.PATH]`.
 pub fn config(cx: &mut Declare<'_, '_>, cv: &Val<'_>) {
@@ -41,7 +41,7 @@ pub fn config(cx: &mut Declare<'_, '_>, cv: &Val<'_>) {
 /// object, such as JWT's `provider_config`).
 fn value(cx: &mut Declare<'_, '_>, type_name: &str, key: &str, v: &Val<'_>) -> Option<Secret> {
     let sensitive = is_sensitive(type_name, key);
-    if let DeValue::Table(t) = v.get_ref()
+    if let Value::Table(t) = v.get_ref()
         && t.len() == 1
         && t.iter()
             .all(|(k, _)| matches!(k.get_ref().as_ref(), "env" | "file"))

@@ -6,7 +6,7 @@ use crate::kinds::declare::Val;
 use crate::model::{Address, Kind};
 use crate::names;
 use std::collections::BTreeMap;
-use toml::de::DeValue;
+use crate::manifest::tree::Value;
 
 /// Reads `[secrets]`.
 pub fn secrets(cx: &mut Declare<'_, '_>, v: &Val<'_>) {
@@ -61,11 +61,11 @@ pub fn secrets(cx: &mut Declare<'_, '_>, v: &Val<'_>) {
 /// ([`super::model::may_show`]), or one marked `sensitive = false`.
 fn shows(key: &str, v: &Val<'_>) -> bool {
     match v.get_ref() {
-        DeValue::String(_) | DeValue::Integer(_) | DeValue::Float(_) | DeValue::Boolean(_) => {
+        Value::String(_) | Value::Integer(_) | Value::Float(_) | Value::Boolean(_) => {
             super::model::may_show(key)
         }
-        DeValue::Table(t) if t.contains_key("value") => match t.get("sensitive").map(|s| s.get_ref()) {
-            Some(DeValue::Boolean(sensitive)) => !sensitive,
+        Value::Table(t) if t.contains_key("value") => match t.get("sensitive").map(|s| s.get_ref()) {
+            Some(Value::Boolean(sensitive)) => !sensitive,
             _ => super::model::may_show(key),
         },
         _ => false,

@@ -9,7 +9,7 @@ use crate::kinds::{BUILTIN_AUTHS, BUILTIN_MOUNTS, registry};
 use crate::model::{Address, Kind};
 use crate::names;
 use std::collections::BTreeMap;
-use toml::de::DeValue;
+use crate::manifest::tree::Value;
 
 /// The keys of `[mounts.PATH]` and `[auth.PATH]` besides the nested kinds'.
 const BACKEND_KEYS: &[(&str, FieldType)] = &[
@@ -142,7 +142,7 @@ pub fn backends(kind: Kind, cx: &mut Declare<'_, '_>, v: &Val<'_>) {
         {
             for (ok, oval) in ot.iter() {
                 let s = match oval.get_ref() {
-                    DeValue::Integer(i) => Some(i.as_str().to_string()),
+                    Value::Integer(i) => Some(i.as_str().to_string()),
                     _ => cx.w.string(oval, &format!("options.{}", ok.get_ref())),
                 };
                 if let Some(s) = s {
