@@ -35,4 +35,5 @@ pub mod plan;
 pub mod planfile;
 pub mod render;
 pub mod secret;
+pub mod toml_tree;
 pub mod vault;

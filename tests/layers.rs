@@ -20,6 +20,7 @@ const RANKS: &[(&str, u32)] = &[
     ("files", 0),
     ("secret", 0),
     ("names", 0),
+    ("toml_tree", 0),
     ("diag", 1),
     ("model", 2),
     ("vault", 3),

@@ -8,7 +8,6 @@
 mod envfile;
 pub mod schema;
 mod template;
-pub mod tree;
 
 pub use crate::diag;
 pub use crate::diag::{ManifestError, Problem, SourceFile, line_col};
@@ -21,10 +20,10 @@ use crate::kinds::contract::{Declare, KindDef, Section};
 use crate::kinds::declare::{self as walk, Sources, Val, Walker};
 use crate::kinds::kv::DesiredValue;
 use crate::kinds::{BUILTIN_POLICIES, registry};
-use crate::manifest::tree::{Table, Value};
 use crate::model::Kind;
 use crate::names;
 use crate::secret::Secret;
+use crate::toml_tree::{self, Table, Value};
 use miette::NamedSource;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -43,7 +42,7 @@ pub fn identity(path: &Path) -> Result<(String, String), ManifestError> {
     };
     let text = files::read_text(path, files::MANIFEST_LIMIT)
         .map_err(|e| unreadable(format!("cannot read manifest {name}: {e}")))?;
-    let (root, _) = tree::parse(&text);
+    let (root, _) = toml_tree::parse(&text);
     let mut w = Walker {
         src: diag::LazySource::new(name.clone(), std::sync::Arc::from(text.as_str())),
         problems: Vec::new(),
@@ -119,7 +118,7 @@ fn load_inner(
         .map(Path::to_path_buf)
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or_else(|| PathBuf::from("."));
-    let (mut root, syntax) = tree::parse(&text);
+    let (mut root, syntax) = toml_tree::parse(&text);
     let mut w = Walker {
         src: diag::LazySource::new(name.clone(), text.clone()),
         problems: Vec::new(),

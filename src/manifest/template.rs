@@ -28,8 +28,8 @@
 //! template's line (or the override's), and says which instance it is in.
 
 use crate::kinds::declare::{Val, Walker};
-use crate::manifest::tree::{Array, Table, Value};
 use crate::names;
+use crate::toml_tree::{Array, Table, Value};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -310,7 +310,7 @@ mod tests {
     use super::*;
 
     fn expand_text(text: &str) -> (Vec<(String, String)>, Vec<String>) {
-        let (root, errors) = crate::manifest::tree::parse(text);
+        let (root, errors) = crate::toml_tree::parse(text);
         assert!(errors.is_empty(), "{errors:?}");
         let mut w = Walker {
             src: crate::diag::LazySource::new("vault.toml", std::sync::Arc::from(text)),

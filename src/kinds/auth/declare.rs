@@ -10,7 +10,7 @@ use crate::kinds::kv::DesiredValue;
 use crate::model::{Address, Kind};
 use crate::secret::Secret;
 use std::collections::BTreeMap;
-use crate::manifest::tree::Value;
+use crate::toml_tree::Value;
 
 /// Reads the `config` table of `[auth.PATH]`.
 pub fn config(cx: &mut Declare<'_, '_>, cv: &Val<'_>) {

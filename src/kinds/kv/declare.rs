@@ -6,7 +6,7 @@ use crate::kinds::declare::Val;
 use crate::model::{Address, Kind};
 use crate::names;
 use std::collections::BTreeMap;
-use crate::manifest::tree::Value;
+use crate::toml_tree::Value;
 
 /// Reads `[secrets]`.
 pub fn secrets(cx: &mut Declare<'_, '_>, v: &Val<'_>) {

@@ -9,7 +9,7 @@ use crate::kinds::{BUILTIN_AUTHS, BUILTIN_MOUNTS, registry};
 use crate::model::{Address, Kind};
 use crate::names;
 use std::collections::BTreeMap;
-use crate::manifest::tree::Value;
+use crate::toml_tree::Value;
 
 /// The keys of `[mounts.PATH]` and `[auth.PATH]` besides the nested kinds'.
 const BACKEND_KEYS: &[(&str, FieldType)] = &[
