@@ -291,7 +291,9 @@ fn quick(text: &str) -> Option<Table<'_>> {
         toml_parser::parser::parse_document(&tokens, &mut guarded, &mut sink);
     }
     drop(tokens);
-    if sink.0 || b.failed || b.header.is_some() || !b.open.is_empty() || b.pending.is_some() {
+    let unfinished =
+        b.header.is_some() || !b.open.is_empty() || b.pending.is_some() || !b.keys.is_empty();
+    if sink.0 || b.failed || unfinished {
         return None;
     }
     Some(b.finish())
@@ -467,11 +469,25 @@ impl<'i> Build<'i> {
         }
     }
 
-    fn header_close(&mut self, close: Span) {
+    /// `[` or `[[`: a header starts, outside any key or value.
+    fn header_open(&mut self, array: bool, open: Span) {
+        if self.header.is_some() || !self.open.is_empty() || self.pending.is_some() {
+            self.failed = true;
+        }
+        self.keys.clear();
+        self.header = Some((array, open.start()));
+    }
+
+    /// `]` or `]]`: the header's table becomes the section keys go in.
+    fn header_close(&mut self, closes_array: bool, close: Span) {
         let Some((array, start)) = self.header.take() else {
             self.failed = true;
             return;
         };
+        if array != closes_array {
+            self.failed = true;
+            return;
+        }
         let span = start..close.end();
         let mut keys = std::mem::take(&mut self.keys);
         let Some(last) = keys.pop() else {
@@ -632,33 +648,19 @@ fn take_slot<'i>(
 
 impl<'i> EventReceiver for Build<'i> {
     fn std_table_open(&mut self, span: Span, _error: &mut dyn ErrorSink) {
-        if self.header.is_some() || !self.open.is_empty() || self.pending.is_some() {
-            self.failed = true;
-        }
-        self.keys.clear();
-        self.header = Some((false, span.start()));
+        self.header_open(false, span);
     }
 
     fn std_table_close(&mut self, span: Span, _error: &mut dyn ErrorSink) {
-        if self.header.is_some_and(|(array, _)| array) {
-            self.failed = true;
-        }
-        self.header_close(span);
+        self.header_close(false, span);
     }
 
     fn array_table_open(&mut self, span: Span, _error: &mut dyn ErrorSink) {
-        if self.header.is_some() || !self.open.is_empty() || self.pending.is_some() {
-            self.failed = true;
-        }
-        self.keys.clear();
-        self.header = Some((true, span.start()));
+        self.header_open(true, span);
     }
 
     fn array_table_close(&mut self, span: Span, _error: &mut dyn ErrorSink) {
-        if self.header.is_some_and(|(array, _)| !array) {
-            self.failed = true;
-        }
-        self.header_close(span);
+        self.header_close(true, span);
     }
 
     fn inline_table_open(&mut self, span: Span, _error: &mut dyn ErrorSink) -> bool {
