@@ -900,6 +900,60 @@ mod tests {
         }
     }
 
+    /// Every TOML file of the project (the example manifest, the fixtures,
+    /// Cargo.toml, deny.toml, ...): the valid ones are taken by the quick
+    /// pass and give toml's tree; the rest get toml's errors.
+    #[test]
+    fn the_projects_toml_files_parse_as_toml_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        let mut dirs = vec![root.to_path_buf()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("the project's folders are readable") {
+                let path = entry.expect("a listed entry").path();
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if path.is_dir() && !name.starts_with('.') && name != "target" {
+                    dirs.push(path);
+                } else if name.ends_with(".toml") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        let (mut taken, mut invalid) = (0, 0);
+        for file in &files {
+            let text = std::fs::read_to_string(file).expect("a project file is UTF-8");
+            let (toml, errors) = DeTable::parse_recoverable(&text);
+            let (tree, ours) = parse(&text);
+            assert_eq!(
+                ours.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "{}",
+                file.display()
+            );
+            assert_eq!(
+                dump(tree.get_ref()),
+                dump(&from_toml(toml.into_inner())),
+                "{}",
+                file.display()
+            );
+            if errors.is_empty() {
+                assert!(
+                    quick(&text).is_some(),
+                    "the quick pass left {} to toml",
+                    file.display()
+                );
+                taken += 1;
+            } else {
+                invalid += 1;
+            }
+        }
+        assert!(
+            taken >= 20 && invalid >= 1,
+            "{taken} valid, {invalid} invalid of {files:?}"
+        );
+    }
+
     #[test]
     fn table_lookups_follow_key_order() {
         let (root, errors) = parse("b = 2\na = 1\nc = 3\n");
