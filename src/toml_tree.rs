@@ -66,14 +66,6 @@ impl<'i> Value<'i> {
         }
     }
 
-    /// The items, when the value is an array.
-    pub fn as_array(&self) -> Option<&Array<'i>> {
-        match self {
-            Value::Array(a) => Some(a),
-            _ => None,
-        }
-    }
-
     /// The name of the value's type, as `toml` names it in messages.
     pub fn type_str(&self) -> &'static str {
         match self {
@@ -952,6 +944,29 @@ mod tests {
             taken >= 20 && invalid >= 1,
             "{taken} valid, {invalid} invalid of {files:?}"
         );
+    }
+
+    /// Deep nesting, a long dotted key and a 70,000-column line: toml's
+    /// limits and errors, no deep recursion in the quick pass.
+    #[test]
+    fn hostile_documents_get_tomls_answer() {
+        let deep = format!("a = {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+        let dotted = format!("{} = 1\n", vec!["k"; 200].join("."));
+        let wide = format!(
+            "a = \"{}\"\nb = [{}1]\n",
+            "x".repeat(70_000),
+            "1, ".repeat(20_000)
+        );
+        let inline = format!("t = {}1{}\n", "{ a = ".repeat(100), " }".repeat(100));
+        for doc in [&deep, &dotted, &inline] {
+            assert!(quick(doc).is_none(), "taken past toml's nesting limit");
+            let (_, errors) = parse(doc);
+            let (_, toml_errors) = DeTable::parse_recoverable(doc);
+            assert!(!errors.is_empty());
+            assert_eq!(errors.len(), toml_errors.len());
+        }
+        let (quick, toml) = both(&wide);
+        assert_eq!(quick.as_deref(), Some(toml.as_str()));
     }
 
     #[test]
