@@ -82,16 +82,19 @@ fn main() -> ExitCode {
 /// glibc's malloc serves a block of 128 KiB or more with its own `mmap` and
 /// unmaps it when freed, until freeing such a block raises that threshold to
 /// the block's size (up to 32 MiB; mallopt(3), "dynamic mmap threshold"; the
-/// heap then also keeps up to twice that free at its top). Reading a manifest
-/// allocates and frees a few such blocks (the TOML parser's list of
-/// tokens), and their pages went back to the kernel while later allocations
-/// faulted in fresh ones: a fifth of a no-op plan's page faults at 1,000
-/// services. Freeing one block of 8 MiB first (never touched, so no page is
-/// faulted in) raises the threshold: smaller blocks then come from the heap
-/// and their pages are reused. Measured at 1,000 services, a no-op plan takes
-/// 760 fewer page faults (3,397 -> 2,637) and 4% less CPU (mean of 100
-/// alternating runs); at 10,000 the parser's lists are larger than 8 MiB and
-/// are mapped as before: the peak memory is unchanged.
+/// heap then also keeps up to twice that free at its top). A plan allocates
+/// and frees many such blocks (the manifest's text and tables of a thousand
+/// entries, the server's larger answers, the TOML parser's list of tokens
+/// until it was read a stretch at a time), and their pages went back to the
+/// kernel while later allocations faulted in fresh ones. Freeing one block of
+/// 8 MiB first (never touched, so no page is faulted in) raises the
+/// threshold: smaller blocks then come from the heap and their pages are
+/// reused. Measured at 1,000 services, a no-op plan took 760 fewer page
+/// faults (3,397 -> 2,637) and 4% less CPU (mean of 100 alternating runs);
+/// with the parser's tokens no longer listed whole, 2,327 page faults against
+/// 2,861 with the threshold held at 128 KiB (`GLIBC_TUNABLES`, 10 runs
+/// each). Blocks larger than 8 MiB are mapped as before: the peak memory is
+/// unchanged.
 fn keep_freed_blocks() {
     if cfg!(all(target_os = "linux", target_env = "gnu")) {
         // `black_box`: the allocation must happen, not be optimised away.
