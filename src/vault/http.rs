@@ -23,6 +23,7 @@ use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioIo;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -202,6 +203,7 @@ impl Http {
 
     /// Sends `req` and reads the whole answer: its status and body.
     pub async fn send(&self, req: Request<'_>) -> Result<(u16, Bytes), TransportError> {
+        let _timed = PACE.start();
         let build = |e: http::Error| TransportError::new(Kind::Build, e);
         let path = PathAndQuery::try_from(req.path_and_query).map_err(|e| build(e.into()))?;
         let uri = match &self.absolute {
@@ -266,6 +268,130 @@ impl Http {
             Err(elapsed) => Err(TransportError::new(Kind::Timeout, elapsed)),
         }
     }
+}
+
+/// Exchanges in flight and how long they take, for [`nap_before_park`].
+static PACE: Pace = Pace::new();
+
+/// Before the runtime's thread blocks to wait for answers: a short nap while
+/// the server has a queue of ours, so that one wake-up serves several.
+///
+/// Each time the thread blocks and is woken costs CPU of its own (about
+/// 10 us on the 2-core VM the benchmark runs on, measured with two threads
+/// passing a byte), and in a wave of reads the thread blocked after nearly
+/// every answer: about 1,550 context switches in a no-op plan of 1,000
+/// services, about 470 with the nap. The nap
+/// is taken only where it costs no throughput: while at least [`WAVE`]
+/// exchanges are in flight and they take three times as long as the
+/// quickest did, that is while our requests wait in the server's queue, and
+/// for a quarter of that wait at most (never over 1 ms). Against a server
+/// that answers a wave about as fast as one request (far away, or not
+/// busy), there is no queue and no nap.
+///
+/// Measured on a no-op plan of 1,000 services, 6 runs each, alternating,
+/// the machine busy: against the local dev server, 143 -> 95 ms of CPU and
+/// 0.452 -> 0.378 s (the server had the CPU the client gave back); through
+/// a proxy adding 0.3 ms each way, a
+/// slower path with its own queue, 127 -> 113 ms and 0.668 -> 0.678 s
+/// (half the wait instead of a quarter: 0.742 s, which is why a quarter).
+pub fn nap_before_park() {
+    if let Some(nap) = PACE.nap() {
+        std::thread::sleep(nap);
+    }
+}
+
+/// In flight at once for a nap to be worth it: a wave, not the sequential
+/// reads before it.
+const WAVE: usize = 4;
+
+/// The longest nap.
+const MAX_NAP: Duration = Duration::from_millis(1);
+
+/// Exchanges in flight, and how long they take: the quickest of all (at
+/// most what one takes without a queue) and the moving average in a wave.
+/// Atomics: the runtime's park hook reads them outside any task.
+struct Pace {
+    in_flight: AtomicUsize,
+    /// Nanoseconds; `u64::MAX` until an exchange was answered.
+    fastest_ns: AtomicU64,
+    /// Nanoseconds; 0 until an exchange in a wave was answered.
+    wave_ns: AtomicU64,
+}
+
+/// An exchange being timed: counted in flight until dropped (answered,
+/// failed or abandoned alike).
+struct Timed {
+    pace: &'static Pace,
+    started: Instant,
+    /// In flight when it started, itself included.
+    company: usize,
+}
+
+impl Pace {
+    const fn new() -> Self {
+        Self {
+            in_flight: AtomicUsize::new(0),
+            fastest_ns: AtomicU64::new(u64::MAX),
+            wave_ns: AtomicU64::new(0),
+        }
+    }
+
+    fn start(&'static self) -> Timed {
+        let company = self.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+        Timed {
+            pace: self,
+            started: Instant::now(),
+            company,
+        }
+    }
+
+    fn nap(&self) -> Option<Duration> {
+        if self.in_flight.load(Ordering::Relaxed) < WAVE {
+            return None;
+        }
+        nap_for(
+            self.fastest_ns.load(Ordering::Relaxed),
+            self.wave_ns.load(Ordering::Relaxed),
+        )
+    }
+}
+
+impl Drop for Timed {
+    fn drop(&mut self) {
+        let pace = self.pace;
+        pace.in_flight.fetch_sub(1, Ordering::Relaxed);
+        let took = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        pace.fastest_ns.fetch_min(took, Ordering::Relaxed);
+        if self.company >= WAVE {
+            let old = pace.wave_ns.load(Ordering::Relaxed);
+            pace.wave_ns
+                .store(moving_average(old, took), Ordering::Relaxed);
+        }
+    }
+}
+
+/// The average moved an eighth of the way to `sample` (the first sample
+/// taken as it is).
+fn moving_average(old: u64, sample: u64) -> u64 {
+    if old == 0 {
+        sample
+    } else {
+        old - old / 8 + sample / 8
+    }
+}
+
+/// The nap for exchanges that take `wave_ns` in a wave when the quickest
+/// took `fastest_ns`: a quarter of the time they wait beyond that, when they
+/// take at least three times as long (a queue), up to [`MAX_NAP`]; none
+/// under 100 us. While the thread naps the server answers fewer of ours
+/// than it has queued (it would take the whole wait to run out), so it
+/// never runs out of work.
+fn nap_for(fastest_ns: u64, wave_ns: u64) -> Option<Duration> {
+    if fastest_ns == u64::MAX || wave_ns < fastest_ns.saturating_mul(3) {
+        return None;
+    }
+    let nap = Duration::from_nanos((wave_ns - fastest_ns) / 4).min(MAX_NAP);
+    (nap >= Duration::from_micros(100)).then_some(nap)
 }
 
 /// One connection's sending half.
@@ -599,6 +725,56 @@ impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn naps_only_while_answers_wait_in_a_queue() {
+        let ms = |n: u64| n * 1_000_000;
+        // Nothing measured yet, or a wave about as fast as the quickest
+        // answer (a far server, or one not busy): no nap.
+        assert_eq!(nap_for(u64::MAX, ms(5)), None);
+        assert_eq!(nap_for(ms(5), ms(5)), None);
+        assert_eq!(nap_for(ms(5), ms(14)), None);
+        // Three times as long: a quarter of the wait beyond the quickest.
+        assert_eq!(nap_for(ms(1), ms(3)), Some(Duration::from_micros(500)));
+        assert_eq!(
+            nap_for(100_000, 2_100_000),
+            Some(Duration::from_micros(500))
+        );
+        // Never over 1 ms, never under 100 us.
+        assert_eq!(nap_for(100_000, ms(40)), Some(MAX_NAP));
+        assert_eq!(nap_for(100_000, 450_000), None);
+        assert_eq!(nap_for(0, 300_000), None);
+        assert_eq!(nap_for(0, 500_000), Some(Duration::from_micros(125)));
+        // A moving average: the first sample as it is, then an eighth of
+        // the way to each new one; no overflow at the extremes.
+        assert_eq!(moving_average(0, 800), 800);
+        assert_eq!(moving_average(800, 1_600), 900);
+        assert_eq!(moving_average(u64::MAX, u64::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn exchanges_are_counted_until_answered_or_abandoned() {
+        let pace: &'static Pace = Box::leak(Box::new(Pace::new()));
+        let timed: Vec<Timed> = (0..WAVE).map(|_| pace.start()).collect();
+        assert_eq!(pace.in_flight.load(Ordering::Relaxed), WAVE);
+        assert_eq!(timed.last().map(|t| t.company), Some(WAVE));
+        // Nothing answered yet: nothing known, no nap.
+        assert_eq!(pace.nap(), None);
+        drop(timed);
+        assert_eq!(pace.in_flight.load(Ordering::Relaxed), 0);
+        assert!(pace.fastest_ns.load(Ordering::Relaxed) < u64::MAX);
+        assert!(pace.wave_ns.load(Ordering::Relaxed) > 0);
+        // Below a wave in flight: no nap, whatever the times say.
+        pace.fastest_ns.store(100_000, Ordering::Relaxed);
+        pace.wave_ns.store(5_000_000, Ordering::Relaxed);
+        let one = pace.start();
+        assert_eq!(pace.nap(), None);
+        let more: Vec<Timed> = (1..WAVE).map(|_| pace.start()).collect();
+        assert_eq!(pace.nap(), Some(MAX_NAP));
+        // A future dropped before its answer (a timeout) is no longer counted.
+        drop((one, more));
+        assert_eq!(pace.nap(), None);
+    }
 
     #[test]
     fn paths_are_encoded_as_the_url_crate_encodes_them() {

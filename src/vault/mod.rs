@@ -15,6 +15,7 @@ mod login;
 
 pub use connect::{ConnectError, Connection};
 pub use error::VaultError;
+pub use http::nap_before_park;
 pub use login::{AuthMethod, LoginError, Session};
 
 pub use ::http::Method;
