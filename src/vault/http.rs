@@ -203,7 +203,7 @@ impl Http {
 
     /// Sends `req` and reads the whole answer: its status and body.
     pub async fn send(&self, req: Request<'_>) -> Result<(u16, Bytes), TransportError> {
-        let _timed = PACE.start();
+        let timed = PACE.start();
         let build = |e: http::Error| TransportError::new(Kind::Build, e);
         let path = PathAndQuery::try_from(req.path_and_query).map_err(|e| build(e.into()))?;
         let uri = match &self.absolute {
@@ -264,7 +264,12 @@ impl Http {
             Ok((status, body))
         };
         match tokio::time::timeout(self.timeout, exchange).await {
-            Ok(answer) => answer,
+            Ok(answer) => {
+                if answer.is_ok() {
+                    timed.answered();
+                }
+                answer
+            }
             Err(elapsed) => Err(TransportError::new(Kind::Timeout, elapsed)),
         }
     }
@@ -280,20 +285,20 @@ static PACE: Pace = Pace::new();
 /// 10 us on the 2-core VM the benchmark runs on, measured with two threads
 /// passing a byte), and in a wave of reads the thread blocked after nearly
 /// every answer: about 1,550 context switches in a no-op plan of 1,000
-/// services, about 470 with the nap. The nap
-/// is taken only where it costs no throughput: while at least [`WAVE`]
-/// exchanges are in flight and they take three times as long as the
-/// quickest did, that is while our requests wait in the server's queue, and
-/// for a quarter of that wait at most (never over 1 ms). Against a server
-/// that answers a wave about as fast as one request (far away, or not
-/// busy), there is no queue and no nap.
+/// services, about 470 with the nap. The nap is taken only where it costs
+/// no throughput: while at least [`WAVE`] exchanges are in flight and they
+/// take three times as long as the quickest answer did, that is while our
+/// requests wait in the server's queue, and for a quarter of that wait at
+/// most (never over 1 ms). Against a server that answers a wave about as
+/// fast as one request (far away, or not busy), there is no queue and no
+/// nap.
 ///
 /// Measured on a no-op plan of 1,000 services, 6 runs each, alternating,
 /// the machine busy: against the local dev server, 143 -> 95 ms of CPU and
-/// 0.452 -> 0.378 s (the server had the CPU the client gave back); through
-/// a proxy adding 0.3 ms each way, a
-/// slower path with its own queue, 127 -> 113 ms and 0.668 -> 0.678 s
-/// (half the wait instead of a quarter: 0.742 s, which is why a quarter).
+/// 0.452 -> 0.378 s (the server had the CPU the client gave back); through a
+/// proxy adding 0.3 ms each way, a slower path with its own queue, 127 ->
+/// 113 ms and 0.668 -> 0.678 s (half the wait instead of a quarter: 0.742 s,
+/// which is why a quarter).
 pub fn nap_before_park() {
     if let Some(nap) = PACE.nap() {
         std::thread::sleep(nap);
@@ -307,19 +312,21 @@ const WAVE: usize = 4;
 /// The longest nap.
 const MAX_NAP: Duration = Duration::from_millis(1);
 
-/// Exchanges in flight, and how long they take: the quickest of all (at
-/// most what one takes without a queue) and the moving average in a wave.
-/// Atomics: the runtime's park hook reads them outside any task.
+/// Exchanges in flight, and how long answered ones took: the quickest of
+/// all (at most what one takes without a queue) and the moving average in a
+/// wave. Atomics: the runtime's park hook reads them outside any task.
 struct Pace {
     in_flight: AtomicUsize,
-    /// Nanoseconds; `u64::MAX` until an exchange was answered.
+    /// Nanoseconds; `u64::MAX` until an exchange was answered. Failures are
+    /// not timed: one refused before it was sent would pass for a quick
+    /// server.
     fastest_ns: AtomicU64,
     /// Nanoseconds; 0 until an exchange in a wave was answered.
     wave_ns: AtomicU64,
 }
 
 /// An exchange being timed: counted in flight until dropped (answered,
-/// failed or abandoned alike).
+/// failed or abandoned alike), its time taken when [`Timed::answered`].
 struct Timed {
     pace: &'static Pace,
     started: Instant,
@@ -356,10 +363,10 @@ impl Pace {
     }
 }
 
-impl Drop for Timed {
-    fn drop(&mut self) {
+impl Timed {
+    /// The server answered: the exchange's time counts.
+    fn answered(self) {
         let pace = self.pace;
-        pace.in_flight.fetch_sub(1, Ordering::Relaxed);
         let took = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         pace.fastest_ns.fetch_min(took, Ordering::Relaxed);
         if self.company >= WAVE {
@@ -367,6 +374,12 @@ impl Drop for Timed {
             pace.wave_ns
                 .store(moving_average(old, took), Ordering::Relaxed);
         }
+    }
+}
+
+impl Drop for Timed {
+    fn drop(&mut self) {
+        self.pace.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -383,9 +396,9 @@ fn moving_average(old: u64, sample: u64) -> u64 {
 /// The nap for exchanges that take `wave_ns` in a wave when the quickest
 /// took `fastest_ns`: a quarter of the time they wait beyond that, when they
 /// take at least three times as long (a queue), up to [`MAX_NAP`]; none
-/// under 100 us. While the thread naps the server answers fewer of ours
-/// than it has queued (it would take the whole wait to run out), so it
-/// never runs out of work.
+/// under 100 us. In a nap of a quarter of the wait the server answers about
+/// a quarter of the requests of ours it has queued: it never runs out of
+/// work.
 fn nap_for(fastest_ns: u64, wave_ns: u64) -> Option<Duration> {
     if fastest_ns == u64::MAX || wave_ns < fastest_ns.saturating_mul(3) {
         return None;
@@ -760,7 +773,13 @@ mod tests {
         assert_eq!(timed.last().map(|t| t.company), Some(WAVE));
         // Nothing answered yet: nothing known, no nap.
         assert_eq!(pace.nap(), None);
+        // Failed (dropped unanswered): counted out, and not timed.
         drop(timed);
+        assert_eq!(pace.in_flight.load(Ordering::Relaxed), 0);
+        assert_eq!(pace.fastest_ns.load(Ordering::Relaxed), u64::MAX);
+        assert_eq!(pace.wave_ns.load(Ordering::Relaxed), 0);
+        let timed: Vec<Timed> = (0..WAVE).map(|_| pace.start()).collect();
+        timed.into_iter().for_each(Timed::answered);
         assert_eq!(pace.in_flight.load(Ordering::Relaxed), 0);
         assert!(pace.fastest_ns.load(Ordering::Relaxed) < u64::MAX);
         assert!(pace.wave_ns.load(Ordering::Relaxed) > 0);
